@@ -1,0 +1,67 @@
+"""Find where a TOML key's value sits in the file text, since tomllib reports no positions."""
+
+from __future__ import annotations
+
+import re
+
+from .parser import Origin
+
+
+def _header(line: str) -> str | None:
+    match = re.match(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$", line)
+    return match.group(1).replace('"', "").replace(" ", "") if match else None
+
+
+class Locator:
+    """Maps (table, key) to the line and column of the value, for error messages."""
+
+    def __init__(self, source: str, text: str) -> None:
+        self.source = source
+        self.lines = text.splitlines()
+
+    def key_origin(self, table: str, key: str) -> Origin:
+        """Origin of the key itself (line and column where it starts), or of its [table.key] header."""
+        origin = self.origin(table, key)
+        if origin.line is not None and origin.column is not None:
+            line = self.lines[origin.line - 1]
+            return Origin(self.source, origin.line, len(line) - len(line.lstrip()) + 1)
+        return origin
+
+    def origin(self, table: str, key: str) -> Origin:
+        """Origin of the first character inside the value's quotes (or of the key)."""
+        table_path = table.replace(" ", "")
+        current = ""
+        key_re = re.compile(r"\s*(?:" + re.escape(key) + r'|"' + re.escape(key) + r'")\s*=\s*')
+        dotted_re = re.compile(r"\s*" + re.escape(table_path.split(".")[-1] + "." + key) + r"\s*=\s*") if table_path else None
+        for number, line in enumerate(self.lines, start=1):
+            header = _header(line)
+            if header is not None:
+                current = header
+                continue
+            match = None
+            if current == table_path:
+                match = key_re.match(line)
+            elif dotted_re is not None and current == ".".join(table_path.split(".")[:-1]):
+                match = dotted_re.match(line)
+            if match:
+                column = match.end() + 1
+                rest = line[match.end():]
+                for quote in ('"""', "'''", '"', "'"):
+                    if rest.startswith(quote):
+                        if len(quote) == 3 and rest == quote:
+                            return Origin(self.source, number + 1, 1)
+                        column += len(quote)
+                        break
+                return Origin(self.source, number, column)
+        header = self.table_line(f"{table_path}.{key}" if table_path else key)
+        if header is not None:
+            return Origin(self.source, header, 1)
+        return Origin(self.source, self.table_line(table), None)
+
+    def table_line(self, table: str) -> int | None:
+        """Line of a table's header, or None."""
+        table_path = table.replace(" ", "")
+        for number, line in enumerate(self.lines, start=1):
+            if _header(line) == table_path:
+                return number
+        return None

@@ -1,0 +1,44 @@
+"""The order in which printers write the terms of a sum and the factors of a product."""
+
+from __future__ import annotations
+
+import sympy
+
+from .functions import ElementwiseBase
+from .ir import VECTOR_OPS
+from .notation import Notation, adjoint_base
+
+
+def _symbols(expr: sympy.Expr) -> list[str]:
+    return sorted(s.name for s in expr.free_symbols)
+
+
+def term_key(notation: Notation, term: sympy.Expr) -> tuple:
+    """Sums follow the author's reading order: by the ranks of the names a term mentions."""
+    ranks = []
+    for name in _symbols(term):
+        glyph = notation.glyph(adjoint_base(name))
+        ranks.append(glyph.rank + (0 if name.startswith("d_") and name.endswith("_in") else 0.5 * name.startswith("d_")))
+    return (0 if term.is_Number else 1, tuple(sorted(ranks)), sympy.default_sort_key(term))
+
+
+def factor_key(notation: Notation, factor: sympy.Expr) -> tuple:
+    """Products read adjoint, parameter, gate, state, matrix term, then functions (f * c_prev, o * tanh(c))."""
+    if factor.is_Number:
+        return (-1, 0, sympy.default_sort_key(factor))
+    base = factor.base if factor.is_Pow else factor
+    is_function = isinstance(base, ElementwiseBase) or isinstance(base, VECTOR_OPS)
+    names = _symbols(factor)
+    if not names:
+        return (9, 0, sympy.default_sort_key(factor))
+    glyphs = [notation.glyph(adjoint_base(n)) for n in names]
+    adjoint = any(n.startswith("d_") for n in names)
+    if adjoint:
+        category = 0
+    elif base.is_Add:
+        category = max(g.category for g in glyphs)
+    else:
+        category = min(g.category for g in glyphs)
+    has_function = is_function or any(isinstance(a, ElementwiseBase) for a in sympy.preorder_traversal(factor))
+    return (category + (10 if has_function and not adjoint else 0), min(g.rank for g in glyphs),
+            sympy.default_sort_key(factor))
