@@ -15,7 +15,7 @@ from .cell import Cell
 from .ir import MatTVec
 from .lower import LinearTerm
 from .notation import adjoint_base
-from .pycode import pycode, pyname
+from .pycode import pycode, pyname, sizename
 from .templating import environment
 
 S = sympy.Symbol
@@ -54,7 +54,7 @@ class ModulePlan:
         """(start, stop) of each term's block in the stacked product, as Python expressions."""
         out, start = [], "0"
         for term in group.terms:
-            stop = self.rows(term.matrix) if start == "0" else f"{start} + {self.rows(term.matrix)}"
+            stop = sizename(self.rows(term.matrix)) if start == "0" else f"{start} + {sizename(self.rows(term.matrix))}"
             out.append((start, stop))
             start = stop
         return out
@@ -110,7 +110,7 @@ class ModulePlan:
         """Forward quantities the forward pass must keep per step (besides states' histories and xs)."""
         loop_exprs = [s.expr for s in self.in_loop] + [self.back.linear_adjoint(k) for k in self.cell.linear]
         needed = set(self.forward_reads(loop_exprs)) | set(self.post_reads)
-        needed |= {g.vector for g in self.groups.values()}
+        needed |= {g.vector for g in self.groups.values()} | set(self.cell.outputs)
         skip = self.state_names | set(self.prev_of) | {self.cell.input}
         order = [n.name for n in self.cell.value_nodes] + sorted(self.cell.linear)
         return [n for n in order if n in needed and n not in skip]
@@ -127,19 +127,19 @@ class ModulePlan:
 
     # -- shared set-up -------------------------------------------------------------
     def size_lines(self, source: str) -> list[str]:
-        lines = [f"{pyname(self.cell.input_size)} = {source}.shape[2]"]
+        lines = [f"{sizename(self.cell.input_size)} = {source}.shape[2]"]
         done = {self.cell.input_size}
         for size in self.cell.sizes:
             if size in done:
                 continue
             for param in self.cell.parameters:
                 if size in param.shape:
-                    lines.append(f"{pyname(size)} = params[{param.name!r}].shape[{param.shape.index(size)}]")
+                    lines.append(f"{sizename(size)} = params[{param.name!r}].shape[{param.shape.index(size)}]")
                     done.add(size)
                     break
         for state in self.cell.states:
             if state.size not in done:
-                lines.append(f"{pyname(state.size)} = _state_size(state, {state.name!r}, {pyname(state.size)!r})")
+                lines.append(f"{sizename(state.size)} = _state_size(state, {state.name!r}, {state.size!r})")
                 done.add(state.size)
         return lines
 
@@ -159,7 +159,7 @@ class ModulePlan:
         parts = []
         for term in node.terms:
             if term.source == "I":
-                base = f"np.eye({pyname(node.shape[0])}, dtype=dtype)"
+                base = f"np.eye({sizename(node.shape[0])}, dtype=dtype)"
             else:
                 base = pyname(term.source) + (".T" if term.transposed else "")
             parts.append(f"({pycode(term.coef)}) * {base}" if term.coef != 1 else base)
@@ -173,17 +173,17 @@ class ModulePlan:
             lines.append(f"_P_{key}_all = xs @ _MT_{key}")
         for state in self.cell.states:
             h = self.history(state.name)
-            lines.append(f"{h} = np.empty((T + 1, B, {pyname(state.size)}), dtype=dtype)")
-            lines.append(f"{h}[0] = _initial(state, {state.name!r}, B, {pyname(state.size)}, dtype)")
+            lines.append(f"{h} = np.empty((T + 1, B, {sizename(state.size)}), dtype=dtype)")
+            lines.append(f"{h}[0] = _initial(state, {state.name!r}, B, {sizename(state.size)}, dtype)")
         for name in self.cached:
             lines.append(f"{self.stored(name)} = np.empty((T, B, {self.size_of(name)}), dtype=dtype)")
         return lines
 
     def size_of(self, name: str) -> str:
         if "@" in name:
-            return pyname(self.rows(self.cell.linear[name].matrix))
+            return sizename(self.rows(self.cell.linear[name].matrix))
         shape = self.cell.shapes[name]
-        return pyname(shape[0]) if shape else "1"
+        return sizename(shape[0]) if shape else "1"
 
     def group_lines(self, group: Group, source: str) -> list[str]:
         lines = [f"_P_{group.key} = {source}"]
@@ -233,7 +233,7 @@ class ModulePlan:
         lines += self.size_lines("xs") + self.setup_lines()
         for s in self.cell.states:
             lines.append(f"{self.history(s.name)} = cache[{('history:' + s.name)!r}]")
-            lines.append(f"d_carry_{pyname(s.name)} = _initial(dstate, {s.name!r}, B, {pyname(s.size)}, dtype)")
+            lines.append(f"d_carry_{pyname(s.name)} = _initial(dstate, {s.name!r}, B, {sizename(s.size)}, dtype)")
         lines += [f"{self.stored(n)} = cache[{n!r}]" for n in self.cached]
         lines += self.dys_lines()
         for group in self.emission_order():
@@ -248,7 +248,7 @@ class ModulePlan:
     def dys_lines(self) -> list[str]:
         lines, start = [], "0"
         for name in self.cell.outputs:
-            size = pyname(self.cell.shapes[name][0])
+            size = sizename(self.cell.shapes[name][0])
             stop = size if start == "0" else f"{start} + {size}"
             lines.append(f"dY_{pyname(name).strip('_')} = dys[..., {start}:{stop}]")
             start = stop
@@ -368,7 +368,7 @@ class ModulePlan:
             if param.kind == "matrix":
                 code = self.matrix_gradient_code(param.name)
             elif param.kind == "vector":
-                code = f"_sum_batch({pycode(st.expr, names)}, {pyname(param.shape[0])})"
+                code = f"_sum_batch({pycode(st.expr, names)}, {sizename(param.shape[0])})"
             else:
                 code = f"np.sum({pycode(st.expr, names)})"
             lines.append(f"dparams[{param.name!r}] = np.asarray({code}, dtype=dtype)")

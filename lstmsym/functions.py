@@ -21,8 +21,18 @@ class ElementwiseBase(Function):
     def eval(cls, *args: sympy.Expr):  # noqa: D401 - SymPy hook
         if all(a.is_Float for a in args):
             prec = min(a._prec for a in args)
-            return sympy.Float(cls.standard(*args).evalf(prec_to_dps(prec)), prec_to_dps(prec))
+            with mpmath.workprec(prec):
+                value = cls.numeric(*[mpmath.mpf(a._mpf_) for a in args])
+            return sympy.Float._new(mpmath.mpf(value)._mpf_, prec)
+        if all(a.is_Number for a in args):
+            exact = cls.standard(*args)
+            return exact if exact.is_Number else None
         return None
+
+    @classmethod
+    def numeric(cls, *args: "mpmath.mpf") -> "mpmath.mpf":
+        """The function on mpmath numbers (at the working precision)."""
+        return mpmath.mpf(cls.standard(*[sympy.Float(a) for a in args]).evalf(mpmath.mp.dps)._mpf_)
 
     def _eval_evalf(self, prec: int):
         return self.standard(*[a._eval_evalf(prec) or a for a in self.args])._eval_evalf(prec)
@@ -40,6 +50,10 @@ class Sigmoid(ElementwiseBase):
         return self * (1 - self)
 
     @classmethod
+    def numeric(cls, x):
+        return 1 / (1 + mpmath.exp(-x))
+
+    @classmethod
     def standard(cls, x):
         return 1 / (1 + sympy.exp(-x))
 
@@ -49,6 +63,10 @@ class Tanh(ElementwiseBase):
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         return 1 - self**2
+
+    @classmethod
+    def numeric(cls, x):
+        return mpmath.tanh(x)
 
     @classmethod
     def standard(cls, x):
@@ -62,6 +80,10 @@ class Exp(ElementwiseBase):
         return self
 
     @classmethod
+    def numeric(cls, x):
+        return mpmath.exp(x)
+
+    @classmethod
     def standard(cls, x):
         return sympy.exp(x)
 
@@ -71,6 +93,10 @@ class Log(ElementwiseBase):
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         return 1 / self.args[0]
+
+    @classmethod
+    def numeric(cls, x):
+        return mpmath.log(x)
 
     @classmethod
     def standard(cls, x):
@@ -84,6 +110,10 @@ class Sqrt(ElementwiseBase):
         return 1 / (2 * self)
 
     @classmethod
+    def numeric(cls, x):
+        return mpmath.sqrt(x)
+
+    @classmethod
     def standard(cls, x):
         return sympy.sqrt(x)
 
@@ -93,6 +123,10 @@ class Softplus(ElementwiseBase):
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         return Sigmoid(self.args[0])
+
+    @classmethod
+    def numeric(cls, x):
+        return mpmath.log1p(mpmath.exp(x))
 
     @classmethod
     def standard(cls, x):
@@ -125,6 +159,10 @@ class Relu(ElementwiseBase):
         return Step(self.args[0])
 
     @classmethod
+    def numeric(cls, x):
+        return max(x, mpmath.mpf(0))
+
+    @classmethod
     def standard(cls, x):
         return sympy.Max(x, 0)
 
@@ -137,6 +175,10 @@ class HardSigmoid(ElementwiseBase):
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         x = self.args[0]
         return Rational(1, 6) * Step(x + 3) * Step(3 - x)
+
+    @classmethod
+    def numeric(cls, x):
+        return min(max(x / 6 + mpmath.mpf(1) / 2, mpmath.mpf(0)), mpmath.mpf(1))
 
     @classmethod
     def standard(cls, x):
@@ -153,6 +195,10 @@ class Maximum(ElementwiseBase):
         return Step(a - b) if argindex == 1 else 1 - Step(a - b)
 
     @classmethod
+    def numeric(cls, a, b):
+        return max(a, b)
+
+    @classmethod
     def standard(cls, a, b):
         return sympy.Max(a, b)
 
@@ -165,6 +211,10 @@ class Minimum(ElementwiseBase):
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         a, b = self.args
         return Step(b - a) if argindex == 1 else 1 - Step(b - a)
+
+    @classmethod
+    def numeric(cls, a, b):
+        return min(a, b)
 
     @classmethod
     def standard(cls, a, b):

@@ -194,7 +194,7 @@ class ShapeChecker:
 
     def scaled_matrix(self, node: BinOp) -> Shape:
         """A constant times a matrix, or a matrix divided by a constant."""
-        if node.op == "/" or not is_constant(node.right, self.spec):
+        if node.op == "/" or is_constant(node.right, self.spec):
             matrix, scale = node.left, node.right
         else:
             matrix, scale = node.right, node.left

@@ -6,6 +6,12 @@ import sympy
 from sympy import Function
 
 
+class MatVec(Function):
+    """M v (in formulas a user writes for `check`; derived equations use MatTVec)."""
+
+    nargs = 2
+
+
 class MatTVec(Function):
     """M^T v: what the adjoint of u gains from a term M @ u (args: matrix symbol, vector expression)."""
 
@@ -42,7 +48,7 @@ class LossGrad(Function):
     nargs = 1
 
 
-VECTOR_OPS = (MatTVec, Outer, SumUnits, Transposed, Next, LossGrad)
+VECTOR_OPS = (MatVec, MatTVec, Outer, SumUnits, Transposed, Next, LossGrad)
 
 
 def has_vector_ops(expr: sympy.Expr) -> bool:

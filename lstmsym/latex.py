@@ -143,6 +143,13 @@ class CellLatexPrinter(LatexPrinter):
         head = info.latex + (f"^{{{exp}}}" if exp is not None else "")
         return rf"{head}\left({args}\right)" if len(expr.args) > 1 or not expr.args[0].is_Symbol else rf"{head}({args})"
 
+    def _print_MatVec(self, expr: sympy.Expr) -> str:
+        matrix, vector = expr.args
+        inner = self._print(vector)
+        if vector.is_Add or vector.is_Mul:
+            inner = rf"\left({inner}\right)"
+        return rf"{self._print(matrix)} {inner}"
+
     def _print_MatTVec(self, expr: sympy.Expr) -> str:
         matrix, vector = expr.args
         inner = self._print(vector)

@@ -218,7 +218,7 @@ class Lowerer:
             right = self.matrix(node.right)
             return self.matrix(node.left) + (self.scale(right, sympy.S.NegativeOne) if node.op == "-" else right)
         if isinstance(node, BinOp) and node.op in ("*", "/"):
-            if node.op == "/" or not is_constant(node.right, self.spec):
+            if node.op == "/" or is_constant(node.right, self.spec):
                 matrix, scale = node.left, self.value(node.right)
             else:
                 matrix, scale = node.right, self.value(node.left)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from .functions import ElementwiseBase
-from .ir import VECTOR_OPS
+from .ir import VECTOR_OPS, LossGrad
 from .notation import Notation, adjoint_base
 
 
@@ -15,6 +15,8 @@ def _symbols(expr: sympy.Expr) -> list[str]:
 
 def term_key(notation: Notation, term: sympy.Expr) -> tuple:
     """Sums follow the author's reading order: by the ranks of the names a term mentions."""
+    if isinstance(term, LossGrad):
+        return (0, (), sympy.default_sort_key(term))
     ranks = []
     for name in _symbols(term):
         glyph = notation.glyph(adjoint_base(name))

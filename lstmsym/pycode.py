@@ -30,6 +30,11 @@ def pyname(name: str) -> str:
     return name
 
 
+def sizename(size: str) -> str:
+    """The variable holding a size in generated code (kept apart from quantities: a state may be called n)."""
+    return f"_size_{size}"
+
+
 class CellNumPyPrinter(NumPyPrinter):
     """Prints expressions over batch-major arrays: vectors are (..., units), matrices (rows, cols)."""
 

@@ -64,7 +64,8 @@ class CellTextPrinter(StrPrinter):
         if not self._settings["keep_order"]:
             numer = sorted(numer, key=lambda f: factor_key(self.notation, f))
         parts = [] if coeff == 1 else ["-1" if coeff == -1 else self._print(coeff)]
-        parts += [self.parenthesize(f, precedence(expr)) for f in numer]
+        parts += [f"({self._print(f)})" if f.is_Symbol and "@" in f.name else self.parenthesize(f, precedence(expr))
+                  for f in numer]
         text = " * ".join(parts) or "1"
         if denom:
             bottom = sympy.Mul(*denom)
@@ -81,6 +82,11 @@ class CellTextPrinter(StrPrinter):
 
     def _print_ElementwiseBase(self, expr: ElementwiseBase) -> str:
         return f"{BY_CLASS[type(expr)].name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_MatVec(self, expr: sympy.Expr) -> str:
+        matrix, vector = expr.args
+        inner = self._print(vector)
+        return f"{self._print(matrix)} @ " + (f"({inner})" if vector.is_Add or vector.is_Mul else inner)
 
     def _print_MatTVec(self, expr: sympy.Expr) -> str:
         matrix, vector = expr.args
