@@ -36,6 +36,8 @@ class Group:
 class ModulePlan:
     """Every line of the generated module, worked out from the cell and its Backward."""
 
+    hoist_sums = False
+
     def __init__(self, cell: Cell) -> None:
         self.cell = cell
         self.back = Backward(cell)
@@ -44,6 +46,49 @@ class ModulePlan:
             self.groups.setdefault(term.vector, Group(term.vector)).terms.append(term)
         self.state_names = {s.name for s in cell.states}
         self.prev_of = {s.previous: s.name for s in cell.states}
+
+    # -- what can leave the loop ---------------------------------------------------
+    @cached_property
+    def invariant(self) -> list[str]:
+        """Nodes that read only parameters and constants: computed once, in both passes."""
+        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants)
+        found: list[str] = []
+        for node in self.cell.value_nodes:
+            if {sym.name for sym in node.expr.free_symbols} <= fixed | set(found):
+                found.append(node.name)
+        return found
+
+    @cached_property
+    def static(self) -> list[str]:
+        """Quantities that depend on the input but not on the state: computed for all steps before the loop."""
+        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants) | set(self.invariant)
+        found = [self.cell.input]
+        for node in self.cell.value_nodes:
+            if node.name in self.invariant:
+                continue
+            for key, term in self.cell.linear.items():
+                if term.vector in found and key not in found:
+                    found.append(key)
+            if {sym.name for sym in node.expr.free_symbols} <= fixed | set(found):
+                found.append(node.name)
+        for key, term in self.cell.linear.items():
+            if term.vector in found and key not in found:
+                found.append(key)
+        return found
+
+    def hoisted_part(self, node) -> sympy.Expr | None:
+        """The input-only terms of a state-dependent sum, when there are at least two of them.
+
+        Measured on an LSTM (T=100, B=32, n=256): adding those terms for all steps at once moves 13 MB
+        through memory and is slower than two in-cache additions per step, so this returns None for now."""
+        if not self.hoist_sums or node.name in self.static or node.name in self.invariant or not node.expr.is_Add:
+            return None
+        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants) | set(self.invariant) | set(self.static)
+        terms = [t for t in node.expr.args if {sym.name for sym in t.free_symbols} <= fixed and t.free_symbols]
+        return sympy.Add(*terms) if len(terms) >= 2 else None
+
+    def static_array(self, name: str) -> str:
+        return "xs" if name == self.cell.input else f"_X_{pyname(name).strip('_')}"
 
     # -- naming --------------------------------------------------------------------
     def rows(self, matrix: str) -> str:
@@ -87,10 +132,26 @@ class ModulePlan:
         return [n for n in order if n in found] + linear
 
     @cached_property
+    def block_sums(self) -> dict[str, tuple[str, str, str]]:
+        """Vector parameters whose gradient is the sum of one block of a group's stacked adjoints
+        (biases): parameter -> (group key, start, stop)."""
+        found = {}
+        for st in self.back.by_kind("param"):
+            if self.cell.parameter(st.of).kind != "vector":
+                continue
+            for group in self.emission_order():
+                key = self.shared_args.get(group.key, group.key)
+                for arg, (start, stop) in zip(self.group_args(group), self.offsets(group)):
+                    if arg == st.expr and st.of not in found:
+                        found[st.of] = (key, start, stop)
+        return found
+
+    @cached_property
     def post_exprs(self) -> list[sympy.Expr]:
         """Expressions evaluated after the loop, over whole sequences."""
         out = [self.strip_linear(s.expr, self.cell.input) for s in self.back.by_kind("input")]
-        out += [s.expr for s in self.back.by_kind("param") if self.cell.parameter(s.of).kind != "matrix"]
+        out += [s.expr for s in self.back.by_kind("param")
+                if self.cell.parameter(s.of).kind != "matrix" and s.of not in self.block_sums]
         return out
 
     @cached_property
@@ -111,7 +172,7 @@ class ModulePlan:
         loop_exprs = [s.expr for s in self.in_loop] + [self.back.linear_adjoint(k) for k in self.cell.linear]
         needed = set(self.forward_reads(loop_exprs)) | set(self.post_reads)
         needed |= {g.vector for g in self.groups.values()} | set(self.cell.outputs)
-        skip = self.state_names | set(self.prev_of) | {self.cell.input}
+        skip = self.state_names | set(self.prev_of) | {self.cell.input} | set(self.invariant)
         order = [n.name for n in self.cell.value_nodes] + sorted(self.cell.linear)
         return [n for n in order if n in needed and n not in skip]
 
@@ -148,6 +209,8 @@ class ModulePlan:
         lines += [f"{pyname(k)} = dtype.type(CONSTANTS[{k!r}])" for k in self.cell.constants]
         for node in self.cell.matrix_nodes:
             lines.append(f"{pyname(node.name)} = {self.matrix_code(node)}")
+        for name in self.invariant:
+            lines.append(f"{pyname(name)} = {pycode(self.cell.node(name).expr)}")
         for group in self.groups.values():
             mats = ", ".join(pyname(t.matrix) for t in group.terms)
             lines.append(f"_M_{group.key} = np.concatenate([{mats}], axis=0)" if len(group.terms) > 1
@@ -166,17 +229,34 @@ class ModulePlan:
         return " + ".join(parts)
 
     # -- forward -------------------------------------------------------------------
+    def static_names(self) -> dict[str, str]:
+        return {name: self.static_array(name) for name in self.static}
+
+    def static_group_lines(self, group: Group) -> list[str]:
+        lines = [f"_P_{group.key}_all = _seq_matmul({self.static_array(group.vector)}, _MT_{group.key})"]
+        for term, (start, stop) in zip(group.terms, self.offsets(group)):
+            lines.append(f"{self.static_array(term.symbol.name)} = _P_{group.key}_all[..., {start}:{stop}]")
+        return lines
+
     def forward_setup(self) -> list[str]:
         lines = self.size_lines("xs") + self.setup_lines()
+        names = self.static_names()
         if self.cell.input in self.groups:
-            key = self.groups[self.cell.input].key
-            lines.append(f"_P_{key}_all = xs @ _MT_{key}")
+            lines += self.static_group_lines(self.groups[self.cell.input])
+        for node in self.cell.value_nodes:
+            if node.name in self.static:
+                lines.append(f"{self.static_array(node.name)} = {pycode(node.expr, names)}")
+                if node.name in self.groups:
+                    lines += self.static_group_lines(self.groups[node.name])
+            elif self.hoisted_part(node) is not None:
+                lines.append(f"_S_{pyname(node.name).strip('_')} = {pycode(self.hoisted_part(node), names)}")
         for state in self.cell.states:
             h = self.history(state.name)
             lines.append(f"{h} = np.empty((T + 1, B, {sizename(state.size)}), dtype=dtype)")
             lines.append(f"{h}[0] = _initial(state, {state.name!r}, B, {sizename(state.size)}, dtype)")
         for name in self.cached:
-            lines.append(f"{self.stored(name)} = np.empty((T, B, {self.size_of(name)}), dtype=dtype)")
+            if name not in self.static:
+                lines.append(f"{self.stored(name)} = np.empty((T, B, {self.size_of(name)}), dtype=dtype)")
         return lines
 
     def size_of(self, name: str) -> str:
@@ -195,30 +275,37 @@ class ModulePlan:
         lines = [f"{pyname(self.cell.input)} = xs[t]"]
         for state in self.cell.states:
             lines.append(f"{pyname(state.previous)} = {self.history(state.name)}[t]")
-        ready = {self.cell.input} | set(self.prev_of)
+        names = {name: f"{self.static_array(name)}[t]" for name in self.static if name != self.cell.input}
         for vector, group in self.groups.items():
-            if vector == self.cell.input:
-                lines += self.group_lines(group, f"_P_{group.key}_all[t]")
-            elif vector in ready:
+            if vector in self.prev_of:
                 lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
         for node in self.cell.value_nodes:
-            lines.append(f"{pyname(node.name)} = {pycode(node.expr)}")
+            if node.name in self.static or node.name in self.invariant:
+                continue
+            hoisted = self.hoisted_part(node)
+            expr = node.expr if hoisted is None else node.expr - hoisted + sympy.Symbol(f"_S_{pyname(node.name).strip('_')}")
+            if hoisted is not None:
+                names[f"_S_{pyname(node.name).strip('_')}"] = f"_S_{pyname(node.name).strip('_')}[t]"
+            lines.append(f"{pyname(node.name)} = {pycode(expr, names)}")
             if node.name in self.groups:
                 lines += self.group_lines(self.groups[node.name], f"{pyname(node.name)} @ _MT_{self.groups[node.name].key}")
         for name in self.cached:
-            lines.append(f"{self.stored(name)}[t] = {pyname(name)}")
+            if name not in self.static:
+                lines.append(f"{self.stored(name)}[t] = {pyname(name)}")
         for state in self.cell.states:
             lines.append(f"{self.history(state.name)}[t + 1] = {pyname(state.name)}")
         return lines
 
     def output_array(self, name: str) -> str:
-        return f"{self.history(name)}[1:]" if name in self.state_names else self.stored(name)
+        if name in self.state_names:
+            return f"{self.history(name)}[1:]"
+        return self.static_array(name) if name in self.static else self.stored(name)
 
     def forward_result(self) -> dict[str, object]:
         outputs = [self.output_array(o) for o in self.cell.outputs]
         cache = {"xs": "xs"}
         cache.update({f"history:{s.name}": self.history(s.name) for s in self.cell.states})
-        cache.update({name: self.stored(name) for name in self.cached})
+        cache.update({name: self.static_array(name) if name in self.static else self.stored(name) for name in self.cached})
         return {
             "ys": outputs[0] + ".copy()" if len(outputs) == 1 else f"np.concatenate([{', '.join(outputs)}], axis=-1)",
             "state_T": {s.name: f"{self.history(s.name)}[T].copy()" for s in self.cell.states},
@@ -296,8 +383,10 @@ class ModulePlan:
         if group.key in self.shared_args:
             return [f"_A_{group.key} = _A_{self.shared_args[group.key]}"]
         args = [emit(a) for a in self.group_args(group)]
-        joined = args[0] if len(args) == 1 else f"np.concatenate([{', '.join(args)}], axis=-1)"
-        return [f"_A_{group.key} = {joined}", f"_A_{group.key}_all[t] = _A_{group.key}"]
+        lines = [f"_A_{group.key} = _A_{group.key}_all[t]"]
+        for code, (start, stop) in zip(args, self.offsets(group)):
+            lines.append(f"_A_{group.key}[..., {start}:{stop}] = {code}")
+        return lines
 
     def statement_lines(self) -> list[str]:
         """The loop body of the backward pass, with common subexpressions computed once."""
@@ -348,7 +437,7 @@ class ModulePlan:
         names.update({n: self.stored(n) for n in self.cached})
         names.update({a: f"D_{a}" for a in self.post_adjoints})
         for group in self.groups.values():
-            names[f"_lin_{group.key}"] = f"(_A_{group.key}_all @ _M_{group.key})"
+            names[f"_lin_{group.key}"] = f"_seq_matmul(_A_{group.key}_all, _M_{group.key})"
         return names
 
     def backward_post(self) -> list[str]:
@@ -361,12 +450,17 @@ class ModulePlan:
         for group in self.groups.values():
             source = names.get(group.vector, names.get(group.vector))
             lines.append(f"_G_{group.key} = _outer_sum(_A_{group.key}_all, {source})")
+        for key in sorted({key for key, _, _ in self.block_sums.values()}):
+            lines.append(f"_colsum_{key} = _A_{key}_all.reshape(-1, _A_{key}_all.shape[-1]).sum(axis=0)")
         for node in reversed(self.cell.matrix_nodes):
             lines.append(f"d_{pyname(node.name)} = {self.matrix_gradient_code(node.name)}")
         for param in self.cell.parameters:
             st = self.back.statement(f"d_{param.name}")
             if param.kind == "matrix":
                 code = self.matrix_gradient_code(param.name)
+            elif param.name in self.block_sums:
+                key, start, stop = self.block_sums[param.name]
+                code = f"_colsum_{key}[{start}:{stop}]"
             elif param.kind == "vector":
                 code = f"_sum_batch({pycode(st.expr, names)}, {sizename(param.shape[0])})"
             else:
