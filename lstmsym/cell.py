@@ -138,7 +138,12 @@ class Cell:
         """A short description of what a parameter does, read off where it is used."""
         for term in self.linear.values():
             if term.matrix == name:
-                return f"weights applied to {term.vector} in {self._consumer(term.symbol)}"
+                where = self._consumer(term.symbol)
+                if term.vector == self.input:
+                    return f"input weights of {where}"
+                if any(s.previous == term.vector for s in self.states):
+                    return f"recurrent weights of {where}"
+                return f"weights applied to {term.vector} in {where}"
         for node in self.nodes:
             if node.kind == "matrix" and any(t.source == name for t in node.terms):
                 return f"weights in the matrix of {node.equation}"
@@ -158,6 +163,21 @@ class Cell:
     def parameter_count(self) -> sympy.Expr:
         """Number of learned scalars in the spec as written, as a polynomial in the sizes."""
         return sympy.Add(*[p.size() for p in self.parameters])
+
+    # -- notebooks ---------------------------------------------------------------
+    def _repr_latex_(self) -> str:
+        """The forward equations, for Jupyter."""
+        from .notation import Notation
+        from .views import equations_view
+
+        rows = " \\\\ ".join(f"{e['latex_lhs']} &= {e['latex']}" for e in equations_view(self, Notation(self)))
+        return f"$$\\begin{{aligned}} {rows} \\end{{aligned}}$$"
+
+    def _repr_svg_(self) -> str:
+        """The forward diagram, for Jupyter (needs Graphviz's dot)."""
+        from .render import diagram_svg
+
+        return diagram_svg(self).decode()
 
     def __repr__(self) -> str:
         return f"<Cell {self.name}: {len(self.parameters)} parameters, state {', '.join(s.name for s in self.states)}>"

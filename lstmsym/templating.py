@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 
 from .errors import LstmsymError
+from .escape import dot_string, latex_text, markdown_text
 
 
 def templates_dir() -> Path:
@@ -40,4 +41,7 @@ def environment(kind: str) -> jinja2.Environment:
         autoescape=False,
         **syntax,
     )
+    env.filters["dot"] = dot_string
+    env.filters["tex"] = latex_text
+    env.filters["md"] = markdown_text
     return env

@@ -1,0 +1,123 @@
+"""Everything the document templates show about a cell, prepared as plain values (templates hold no logic)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import sympy
+
+from . import __version__
+from .cell import Cell
+from .counts import CountQuery, count_formula, evaluate, factored
+from .errors import ConventionError
+from .frameworks import mapping
+from .gradview import gradient_view
+from .latex import latex
+from .notation import Notation
+from .views import equations_view, formula_latex, formula_text, parameters_view
+
+#: Sizes at which the gallery states parameter counts (and, later, costs).
+REFERENCE_SIZES = {"m": 128, "n": 256, "p": 128, "k": 64}
+CONVENTION_LABELS = {"paper": "the spec as written", "pytorch": "PyTorch", "keras": "Keras"}
+MAX_TERMS_PER_LINE = 3
+
+
+def split_latex(expr: sympy.Expr, notation: Notation, bold: bool = False) -> list[str]:
+    """A long sum as several LaTeX lines (at most MAX_TERMS_PER_LINE terms each), so pages do not overflow."""
+    from .ordering import term_key
+
+    if not expr.is_Add or len(expr.args) <= MAX_TERMS_PER_LINE:
+        return [latex(expr, notation, bold=bold)]
+    terms = sorted(expr.args, key=lambda t: term_key(notation, t))
+    chunks = [terms[i:i + MAX_TERMS_PER_LINE] for i in range(0, len(terms), MAX_TERMS_PER_LINE)]
+    lines = []
+    for index, chunk in enumerate(chunks):
+        text = latex(sympy.Add(*chunk, evaluate=False), notation, bold=bold, keep_order=True)
+        if index and not text.startswith("-"):
+            text = "+ " + text
+        lines.append(text)
+    return lines
+
+
+def align_rows(entries: list[tuple[str, str, list[str]]]) -> list[dict[str, str]]:
+    """Rows of an align* block from (lhs, relation, rhs lines): continuation lines, separators on all but the last."""
+    rows = []
+    for lhs, relation, lines in entries:
+        for index, line in enumerate(lines):
+            rows.append({"lhs": lhs if index == 0 else "", "op": relation if index == 0 else r"\quad", "rhs": line,
+                         "sep": " \\\\"})
+    if rows:
+        rows[-1]["sep"] = ""
+    return rows
+
+
+def _shape_latex(shape: list[str]) -> str:
+    return r" \times ".join(shape) if shape else r"\text{scalar}"
+
+
+def counts_context(cell: Cell) -> list[dict[str, Any]]:
+    rows = []
+    for convention in ("paper", "pytorch", "keras"):
+        try:
+            expr = count_formula(cell, CountQuery(convention))
+        except ConventionError:
+            continue
+        result = mapping(cell, convention) if convention != "paper" else None
+        sizes = {k: v for k, v in REFERENCE_SIZES.items() if k in cell.sizes}
+        rows.append({
+            "convention": convention, "label": result.label if result else CONVENTION_LABELS[convention],
+            "latex": formula_latex(factored(expr)), "text": formula_text(factored(expr)),
+            "total": evaluate(cell, expr, sizes, CountQuery(convention)),
+        })
+        rows[-1]["total_text"] = f"{rows[-1]['total']:,}"
+    return rows
+
+
+def reference_sizes(cell: Cell) -> dict[str, int]:
+    return {k: v for k, v in REFERENCE_SIZES.items() if k in cell.sizes}
+
+
+@lru_cache(maxsize=None)
+def cell_context(cell: Cell, verification_key: str = "") -> dict[str, Any]:
+    """All values a write-up, README or cell.json needs; text stays raw (templates escape it)."""
+    notation = Notation(cell)
+    grads = gradient_view(cell)
+    back_lines = {}
+    from .backward import Backward
+
+    back = Backward(cell)
+    for st in back.statements:
+        back_lines[st.target] = split_latex(st.expr, notation)
+    for section in grads["sections"]:
+        relation = r"\mathrel{+}=" if section["key"] == "params" else "="
+        section["rows"] = align_rows([(e["latex_lhs"], relation, back_lines[e["target"]]) for e in section["entries"]])
+    from .bptt import BPTT
+
+    grads["recurrence_rows"] = align_rows([(e["latex_lhs"], "=", split_latex(rec.expr, notation))
+                                           for rec, e in zip(BPTT(back).recurrences, grads["recurrences"])])
+    grads["sum_rows"] = align_rows([(s["latex_lhs"], "=", [s["latex"]]) for s in grads["sums"][:3]])
+    params = parameters_view(cell)
+    for p in params:
+        p["latex"] = latex(sympy.Symbol(p["name"]), notation)
+        p["shape_latex"] = _shape_latex(p["shape"])
+    sizes = reference_sizes(cell)
+    return {
+        "name": cell.name, "title": cell.title, "family": cell.family, "year": cell.year, "summary": cell.summary,
+        "source": cell.spec.notes, "aliases": list(cell.spec.aliases),
+        "references": [ref.__dict__ for ref in cell.references],
+        "sizes": [{"name": k, "role": v, "latex": k} for k, v in cell.sizes.items()],
+        "input": {"name": cell.input, "latex": latex(sympy.Symbol(cell.input), notation), "size": cell.input_size},
+        "states": [{"name": s.name, "latex": latex(sympy.Symbol(s.name), notation), "size": s.size, "role": s.role,
+                    "previous_latex": latex(sympy.Symbol(s.previous), notation)} for s in cell.states],
+        "outputs": list(cell.outputs),
+        "constants": [{"name": k, "latex": latex(sympy.Symbol(k), notation), "value": str(v)} for k, v in cell.constants.items()],
+        "equations": equations_view(cell, notation),
+        "equation_rows": align_rows([(e["latex_lhs"], "=", [e["latex"]]) for e in equations_view(cell, notation)]),
+        "parameters": params,
+        "counts": counts_context(cell),
+        "reference_sizes": sizes,
+        "reference_sizes_text": ", ".join(f"{k} = {v}" for k, v in sizes.items()),
+        "gradients": grads,
+        "version": __version__,
+    }

@@ -1,0 +1,371 @@
+"""Cell diagrams derived from the equation graph: the forward data flow and the gradient flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from .backward import Backward
+from .cell import Cell
+from .functions import BY_CLASS, ElementwiseBase
+from .htmllabel import FUNCTION_GLYPHS, html, name_html
+from .notation import Notation
+from .templating import environment
+
+#: The visual language, as data: one entry per kind of node or edge.
+STYLE: dict[str, dict[str, str]] = {
+    "graph": {"rankdir": "LR", "nodesep": "0.35", "ranksep": "0.45", "fontname": "Helvetica", "bgcolor": "white",
+              "splines": "spline", "newrank": "true"},
+    "input": {"shape": "plaintext", "fontsize": "16", "fontname": "Helvetica"},
+    "output": {"shape": "plaintext", "fontsize": "16", "fontname": "Helvetica"},
+    "layer": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f6d365", "color": "#b8860b",
+              "fontname": "Helvetica", "fontsize": "16", "width": "0.6", "height": "0.45"},
+    "op": {"shape": "circle", "style": "filled", "fillcolor": "#f4a3a3", "color": "#b03a3a", "fontname": "Helvetica",
+           "fontsize": "14", "width": "0.42", "fixedsize": "true"},
+    "func": {"shape": "ellipse", "style": "filled", "fillcolor": "#f4a3a3", "color": "#b03a3a", "fontname": "Helvetica",
+             "fontsize": "12", "height": "0.4"},
+    "junction": {"shape": "point", "width": "0.06", "color": "#333333"},
+    "adjoint": {"shape": "box", "style": "rounded,filled", "fillcolor": "#cfe3f7", "color": "#2c6aa0",
+                "fontname": "Helvetica", "fontsize": "14"},
+    "edge": {"color": "#333333", "fontname": "Helvetica", "fontsize": "11", "arrowsize": "0.7"},
+    "state": {"penwidth": "2.6", "color": "#222222", "weight": "8"},
+    "peek": {"style": "dashed", "color": "#555555"},
+    "grad": {"color": "#2c6aa0", "fontcolor": "#1d4f7a", "arrowsize": "0.7"},
+}
+
+
+@dataclass
+class DNode:
+    name: str
+    kind: str
+    label: str
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DEdge:
+    tail: str
+    head: str
+    label: str = ""
+    kind: str = "edge"
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Diagram:
+    name: str
+    graph: dict[str, str]
+    nodes: list[DNode] = field(default_factory=list)
+    edges: list[DEdge] = field(default_factory=list)
+    same_rank: list[list[str]] = field(default_factory=list)
+
+    def add(self, name: str, kind: str, label: str, **attrs: str) -> str:
+        if not any(n.name == name for n in self.nodes):
+            self.nodes.append(DNode(name, kind, label, dict(attrs)))
+        return name
+
+    def connect(self, tail: str, head: str, label: str = "", kind: str = "edge", **attrs: str) -> None:
+        self.edges.append(DEdge(tail, head, label, kind, dict(attrs)))
+
+
+class ForwardBuilder:
+    """Boxes for layers (affine map + nonlinearity), circles for pointwise operations, state lines."""
+
+    def __init__(self, cell: Cell) -> None:
+        self.cell = cell
+        self.notation = Notation(cell)
+        self.diagram = Diagram(f"{cell.name}_forward", dict(STYLE["graph"]))
+        self.producer: dict[str, str] = {}
+        self.counter: dict[str, int] = {}
+        self.pre = {n.name: n for n in cell.value_nodes if n.origin == "preactivation"}
+
+    def fresh(self, base: str) -> str:
+        self.counter[base] = self.counter.get(base, 0) + 1
+        return f"{base}{self.counter[base]}"
+
+    def is_vector(self, name: str) -> bool:
+        return len(self.cell.shapes.get(name, ())) == 1 or name in self.cell.linear
+
+    def build(self) -> Diagram:
+        d = self.diagram
+        for state in self.cell.states:
+            self.producer[state.previous] = d.add(f"in_{state.previous}", "input", name_html(state.name, "t-1"))
+        self.producer[self.cell.input] = d.add(f"in_{self.cell.input}", "input", name_html(self.cell.input, "t"))
+        for node in self.cell.value_nodes:
+            if node.origin == "preactivation" or node.kind == "scalar":
+                continue
+            self.producer[node.name] = self.node(node)
+        for name in list(self.cell.outputs) + [s.name for s in self.cell.states if s.name not in self.cell.outputs]:
+            out = d.add(f"out_{name}", "output", name_html(name, "t"))
+            self.connect_value(name, out)
+        self.mark_state_lines()
+        self.arrange()
+        return d
+
+    def arrange(self) -> None:
+        """Rows: state lines on top (one row each), the layers in a row, inputs at the bottom."""
+        d = self.diagram
+        d.graph["rankdir"] = "BT"
+        lines = [s for s in self.cell.states if self.lines.get(s.name)]
+        for state in lines:
+            d.same_rank.append(self.lines[state.name])
+        layers = [n.name for n in d.nodes if n.kind == "layer"]
+        if layers:
+            d.same_rank.append(layers)
+        bottom = [f"in_{self.cell.input}"] + [f"in_{s.previous}" for s in self.cell.states if not self.lines.get(s.name)]
+        d.same_rank.append(bottom)
+
+    # -- pieces ------------------------------------------------------------------------
+    def connect_value(self, name: str, head: str) -> None:
+        """An edge carrying a named quantity, labelled with it."""
+        self.diagram.connect(self.producer[name], head, self.label_of(name))
+
+    def label_of(self, name: str) -> str:
+        if name in self.cell.linear:
+            return ""
+        glyph = self.notation.glyph(name)
+        if glyph.time == "prev":
+            return ""
+        if name in {n.name for n in self.cell.nodes if n.origin == "argument"}:
+            return ""
+        return name_html(name, "t" if glyph.time == "step" else None)
+
+    def sources(self, expr: sympy.Expr) -> list[str]:
+        """The vector quantities an expression reads (through matrix products or elementwise)."""
+        found = []
+        for symbol in sorted(expr.free_symbols, key=lambda s: self.notation.glyph(s.name.split("@")[-1]).rank):
+            name = symbol.name
+            if name in self.cell.linear:
+                name = self.cell.linear[name].vector
+            if self.is_vector(name) and name not in found and name in self.producer:
+                found.append(name)
+        return found
+
+    def node(self, node) -> str:
+        expr = node.expr
+        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
+            return self.layer(node.name, FUNCTION_GLYPHS[BY_CLASS[type(expr)].name], self.pre[expr.args[0].name].expr)
+        if any(s.name in self.cell.linear for s in expr.free_symbols) and expr.is_Add:
+            return self.layer(node.name, "W·", expr)
+        return self.emit(expr, node.name)
+
+    def layer(self, name: str, label: str, pre: sympy.Expr) -> str:
+        box = self.diagram.add(f"layer_{name}", "layer", label)
+        sources = self.sources(pre)
+        shared = [s for s in sources if s in self.shared_inputs]
+        if len(shared) >= 2:
+            self.diagram.connect(self.junction(shared), box)
+            sources = [s for s in sources if s not in shared]
+        for source in sources:
+            self.connect_value(source, box)
+        return box
+
+    @property
+    def shared_inputs(self) -> list[str]:
+        """The step's inputs (x and previous states) that feed two or more layers: drawn as one bundle."""
+        counts: dict[str, int] = {}
+        for node in self.pre.values():
+            for source in self.sources(node.expr):
+                counts[source] = counts.get(source, 0) + 1
+        boundary = {self.cell.input} | {s.previous for s in self.cell.states if s.name not in self.line_states}
+        return [name for name, k in counts.items() if k >= 2 and name in boundary]
+
+    @property
+    def line_states(self) -> set[str]:
+        """States whose update reads the previous value elementwise: drawn as a straight line on top."""
+        return {s.name for s in self.cell.states
+                if sympy.Symbol(s.previous) in self.cell.node(s.name).expr.free_symbols}
+
+    def junction(self, sources: list[str]) -> str:
+        name = "join_" + "_".join(sources)
+        if not any(n.name == name for n in self.diagram.nodes):
+            self.diagram.add(name, "junction", "")
+            for source in sources:
+                self.connect_value(source, name)
+        return name
+
+    def emit(self, expr: sympy.Expr, owner: str) -> str:
+        """Pointwise operations for an elementwise expression; returns the node producing its value."""
+        d = self.diagram
+        if expr.is_Symbol:
+            if expr.name in self.cell.linear:
+                term = self.cell.linear[expr.name]
+                box = d.add(f"layer_{owner}_{self.fresh('lin')}", "layer", "W·")
+                self.connect_value(term.vector, box)
+                return box
+            return self.producer[expr.name]
+        if isinstance(expr, ElementwiseBase):
+            op = d.add(f"op_{owner}_{self.fresh(BY_CLASS[type(expr)].name)}", "func", FUNCTION_GLYPHS[BY_CLASS[type(expr)].name])
+            for arg in expr.args:
+                self.feed(arg, op, owner)
+            return op
+        if expr.is_Add:
+            return self.add_op(expr, owner)
+        if expr.is_Mul:
+            return self.mul_op(expr, owner)
+        if expr.is_Pow:
+            op = d.add(f"op_{owner}_{self.fresh('pow')}", "op", "1/x" if expr.exp == -1 else f"x<SUP>{html(expr.exp, self.notation)}</SUP>")
+            self.feed(expr.base, op, owner)
+            return op
+        op = d.add(f"op_{owner}_{self.fresh('const')}", "op", html(expr, self.notation))
+        return op
+
+    def feed(self, arg: sympy.Expr, head: str, owner: str, label: str = "") -> None:
+        if arg.is_Symbol and arg.name in self.producer and arg.name not in self.cell.linear:
+            self.diagram.connect(self.producer[arg.name], head, label or self.label_of(arg.name))
+        elif not self.is_scalar(arg):
+            self.diagram.connect(self.emit(arg, owner), head, label)
+
+    def is_scalar(self, expr: sympy.Expr) -> bool:
+        return all(not self.is_vector(s.name) for s in expr.free_symbols)
+
+    def add_op(self, expr: sympy.Expr, owner: str) -> str:
+        d = self.diagram
+        terms = list(expr.args)
+        constants = [t for t in terms if self.is_scalar(t)]
+        vectors = [t for t in terms if not self.is_scalar(t)]
+        if len(vectors) == 1 and vectors[0].could_extract_minus_sign():
+            label = (html(sympy.Add(*constants), self.notation) if constants else "") + "−"
+            op = d.add(f"op_{owner}_{self.fresh('minus')}", "op", label)
+            self.feed(-vectors[0], op, owner)
+            return op
+        label = "+" if not constants else "+" + html(sympy.Add(*constants), self.notation)
+        op = d.add(f"op_{owner}_{self.fresh('add')}", "op", label)
+        for term in vectors:
+            if term.could_extract_minus_sign():
+                self.feed(-term, op, owner, "−")
+            else:
+                self.feed(term, op, owner)
+        return op
+
+    def mul_op(self, expr: sympy.Expr, owner: str) -> str:
+        d = self.diagram
+        scalars = [f for f in expr.args if self.is_scalar(f)]
+        vectors = [f for f in expr.args if not self.is_scalar(f)]
+        denominators = [f.base for f in vectors if f.is_Pow and f.exp == -1]
+        vectors = [f for f in vectors if not (f.is_Pow and f.exp == -1)]
+        if denominators and vectors:
+            op = d.add(f"op_{owner}_{self.fresh('div')}", "op", "÷")
+            self.feed(sympy.Mul(*vectors, *scalars), op, owner)
+            for den in denominators:
+                self.feed(den, op, owner, "÷")
+            return op
+        label = "×" + (" " + html(sympy.Mul(*scalars), self.notation) if scalars else "")
+        op = d.add(f"op_{owner}_{self.fresh('mul')}", "op" if not scalars else "func", label)
+        for factor in vectors:
+            self.feed(factor, op, owner)
+        for den in denominators:
+            self.feed(den, op, owner, "÷")
+        return op
+
+    def mark_state_lines(self) -> None:
+        """Thick, straight lines from each previous state to the state (the cell state along the top)."""
+        d = self.diagram
+        self.lines: dict[str, list[str]] = {}
+        for state in self.cell.states:
+            path = self.path(f"in_{state.previous}", f"out_{state.name}") if state.name in self.line_states else []
+            self.lines[state.name] = path
+            for tail, head in zip(path, path[1:]):
+                for edge in d.edges:
+                    if edge.tail == tail and edge.head == head:
+                        edge.kind = "state"
+            for name in path:
+                node = next(n for n in d.nodes if n.name == name)
+                node.attrs.setdefault("group", f"state_{state.name}")
+        on_line = {name for path in self.lines.values() for name in path}
+        for edge in d.edges:
+            if edge.tail in {f"in_{s.previous}" for s in self.cell.states if s.name in self.line_states} \
+                    and edge.head.startswith("layer_"):
+                edge.kind = "peek"
+        for edge in d.edges:
+            if edge.tail in on_line and edge.head not in on_line:
+                edge.attrs["constraint"] = "false"
+                if edge.head.startswith("layer_"):
+                    edge.kind = "peek"
+
+    def path(self, start: str, goal: str) -> list[str]:
+        nexts: dict[str, list[str]] = {}
+        for edge in self.diagram.edges:
+            nexts.setdefault(edge.tail, []).append(edge.head)
+        frontier, seen = [[start]], {start}
+        while frontier:
+            path = frontier.pop(0)
+            if path[-1] == goal:
+                return path
+            for head in nexts.get(path[-1], []):
+                if head not in seen and not head.startswith("layer_"):
+                    seen.add(head)
+                    frontier.append(path + [head])
+        return []
+
+
+class BackwardBuilder:
+    """One box per adjoint; an edge from each adjoint to every adjoint computed from it, labelled with the factor."""
+
+    def __init__(self, cell: Cell) -> None:
+        self.cell = cell
+        self.back = Backward(cell)
+        self.notation = Notation(cell)
+        graph = dict(STYLE["graph"], rankdir="RL")
+        self.diagram = Diagram(f"{cell.name}_backward", graph)
+
+    def build(self) -> Diagram:
+        d = self.diagram
+        for name in self.back.incoming:
+            d.add(f"adj_{name}", "input", html(sympy.Symbol(name), self.notation))
+        statements = [st for st in self.back.statements if st.kind in ("node", "carry", "input")]
+        for st in statements:
+            kind = "output" if st.kind in ("carry", "input") else "adjoint"
+            d.add(f"adj_{st.target}", kind, html(st.symbol, self.notation))
+        known = {n.name for n in d.nodes}
+        for st in statements:
+            for term in sympy.Add.make_args(st.expr):
+                for source in sorted(term.free_symbols, key=lambda s: s.name):
+                    if f"adj_{source.name}" in known and source.name.startswith("d_"):
+                        factor = self.factor(term, source)
+                        kind = "state" if self.on_state_line(source.name, st.target) else "grad"
+                        d.connect(f"adj_{source.name}", f"adj_{st.target}", factor, kind)
+        return d
+
+    def factor(self, term: sympy.Expr, source: sympy.Symbol) -> str:
+        """What multiplies the source adjoint in a term, as a label ('⊙ f', 'U<SUP>T</SUP>')."""
+        from .ir import MatTVec, SumUnits
+
+        if term == source:
+            return ""
+        if isinstance(term, MatTVec):
+            inner = self.factor(term.args[1], source) if term.args[1] != source else ""
+            return f"{html(term.args[0], self.notation)}<SUP>T</SUP>" + (f" ({inner})" if inner else "")
+        if isinstance(term, SumUnits):
+            return "Σ"
+        if not term.is_Mul or source not in term.args:
+            return ""
+        rest = sympy.Mul(*[f for f in term.args if f != source])
+        return "⊙ " + html(rest, self.notation)
+
+    def on_state_line(self, source: str, target: str) -> bool:
+        names = {s.name for s in self.cell.states} | {s.previous for s in self.cell.states}
+        base = lambda n: n[2:-3] if n.endswith("_in") else n[2:]  # noqa: E731
+        return base(source) in names and base(target) in names
+
+
+def forward_diagram(cell: Cell) -> Diagram:
+    return ForwardBuilder(cell).build()
+
+
+def backward_diagram(cell: Cell) -> Diagram:
+    return BackwardBuilder(cell).build()
+
+
+def to_dot(diagram: Diagram) -> str:
+    """DOT source through the template; attributes sorted, nodes and edges in build order."""
+    nodes = [{"name": n.name, "attrs": sorted({**STYLE[n.kind], **n.attrs}.items()), "label": n.label} for n in diagram.nodes]
+    edges = []
+    for e in diagram.edges:
+        attrs = dict(STYLE["edge"])
+        attrs.update(STYLE.get(e.kind, {}) if e.kind != "edge" else {})
+        attrs.update(e.attrs)
+        edges.append({"tail": e.tail, "head": e.head, "label": e.label, "attrs": sorted(attrs.items())})
+    return environment("dot").get_template("diagram.dot.j2").render(
+        name=diagram.name, graph=sorted(diagram.graph.items()), nodes=nodes, edges=edges, same_rank=diagram.same_rank)
