@@ -20,17 +20,35 @@ from .views import equations_view, formula_latex, formula_text, parameters_view
 #: Sizes at which the gallery states parameter counts (and, later, costs).
 REFERENCE_SIZES = {"m": 128, "n": 256, "p": 128, "k": 64}
 CONVENTION_LABELS = {"paper": "the spec as written", "pytorch": "PyTorch", "keras": "Keras"}
-MAX_TERMS_PER_LINE = 3
+MAX_LINE_WIDTH = 62
+
+
+def visible_width(tex: str) -> float:
+    """A rough count of the characters a LaTeX formula shows (sub- and superscripts count half)."""
+    import re
+
+    text = re.sub(r"\\(left|right|mathrm|operatorname|quad)\b", "", tex)
+    text = re.sub(r"\\[a-zA-Z]+", "x", text)
+    scripts = sum(len(m) for m in re.findall(r"[_^]\{([^{}]*)\}", text))
+    text = re.sub(r"[{}_^ ]", "", text)
+    return len(text) - scripts / 2
 
 
 def split_latex(expr: sympy.Expr, notation: Notation, bold: bool = False) -> list[str]:
-    """A long sum as several LaTeX lines (at most MAX_TERMS_PER_LINE terms each), so pages do not overflow."""
+    """A long sum as several LaTeX lines, packed greedily under MAX_LINE_WIDTH, so pages do not overflow."""
     from .ordering import term_key
 
-    if not expr.is_Add or len(expr.args) <= MAX_TERMS_PER_LINE:
-        return [latex(expr, notation, bold=bold)]
+    whole = latex(expr, notation, bold=bold)
+    if not expr.is_Add or visible_width(whole) <= MAX_LINE_WIDTH:
+        return [whole]
     terms = sorted(expr.args, key=lambda t: term_key(notation, t))
-    chunks = [terms[i:i + MAX_TERMS_PER_LINE] for i in range(0, len(terms), MAX_TERMS_PER_LINE)]
+    chunks: list[list[sympy.Expr]] = [[]]
+    for term in terms:
+        trial = chunks[-1] + [term]
+        if chunks[-1] and visible_width(latex(sympy.Add(*trial, evaluate=False), notation, keep_order=True)) > MAX_LINE_WIDTH:
+            chunks.append([term])
+        else:
+            chunks[-1] = trial
     lines = []
     for index, chunk in enumerate(chunks):
         text = latex(sympy.Add(*chunk, evaluate=False), notation, bold=bold, keep_order=True)

@@ -35,6 +35,12 @@ STYLE: dict[str, dict[str, str]] = {
 }
 
 
+def _visible(label: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", label)
+
+
 @dataclass
 class DNode:
     name: str
@@ -61,6 +67,8 @@ class Diagram:
     same_rank: list[list[str]] = field(default_factory=list)
 
     def add(self, name: str, kind: str, label: str, **attrs: str) -> str:
+        if kind == "op" and len(_visible(label)) > 2:
+            kind = "func"
         if not any(n.name == name for n in self.nodes):
             self.nodes.append(DNode(name, kind, label, dict(attrs)))
         return name
@@ -79,6 +87,7 @@ class ForwardBuilder:
         self.producer: dict[str, str] = {}
         self.counter: dict[str, int] = {}
         self.pre = {n.name: n for n in cell.value_nodes if n.origin == "preactivation"}
+        self.peeks: set[tuple[str, str]] = set()
 
     def fresh(self, base: str) -> str:
         self.counter[base] = self.counter.get(base, 0) + 1
@@ -146,13 +155,17 @@ class ForwardBuilder:
         expr = node.expr
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
             return self.layer(node.name, FUNCTION_GLYPHS[BY_CLASS[type(expr)].name], self.pre[expr.args[0].name].expr)
-        if any(s.name in self.cell.linear for s in expr.free_symbols) and expr.is_Add:
-            return self.layer(node.name, "W·", expr)
         return self.emit(expr, node.name)
 
     def layer(self, name: str, label: str, pre: sympy.Expr) -> str:
         box = self.diagram.add(f"layer_{name}", "layer", label)
         sources = self.sources(pre)
+        elementwise = {s.name for s in pre.free_symbols if s.name not in self.cell.linear}
+        linear_inputs = {self.cell.linear[s.name].vector for s in pre.free_symbols if s.name in self.cell.linear}
+        line_values = {s.previous for s in self.cell.states if s.name in self.line_states} | self.line_states
+        for source in sources:
+            if source in elementwise and source not in linear_inputs and source in line_values:
+                self.peeks.add((self.producer[source], box))
         shared = [s for s in sources if s in self.shared_inputs]
         if len(shared) >= 2:
             self.diagram.connect(self.junction(shared), box)
@@ -195,6 +208,13 @@ class ForwardBuilder:
                 self.connect_value(term.vector, box)
                 return box
             return self.producer[expr.name]
+        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
+            return self.layer(f"{owner}_{self.fresh('layer')}", FUNCTION_GLYPHS[BY_CLASS[type(expr)].name],
+                              self.pre[expr.args[0].name].expr)
+        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and self.has_linear(expr.args[0]):
+            return self.layer(f"{owner}_{self.fresh('layer')}", FUNCTION_GLYPHS[BY_CLASS[type(expr)].name], expr.args[0])
+        if expr.is_Add and self.has_linear(expr) and all(self.has_linear(t) or self.is_scalar(t) for t in expr.args):
+            return self.layer(f"{owner}_{self.fresh('affine')}", "W·", expr)
         if isinstance(expr, ElementwiseBase):
             op = d.add(f"op_{owner}_{self.fresh(BY_CLASS[type(expr)].name)}", "func", FUNCTION_GLYPHS[BY_CLASS[type(expr)].name])
             for arg in expr.args:
@@ -218,7 +238,12 @@ class ForwardBuilder:
             self.diagram.connect(self.emit(arg, owner), head, label)
 
     def is_scalar(self, expr: sympy.Expr) -> bool:
-        return all(not self.is_vector(s.name) for s in expr.free_symbols)
+        """True when nothing in expr flows along an edge (numbers, constants, parameters): shown in a label."""
+        return all(s.name not in self.producer and s.name not in self.cell.linear and s.name not in self.pre
+                   for s in expr.free_symbols)
+
+    def has_linear(self, expr: sympy.Expr) -> bool:
+        return any(s.name in self.cell.linear for s in expr.free_symbols)
 
     def add_op(self, expr: sympy.Expr, owner: str) -> str:
         d = self.diagram
@@ -275,14 +300,11 @@ class ForwardBuilder:
                 node.attrs.setdefault("group", f"state_{state.name}")
         on_line = {name for path in self.lines.values() for name in path}
         for edge in d.edges:
-            if edge.tail in {f"in_{s.previous}" for s in self.cell.states if s.name in self.line_states} \
-                    and edge.head.startswith("layer_"):
+            if (edge.tail, edge.head) in self.peeks:
                 edge.kind = "peek"
         for edge in d.edges:
             if edge.tail in on_line and edge.head not in on_line:
                 edge.attrs["constraint"] = "false"
-                if edge.head.startswith("layer_"):
-                    edge.kind = "peek"
 
     def path(self, start: str, goal: str) -> list[str]:
         nexts: dict[str, list[str]] = {}

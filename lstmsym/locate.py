@@ -18,17 +18,32 @@ class Locator:
     def __init__(self, source: str, text: str) -> None:
         self.source = source
         self.lines = text.splitlines()
+        self.parents: list["Locator"] = []
 
     def key_origin(self, table: str, key: str) -> Origin:
         """Origin of the key itself (line and column where it starts), or of its [table.key] header."""
-        origin = self.origin(table, key)
-        if origin.line is not None and origin.column is not None:
+        origin = self.own_origin(table, key)
+        if origin.line is not None and origin.column is not None and origin.line <= len(self.lines):
             line = self.lines[origin.line - 1]
             return Origin(self.source, origin.line, len(line) - len(line.lstrip()) + 1)
+        for parent in self.parents:
+            found = parent.key_origin(table, key)
+            if found.column is not None:
+                return found
         return origin
 
     def origin(self, table: str, key: str) -> Origin:
-        """Origin of the first character inside the value's quotes (or of the key)."""
+        """Origin of the first character inside the value's quotes, looking in base specs too."""
+        origin = self.own_origin(table, key)
+        if origin.column is None:
+            for parent in self.parents:
+                found = parent.origin(table, key)
+                if found.column is not None:
+                    return found
+        return origin
+
+    def own_origin(self, table: str, key: str) -> Origin:
+        """Origin of the first character inside the value's quotes (or of the key), in this file only."""
         table_path = table.replace(" ", "")
         current = ""
         key_re = re.compile(r"\s*(?:" + re.escape(key) + r'|"' + re.escape(key) + r'")\s*=\s*')

@@ -110,12 +110,27 @@ class Lowerer:
     def add_value(self, name: str, expr: sympy.Expr, shape: tuple[str, ...], origin: str = "equation") -> None:
         kind = "vector" if len(shape) == 1 else "scalar"
         equation = self.eq.name
-        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and not expr.args[0].is_Symbol:
+        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and (
+                not expr.args[0].is_Symbol or expr.args[0].name in self.out.linear):
             pre = f"{name}_bar"
             self.taken.add(pre)
             self.out.nodes.append(CellNode(pre, kind, shape, equation, "preactivation", expr=expr.args[0]))
             expr = expr.func(sympy.Symbol(pre))
+        else:
+            expr = self.name_inner_layers(name, expr, kind, shape, equation)
         self.out.nodes.append(CellNode(name, kind, shape, equation, origin, expr=expr))
+
+    def name_inner_layers(self, name: str, expr: sympy.Expr, kind: str, shape: tuple[str, ...], equation: str) -> sympy.Expr:
+        """A nonlinearity of an affine map inside a larger expression gets its pre-activation named too
+        (name_bar), so derivatives read tanh(h_bar) rather than repeating the whole affine map."""
+        calls = [e for e in sympy.preorder_traversal(expr) if isinstance(e, ElementwiseBase) and len(e.args) == 1
+                 and not e.args[0].is_Symbol and any(s.name in self.out.linear for s in e.args[0].free_symbols)]
+        for index, call in enumerate(dict.fromkeys(calls)):
+            pre = f"{name}_bar" if index == 0 and f"{name}_bar" not in self.taken else self.fresh(f"{name}_bar")
+            self.taken.add(pre)
+            self.out.nodes.append(CellNode(pre, kind, shape, equation, "preactivation", expr=call.args[0]))
+            expr = expr.xreplace({call: call.func(sympy.Symbol(pre))})
+        return expr
 
     # -- value context ---------------------------------------------------------
     def value(self, node: Node) -> sympy.Expr:

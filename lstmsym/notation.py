@@ -63,7 +63,17 @@ class Notation:
         self.linear = {key: (term.matrix, term.vector) for key, term in cell.linear.items()}
         self._build()
 
+    def _invariant(self) -> set[str]:
+        """Nodes computed from parameters and constants only: the same at every step, so no time index."""
+        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants)
+        found: set[str] = set()
+        for node in self.cell.nodes:
+            if node.expr is not None and {s.name for s in node.expr.free_symbols} <= fixed | found:
+                found.add(node.name)
+        return found
+
     def _build(self) -> None:
+        self.invariant = self._invariant()
         cell = self.cell
         rank = 0
         for name in self._reading_order():
@@ -108,7 +118,7 @@ class Notation:
             main, sub = split_name(state.name)
             return Glyph(main, sub, "prev", True, False, CATEGORY[kind], rank)
         main, sub = split_name(name) if kind != "linear" else ("", "")
-        time = "step" if kind in ("input", "node") and len(shape) < 2 else None
+        time = "step" if kind in ("input", "node") and len(shape) < 2 and name not in self.invariant else None
         return Glyph(main, sub, time, len(shape) == 1, len(shape) == 2, CATEGORY[kind], rank)
 
     def glyph(self, name: str) -> Glyph:

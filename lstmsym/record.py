@@ -31,6 +31,7 @@ def engine_digest() -> str:
 def cell_digest(cell: Cell) -> str:
     source = Path(cell.spec.source)
     text = source.read_bytes() if source.is_file() else cell.spec.name.encode()
+    text += "".join(cell.spec.base_texts).encode()
     return hashlib.sha256(text + engine_digest().encode()).hexdigest()[:32]
 
 

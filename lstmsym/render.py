@@ -19,6 +19,7 @@ from .frameworks import mapping
 from .templating import environment
 
 SOURCE_DATE_EPOCH = "0"
+MAX_OVERFULL_PT = 3.0
 DOT_HINT = "Graphviz's dot is not installed: apt-get install -y graphviz"
 TEX_HINT = "pdflatex/latexmk are not installed: apt-get install -y --no-install-recommends texlive-latex-base texlive-latex-recommended latexmk"
 
@@ -149,26 +150,19 @@ def compile_pdf(tex: str, figures: dict[str, bytes], name: str = "doc") -> bytes
         if result.returncode != 0 or not (root / f"{name}.pdf").exists():
             errors = [line for line in log.splitlines() if line.startswith("!") or ".tex:" in line][:5]
             raise LstmsymError(f"LaTeX failed for {name}.tex: " + " | ".join(errors or [log[-400:]]))
+        problems = log_problems(log)
+        if problems:
+            raise LstmsymError(f"{name}.tex is not ready to publish: " + " | ".join(problems[:5]))
         return (root / f"{name}.pdf").read_bytes()
 
 
-def latex_log_problems(tex: str, figures: dict[str, bytes], name: str = "doc") -> list[str]:
-    """Warnings a publishable document must not have: undefined references, overfull boxes over 3pt."""
+def log_problems(log: str) -> list[str]:
+    """What a publishable document must not have: undefined references or citations, boxes over 3pt too wide."""
     import re
 
-    with tempfile.TemporaryDirectory(prefix="lstmsym-tex-") as tmp:
-        root = Path(tmp)
-        (root / f"{name}.tex").write_text(tex)
-        for rel, data in figures.items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_bytes(data)
-        env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, FORCE_SOURCE_DATE="1")
-        subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", f"{name}.tex"], cwd=root, env=env,
-                       capture_output=True, text=True, timeout=600)
-        log = (root / f"{name}.log").read_text(errors="replace")
-    problems = [line for line in log.splitlines() if "undefined" in line.lower() and "Warning" in line]
-    for match in re.finditer(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log):
-        if float(match.group(1)) > 3.0:
+    problems = [line.strip() for line in log.splitlines()
+                if re.search(r"(Reference|Citation) .* undefined|There were undefined references", line)]
+    for match in re.finditer(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]*", log):
+        if float(match.group(1)) > MAX_OVERFULL_PT:
             problems.append(match.group(0))
-    problems += [line for line in log.splitlines() if line.startswith("!")]
     return problems

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import Location, SpecError, did_you_mean, one_of
 from .functions import SPEC_FUNCTIONS
+from .inherit import resolve_extends
 from .locate import Locator
 from .parser import Origin, parse_expression
 from .syntax import Node, calls_in
@@ -102,6 +103,7 @@ class Spec:
     equations: list[Equation]
     frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
     locator: Locator | None = None
+    base_texts: tuple[str, ...] = ()
 
     def where(self, table: str, key: str) -> Location:
         """Location of a key, for error messages."""
@@ -393,4 +395,19 @@ def load_spec(path: Path | str) -> Spec:
 def spec_from_text(text: str, source: str) -> Spec:
     """Check a spec given as text; `source` names it in error messages."""
     data = parse_toml(text, source)
-    return SpecReader(data, source, Locator(source, text)).read()
+    locator = Locator(source, text)
+    if "extends" in data:
+        data, base_texts = resolve_extends(data, source, _load_base)
+        locator.parents = [Locator(source + " (base)", t) for t in base_texts]
+    spec = SpecReader(data, source, locator).read()
+    spec.base_texts = tuple(p.lines and "\n".join(p.lines) or "" for p in getattr(locator, "parents", []))
+    return spec
+
+
+def _load_base(name: str, folder: str) -> tuple[dict[str, Any], str]:
+    """The raw data and text of a base spec: a built-in cell's name, or a path relative to the child."""
+    from .registry import builtin_paths
+
+    path = builtin_paths().get(name) or (Path(folder) / name)
+    text = read_text(path)
+    return parse_toml(text, str(path)), text

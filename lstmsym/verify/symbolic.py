@@ -26,6 +26,7 @@ class SymbolicResult:
     checked: int
     max_error: float
     worst: str
+    nonzero: int = 0
 
     @property
     def ok(self) -> bool:
@@ -116,10 +117,11 @@ def symbolic_check(cell: Cell, sizes: dict[str, int] | None = None, steps: int =
         pairs += list(zip(problem.xs[t], flatten(derived["xs"][t])))
     for s in cell.states:
         pairs += list(zip(problem.initial[s.name], flatten(derived["state0"][s.name])))
-    worst, where = sympy.S.Zero, ""
+    worst, where, nonzero = sympy.S.Zero, "", 0
     for symbol, value in pairs:
         exact = direct[symbol]
+        nonzero += bool(abs(sympy.N(exact, DIGITS)) > sympy.Float("1e-30"))
         error = abs(sympy.N(value - exact, DIGITS)) / max(1, abs(sympy.N(exact, DIGITS)))
         if error > worst:
             worst, where = error, symbol.name
-    return SymbolicResult(cell.name, sizes, steps, len(pairs), float(worst), where)
+    return SymbolicResult(cell.name, sizes, steps, len(pairs), float(worst), where, int(nonzero))
