@@ -104,11 +104,9 @@ def build_cell(name: str, formats: tuple[str, ...], record: dict[str, Any]) -> C
     if "json" in formats:
         result.files[f"{prefix}cell.json"] = render.cell_json(cell, result.verification).encode()
     if "pdf" in formats:
-        if not render.dot_available():
-            pass
-        elif not render.tex_available():
+        if not render.tex_available():
             result.skipped.append("tex")
-        else:
+        elif render.dot_available():
             result.files[f"{prefix}{cell.name}.pdf"] = render.compile_pdf(tex, result.figures, cell.name)
     return result
 
@@ -227,8 +225,8 @@ def run(args: argparse.Namespace) -> int:
     from .render import DOT_HINT, TEX_HINT
 
     for tool in skipped:
-        print(f"lstmsym: skipped {'diagrams and PDFs' if tool == 'dot' else 'PDFs'}: {DOT_HINT if tool == 'dot' else TEX_HINT}",
-              file=sys.stderr)
+        what = "diagrams (SVG, PNG) and PDFs" if tool == "dot" else "PDFs"
+        print(f"lstmsym: skipped {what}: {DOT_HINT if tool == 'dot' else TEX_HINT}", file=sys.stderr)
     if failed:
         print(f"lstmsym: verification failed for {', '.join(failed)}", file=sys.stderr)
         return 1

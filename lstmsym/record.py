@@ -18,12 +18,21 @@ FD_STEPS = 3
 FD_SEEDS = (0, 1)
 
 
+#: The code that decides what a cell computes and how it is checked; documents and the CLI are not in it.
+ENGINE = ("functions.py", "syntax.py", "parser.py", "locate.py", "spec.py", "inherit.py", "names.py", "shapes.py",
+          "infer.py", "lower.py", "cell.py", "ir.py", "backward.py", "bptt.py", "pycode.py", "export.py", "verify/*.py")
+
+
 @lru_cache(maxsize=1)
 def engine_digest() -> str:
-    """sha256 over the package's Python sources: any change to derivation or checks invalidates records."""
+    """sha256 over the derivation and verification sources and the NumPy module template: a change to
+    any of them invalidates every record."""
+    from .templating import templates_dir
+
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+    paths = sorted({p for pattern in ENGINE for p in PACKAGE.glob(pattern)})
+    for path in paths + [templates_dir() / "numpy_module.py.j2"]:
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
