@@ -6,6 +6,7 @@ set -eu
 what="${1:-test}"
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
+export PIP_BREAK_SYSTEM_PACKAGES=1   # Debian marks its Python as externally managed (PEP 668)
 if command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends graphviz texlive-latex-base texlive-latex-recommended latexmk >/dev/null
