@@ -155,10 +155,20 @@ def failed_cells(record: dict[str, Any], names: list[str]) -> list[str]:
     return [n for n in names if n in record and not (record[n]["symbolic"]["ok"] and record[n]["finite_differences"]["ok"])]
 
 
+def remove_leftovers(out: Path, files: dict[str, bytes]) -> None:
+    """Temporary files a killed build of ours left next to the files it was replacing (only ours)."""
+    for rel in files:
+        path = out / rel
+        if path.parent.is_dir():
+            for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+                tmp.unlink(missing_ok=True)
+
+
 def write_files(out: Path, files: dict[str, bytes]) -> list[str]:
     """Write each file atomically, skipping those already identical; returns the ones written."""
     from .writing import write_bytes_atomic
 
+    remove_leftovers(out, files)
     written = []
     for rel, data in sorted(files.items()):
         path = out / rel

@@ -78,9 +78,24 @@ class FormulaReader:
                 raise self.fail(node, "the left of '@' is not a matrix parameter", "W @ v or W.T @ v with W one of "
                                 + ", ".join(sorted(self.matrices)))
             return (MatTVec if transposed else MatVec)(sympy.Symbol(matrix.id), self.read(node.right))
+        if node.op == "**":
+            self.check_exponent(node)
         left, right = self.read(node.left), self.read(node.right)
         return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                 "/": lambda: left / right, "**": lambda: left**right}[node.op]()
+
+
+    def check_exponent(self, node: BinOp) -> None:
+        """The same rule as in specs: a small numeric exponent (so nothing can expand without bound)."""
+        from .infer import MAX_EXPONENT
+
+        exponent = node.right.operand if isinstance(node.right, Neg) else node.right
+        if not isinstance(exponent, Num):
+            raise self.fail(node, "the exponent of '**' is not a number", "a numeric exponent such as x ** 2")
+        value = exponent.value
+        if abs(value.numerator) > MAX_EXPONENT or value.denominator > MAX_EXPONENT:
+            raise self.fail(node, f"the exponent {value} of '**' is out of range",
+                            f"a small exponent: a fraction p/q with |p| and q at most {MAX_EXPONENT}")
 
 
 def target_statement(cell: Cell, back: Backward, wrt: str) -> tuple[str, sympy.Expr]:

@@ -5,18 +5,39 @@ from __future__ import annotations
 import re
 
 _LATEX = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "^": r"\^{}",
-    "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%", "<": r"\textless{}", ">": r"\textgreater{}",
-    "|": r"\textbar{}", '"': r"''",
+    "\\": r"\textbackslash\allowbreak{}", "/": r"\slash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "^": r"\^{}",
+    "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%", "<": r"$<$", ">": r"$>$",
+    "|": r"$|$", '"': r"''",
 }
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX))
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+_TYPOGRAPHY = {"\u2013": "--", "\u2014": "---", "\u201c": "``", "\u201d": "''", "\u2018": "`", "\u2019": "'",
+               "\u2026": "...", "\u00a0": "~", "\u2212": "-"}
+
+
+def _latin1(text: str) -> str:
+    """Characters pdfLaTeX's default setup can typeset: Latin-1 kept, others transliterated or replaced by '?'."""
+    import unicodedata
+
+    out = []
+    for char in text:
+        if ord(char) < 256:
+            out.append(char)
+            continue
+        plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        out.append(plain or "?")
+    return "".join(out)
+
+
 def latex_text(text: str) -> str:
-    """Text safe to place in LaTeX body text: specials escaped, control characters dropped."""
-    text = _CONTROL.sub("", str(text))
-    return _LATEX_RE.sub(lambda m: _LATEX[m.group()], text)
+    """Text safe to place in LaTeX body text: specials escaped, control characters dropped, and characters
+    outside Latin-1 transliterated (pdfLaTeX with the default fonts has no glyphs for them)."""
+    text = _LATEX_RE.sub(lambda m: _LATEX[m.group()], _CONTROL.sub("", str(text)))
+    for char, tex in _TYPOGRAPHY.items():
+        text = text.replace(char, tex)
+    return _latin1(text)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>$~])")

@@ -10,6 +10,7 @@ from .spec import Equation, Spec
 from .syntax import BinOp, Call, Name, Neg, Node, Num, Transpose
 
 MATRIX, VALUE = "matrix", "value"
+MAX_EXPONENT = 16
 
 
 def is_constant(node: Node, spec: Spec) -> bool:
@@ -177,6 +178,10 @@ class ShapeChecker:
         if node.op == "**":
             if not isinstance(node.right, Num) and not (isinstance(node.right, Neg) and isinstance(node.right.operand, Num)):
                 raise SpecError("the exponent of '**' is not a number", self.at(node), expected="a numeric exponent such as x ** 2")
+            value = node.right.value if isinstance(node.right, Num) else node.right.operand.value
+            if abs(value.numerator) > MAX_EXPONENT or value.denominator > MAX_EXPONENT:
+                raise SpecError(f"the exponent {value} of '**' is out of range", self.at(node),
+                                expected=f"a small exponent: a fraction p/q with |p| and q at most {MAX_EXPONENT}")
             base = self.check(node.left, VALUE)
             return base
         if want == MATRIX and node.op in ("*", "/"):

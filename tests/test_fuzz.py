@@ -1,0 +1,100 @@
+"""Fuzzing: generated spec files and formulas, broken at the character and at the grammar level.
+
+Nothing may raise anything but lstmsym's own errors. The normal suite runs a few hundred cases per test;
+the dedicated run uses LSTMSYM_FUZZ_EXAMPLES (e.g. 10000):
+    LSTMSYM_FUZZ_EXAMPLES=10000 python -m pytest tests/test_fuzz.py -q"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import CELLS
+from lstmsym.backward import Backward
+from lstmsym.cell import Cell
+from lstmsym.check import FormulaReader, ORIGIN
+from lstmsym.errors import LstmsymError
+from lstmsym.export import export_numpy
+from lstmsym.parser import parse_expression
+from lstmsym.registry import cell as builtin
+from lstmsym.spec import spec_from_text
+
+EXAMPLES = int(os.environ.get("LSTMSYM_FUZZ_EXAMPLES", "150"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES < 1000,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+BASE = (CELLS / "gru.toml").read_text()
+H_LINE = 'h = "z * h_prev + (1 - z) * h_tilde"'
+NAMES = ["x", "h_prev", "z", "r", "h_tilde", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h", "W_z", "U_z", "b_z", "I",
+         "q", "h", "alpha", "_x", "W__x", "d_x", "x_bar", "T"]
+FUNCS = ["sigmoid", "tanh", "relu", "exp", "log", "sqrt", "softplus", "identity", "hard_sigmoid", "max", "min",
+         "sigmod", "eval", "outer", "sum", "step"]
+ALPHABET = st.sampled_from(list("abcxyzhWU_0123456789 +-*/@().,=[]{}'\"\\#$%&|:;<>?!~`^\n\t") + ["\x00", "é"])
+
+
+def load(text: str) -> None:
+    """Everything a spec goes through: read, check, derive, export. Only our errors may escape."""
+    try:
+        cell = Cell(spec_from_text(text, "fuzz.toml"))
+        Backward(cell)
+        export_numpy(cell)
+    except LstmsymError:
+        pass
+
+
+@st.composite
+def expressions(draw, depth: int = 0):
+    if depth > 3 or draw(st.booleans()) and depth > 0:
+        return draw(st.one_of(st.sampled_from(NAMES), st.sampled_from(["0", "1", "0.5", "2", "1e-3", "1e40", "-1"])))
+    kind = draw(st.sampled_from(["binop", "call", "neg", "paren", "transpose", "power"]))
+    if kind == "binop":
+        op = draw(st.sampled_from(["+", "-", "*", "/", "@"]))
+        return f"{draw(expressions(depth + 1))} {op} {draw(expressions(depth + 1))}"
+    if kind == "call":
+        func = draw(st.sampled_from(FUNCS))
+        args = draw(st.lists(expressions(depth + 1), min_size=1, max_size=3))
+        return f"{func}({', '.join(args)})"
+    if kind == "neg":
+        return f"-{draw(expressions(depth + 1))}"
+    if kind == "transpose":
+        return f"{draw(st.sampled_from(NAMES))}.T @ {draw(expressions(depth + 1))}"
+    if kind == "power":
+        return f"({draw(expressions(depth + 1))}) ** {draw(st.sampled_from(['2', '0.5', '-1', '3', '100', 'x']))}"
+    return f"({draw(expressions(depth + 1))})"
+
+
+@FUZZ
+@given(position=st.floats(0, 1), junk=st.lists(st.one_of(ALPHABET, st.sampled_from(["**", ".T", "@", "sigmoid("])), min_size=1, max_size=8).map("".join), replace=st.integers(0, 8))
+def test_character_level(position, junk, replace):
+    at = int(position * len(BASE))
+    load(BASE[:at] + junk + BASE[at + replace:])
+
+
+@FUZZ
+@given(expr=expressions(), which=st.sampled_from(["h_tilde", "h", "z"]))
+def test_grammar_level(expr, which):
+    lines = {"h": H_LINE, "z": 'z = "sigmoid(W_z @ x + U_z @ h_prev + b_z)"',
+             "h_tilde": 'h_tilde = "tanh(W_h @ x + U_h @ (r * h_prev) + b_h)"'}
+    load(BASE.replace(lines[which], f"{which} = '{expr}'"))
+
+
+@FUZZ
+@given(expr=expressions())
+def test_formulas(expr):
+    cell = builtin("lstm")
+    back = Backward(cell)
+    try:
+        FormulaReader(cell, back, expr).read(parse_expression(expr, ORIGIN))
+    except LstmsymError:
+        pass
+
+
+@FUZZ
+@given(data=st.binary(max_size=300))
+def test_random_bytes(data):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    load(text)

@@ -1,0 +1,107 @@
+"""Hostile spec files and formulas: parsed, never run; each gets a clear error, exit 2, in bounded time and memory."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CELLS
+
+RNN = (CELLS / "rnn.toml").read_text()
+H = 'h = "tanh(W @ x + U @ h_prev + b)"'
+LIMIT_SECONDS = 20
+LIMIT_BYTES = 1_500_000_000
+
+
+def equation(text: str) -> str:
+    return RNN.replace(H, f"h = '''{text}'''")
+
+
+CASES = {
+    "import and call": (equation("__import__('os').system('touch /tmp/lstmsym-pwned')"), "starts with '_' or contains '__'"),
+    "attribute access": (equation("tanh(x.shape)"), "attribute access '.shape' is not allowed"),
+    "dunder name": (equation("tanh(W.__class__)"), "name '__class__' starts with '_'"),
+    "method call": (equation("tanh(x.mean())"), "attribute access '.mean' is not allowed"),
+    "lambda": (equation("(lambda: 1)()"), "unexpected character ':'"),
+    "comprehension": (equation("[q for q in x]"), "unexpected character '['"),
+    "subscript": (equation("tanh(x[0])"), "unexpected character '['"),
+    "keyword argument": (equation("tanh(x=1)"), "keyword arguments are not allowed"),
+    "string literal": (equation("tanh('x')"), "unexpected character"),
+    "string where a number belongs": (RNN.replace('year = 1990', 'year = "1990"'), "'year' is a string"),
+    "string constant": (RNN.replace('[input]', '[constants]\ngamma = "0.1"\n\n[input]'), "constant 'gamma' is a string"),
+    "power tower": (equation("tanh(W @ x + U @ h_prev + b) ** 10 ** 10"), "the exponent of '**' is not a number"),
+    "huge exponent": (equation("tanh(W @ x + U @ h_prev + b) ** 99999999"), "is out of range"),
+    "huge constant": (equation("tanh(W @ x + U @ h_prev + b) * 1e999"), "is out of range"),
+    "huge named constant": (RNN.replace('[input]', '[constants]\ngamma = 1e300\n\n[input]'), "is out of range"),
+    "deep nesting": (equation("(" * 3000 + "x" + ")" * 3000), "expression is 6001 characters long"),
+    "nesting under the length limit": (equation("(" * 1500 + "W @ x" + ")" * 1500), "nested too deeply"),
+    "thousands of equations": (RNN.replace(H, H + "\n" + "\n".join(f'q{i} = "x"' for i in range(3000))), "at most 200"),
+    "very long name": (equation("tanh(" + "w" * 5000 + ")"), "characters long"),
+    "eval in a title": (RNN.replace('title = "Elman recurrent network"', 'title = "${__import__(\'os\')}"'), None),
+    "empty file": ("", "missing required key 'name'"),
+    "binary junk": ("\x00\x01\x02name = 1", "TOML syntax error"),
+}
+
+
+def run_limited(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (LIMIT_BYTES, LIMIT_BYTES))
+
+    return subprocess.run([sys.executable, "-m", "lstmsym.cli", *argv], capture_output=True, text=True, cwd=cwd,
+                          timeout=LIMIT_SECONDS, preexec_fn=limit)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hostile_spec(case, tmp_path):
+    text, expected = CASES[case]
+    path = tmp_path / "hostile.toml"
+    path.write_text(text)
+    started = time.perf_counter()
+    result = run_limited(["show", str(path)], tmp_path)
+    assert time.perf_counter() - started < LIMIT_SECONDS
+    assert "Traceback" not in result.stderr, result.stderr
+    assert not Path("/tmp/lstmsym-pwned").exists()
+    if expected is None:
+        assert result.returncode == 0 and "${__import__" in result.stdout
+        return
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stderr.startswith(f"lstmsym: error: {path}"), result.stderr
+    assert expected in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) <= 2
+
+
+def test_non_utf8_bytes(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(RNN.encode().replace(b"Elman recurrent", b"Elman r\xe9current"))
+    result = run_limited(["show", str(path)], tmp_path)
+    assert result.returncode == 2
+    line = next(i for i, text in enumerate(RNN.splitlines(), 1) if "Elman recurrent" in text)
+    column = RNN.splitlines()[line - 1].index("recurrent") + 2
+    assert result.stderr == f"lstmsym: error: {path}:{line}:{column}: byte 0xe9 is not UTF-8; expected a UTF-8 text file\n"
+
+
+def test_directory_given_as_file(tmp_path):
+    folder = tmp_path / "cell.toml"
+    folder.mkdir()
+    result = run_limited(["show", str(folder)], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"lstmsym: error: {folder}: is a directory; expected a .toml spec file\n"
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ("__import__('os').system('true')", "starts with '_' or contains '__'"),
+    ("d_c.__class__", "starts with '_'"),
+    ("d_c.real", "attribute access '.real' is not allowed"),
+    ("(" * 2000 + "d_c" + ")" * 2000, "characters long"),
+    ("d_c ** 10 ** 10", "the exponent of '**' is not a number"),
+    ("d_c ** 100000", "is out of range"),
+])
+def test_hostile_formula(formula, expected, tmp_path):
+    result = run_limited(["check", "lstm", "--wrt", "c_prev", "--formula", formula], tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert expected in result.stderr, result.stderr
