@@ -157,26 +157,29 @@ def _tensors(cell: Cell, convention: str) -> list[dict[str, str]]:
 
 # -- compare ----------------------------------------------------------------------
 def run_compare(args: argparse.Namespace) -> int:
-    from .compare import compare_rows
+    from .compare import MEASURES, compare_rows
 
     names = args.cells or registry.builtin_names()
     base = registry.cell(args.base)
     cells = [registry.cell(n) for n in names]
     sizes = sizes_from(args, None)
-    rows = compare_rows(cells, base, query_from(args), sizes)
+    report = {kind: compare_rows(cells, base, query_from(args), sizes, kind) for kind in MEASURES}
     if args.json:
-        emit({"base": base.name, "sizes": sizes, "rows": rows})
+        emit({"base": base.name, "sizes": sizes, **report, "rows": report["parameters"]})
         return 0
-    columns = ["cell", "parameters", f"/ {base.name} (exact)", "as n grows"]
-    if sizes:
-        columns[2:2] = ["total", f"/ {base.name}"]
-    body = []
-    for r in rows:
-        line = [r["cell"], r["formula"], r["ratio"], r["ratio_limit"]]
+    for kind, title in MEASURES.items():
+        print(f"{title}:")
+        columns = ["cell", "formula", f"/ {base.name} (exact)", "as n grows"]
         if sizes:
-            line[2:2] = [f"{r['total']:,}" if r["total"] is not None else "-", r["ratio_at_sizes"] or "-"]
-        body.append(line)
-    print(table(columns, body))
+            columns[2:2] = ["value", f"/ {base.name}"]
+        body = []
+        for r in report[kind]:
+            line = [r["cell"], r["formula"], r["ratio"], r["ratio_limit"]]
+            if sizes:
+                line[2:2] = [f"{r['total']:,}" if r["total"] is not None else "-", r["ratio_at_sizes"] or "-"]
+            body.append(line)
+        print(table(columns, body))
+        print()
     return 0
 
 

@@ -15,12 +15,30 @@ def _limit_text(value: sympy.Expr) -> str:
     return formula_text(value) if value.free_symbols else (formula_text(value) if value.is_Integer else f"{formula_text(value)} = {float(value):.4g}")
 
 
-def compare_rows(cells: list[Cell], base: Cell, query: CountQuery, sizes: dict[str, int]) -> list[dict[str, Any]]:
-    """One row per cell: formula, total at sizes, exact ratio to the base, its limit as n grows."""
-    base_expr = count_formula(base, query)
+MEASURES = {
+    "parameters": "parameters (one layer)",
+    "flops": "matrix-product FLOPs per step, forward + backward",
+    "memory": "BPTT cache, elements per step",
+}
+
+
+def measure(cell: Cell, kind: str, query: CountQuery) -> sympy.Expr:
+    """One of the three costs of a cell, as a formula in the sizes."""
+    if kind == "parameters":
+        return count_formula(cell, query)
+    from .cost import derive_cost
+
+    cost = derive_cost(cell)
+    return cost.matmul_flops if kind == "flops" else cost.cached_per_step
+
+
+def compare_rows(cells: list[Cell], base: Cell, query: CountQuery, sizes: dict[str, int],
+                 kind: str = "parameters") -> list[dict[str, Any]]:
+    """One row per cell: formula, value at sizes, exact ratio to the base, its limit as n grows."""
+    base_expr = measure(base, kind, query)
     rows = []
     for cell in cells:
-        expr = count_formula(cell, query)
+        expr = measure(cell, kind, query)
         exact = ratio(expr, base_expr)
         row: dict[str, Any] = {
             "cell": cell.name,
@@ -33,12 +51,16 @@ def compare_rows(cells: list[Cell], base: Cell, query: CountQuery, sizes: dict[s
         given = {k: v for k, v in sizes.items() if k in cell.sizes or k in base.sizes}
         needed = {s.name for s in expr.free_symbols} | {s.name for s in base_expr.free_symbols}
         if sizes and needed <= set(given):
-            total = evaluate(cell, expr, {k: v for k, v in given.items() if k in cell.sizes}, query)
-            base_total = evaluate(base, base_expr, {k: v for k, v in given.items() if k in base.sizes}, query)
+            total = _at(expr, given)
+            base_total = _at(base_expr, given)
             row["total"] = total
             row["ratio_at_sizes"] = f"{total / base_total:.4f}"
         rows.append(row)
     return rows
+
+
+def _at(expr: sympy.Expr, sizes: dict[str, int]) -> int:
+    return int(expr.subs({size_symbol(k): v for k, v in sizes.items()}))
 
 
 def _grow(exact: sympy.Expr) -> sympy.Expr:
