@@ -138,14 +138,21 @@ def build_gallery(names: list[str], formats: tuple[str, ...], record: dict[str, 
         files.update(o.files)
         new_record[o.name] = o.verification
     if whole:
+        from . import plots
+
         cells = [load(n) for n in names]
+        plot_files = plots.all_figures(cells) if plots.matplotlib_available() else {}
+        if not plot_files:
+            skipped.append("matplotlib")
+        files.update({rel: data for rel, data in plot_files.items() if rel.endswith(".svg") and "svg" in formats})
         if "md" in formats:
-            files["index.md"] = render.index_md(cells).encode()
-        tex = render.handbook_tex(cells, new_record)
+            files["index.md"] = render.index_md(cells, with_plots=bool(plot_files) and "svg" in formats).encode()
+        tex = render.handbook_tex(cells, new_record, with_plots=bool(plot_files))
         if "tex" in formats:
             files["handbook.tex"] = tex.encode()
         if "pdf" in formats and not skipped:
             figures = {f"{o.name}/{rel}": data for o in outputs for rel, data in o.figures.items()}
+            figures.update({rel: data for rel, data in plot_files.items() if rel.endswith(".pdf")})
             files["handbook.pdf"] = render.compile_pdf(tex, figures, "handbook")
         files[RECORD] = records.dumps(new_record).encode()
     return files, new_record, skipped
@@ -234,9 +241,12 @@ def run(args: argparse.Namespace) -> int:
           f"{len(files) - len(written)} unchanged ({elapsed:.1f} s)")
     from .render import DOT_HINT, TEX_HINT
 
+    from .plots import HINT as PLOT_HINT
+
+    messages = {"dot": f"diagrams (SVG, PNG) and PDFs: {DOT_HINT}", "tex": f"PDFs: {TEX_HINT}",
+                "matplotlib": f"comparison plots: {PLOT_HINT}"}
     for tool in skipped:
-        what = "diagrams (SVG, PNG) and PDFs" if tool == "dot" else "PDFs"
-        print(f"lstmsym: skipped {what}: {DOT_HINT if tool == 'dot' else TEX_HINT}", file=sys.stderr)
+        print(f"lstmsym: skipped {messages[tool]}", file=sys.stderr)
     if failed:
         print(f"lstmsym: verification failed for {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -92,6 +92,31 @@ def counts_context(cell: Cell) -> list[dict[str, Any]]:
     return rows
 
 
+REFERENCE_BATCH, REFERENCE_STEPS = 32, 100
+
+
+def cost_context(cell: Cell) -> dict[str, Any]:
+    """The cost section: formulas per step and batch element, values at the reference sizes."""
+    from .cost import KINDS, derive_cost
+
+    cost = derive_cost(cell)
+    sizes = reference_sizes(cell)
+    at = lambda e: int(sympy.sympify(e).subs({sympy.Symbol(k, positive=True, integer=True): v for k, v in sizes.items()}))  # noqa: E731
+    rows = [("Forward, matrix products (FLOPs)", cost.forward_flops),
+            ("Backward, input and state adjoints (FLOPs)", 2 * cost.backward_input_macs),
+            ("Backward, weight gradients (FLOPs)", 2 * cost.backward_weight_macs)]
+    rows += [(f"Forward, elementwise {k}", cost.forward_ops[k]) for k in KINDS]
+    rows += [(f"Backward, elementwise {k}", cost.backward_ops[k]) for k in KINDS]
+    rows += [("BPTT cache (elements)", cost.cached_per_step), ("Recomputed in the backward pass (elements)", cost.recomputed_per_step)]
+    memory = cost.memory_bytes(REFERENCE_STEPS, REFERENCE_BATCH, sizes, "float32")
+    memory_full = cost.memory_bytes(REFERENCE_STEPS, REFERENCE_BATCH, sizes, "float32", recompute=False)
+    return {
+        "rows": [{"label": label, "latex": formula_latex(sympy.factor(expr)), "value": f"{at(expr):,}"} for label, expr in rows],
+        "memory_text": f"{memory / 2**20:.1f} MiB", "memory_full_text": f"{memory_full / 2**20:.1f} MiB",
+        "batch": REFERENCE_BATCH, "steps": REFERENCE_STEPS,
+    }
+
+
 def reference_sizes(cell: Cell) -> dict[str, int]:
     return {k: v for k, v in REFERENCE_SIZES.items() if k in cell.sizes}
 
@@ -137,5 +162,6 @@ def cell_context(cell: Cell, verification_key: str = "") -> dict[str, Any]:
         "reference_sizes": sizes,
         "reference_sizes_text": ", ".join(f"{k} = {v}" for k, v in sizes.items()),
         "gradients": grads,
+        "cost": cost_context(cell),
         "version": __version__,
     }

@@ -113,16 +113,17 @@ def _sizes_text() -> str:
     return ", ".join(f"{k} = {v}" for k, v in REFERENCE_SIZES.items() if k in ("m", "n", "p"))
 
 
-def index_md(cells: list[Cell]) -> str:
+def index_md(cells: list[Cell], with_plots: bool = False) -> str:
+    plots = {k: f"plots/{k}.svg" for k in ("parameters", "flops", "memory")} if with_plots else {}
     return environment("markdown").get_template("index.md.j2").render(
-        cells=index_rows(cells), sizes_text=_sizes_text(), version=__version__)
+        cells=index_rows(cells), sizes_text=_sizes_text(), version=__version__, plots=plots)
 
 
-def handbook_tex(cells: list[Cell], verifications: dict[str, dict[str, Any]]) -> str:
+def handbook_tex(cells: list[Cell], verifications: dict[str, dict[str, Any]], with_plots: bool = False) -> str:
     return environment("latex").get_template("handbook.tex.j2").render(
         cells=[cell_context(c) for c in cells], rows=index_rows(cells), sizes_text=_sizes_text(), version=__version__,
         verifications={c.name: verification_context(c, verifications[c.name]) for c in cells},
-        sub="\\section", width="0.8")
+        sub="\\section", width="0.8", plots=["parameters", "flops", "memory"] if with_plots else [])
 
 
 # -- PDF -------------------------------------------------------------------------------------

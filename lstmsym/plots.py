@@ -1,0 +1,86 @@
+"""Comparison plots for the gallery (parameters, FLOPs per step, BPTT memory against hidden size), drawn with
+matplotlib as deterministic SVG and PDF. matplotlib is an optional extra; the core never imports it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import sympy
+
+from .cell import Cell
+from .counts import size_symbol
+
+HIDDEN = [16, 32, 64, 128, 256, 512, 1024, 2048]
+FAMILY_COLORS = {"lstm": "#c0392b", "gru": "#2471a3", "rnn": "#239b56", "other": "#7d3c98"}
+HIGHLIGHT = ("rnn", "lstm", "gru_reset_after")
+KINDS = {
+    "parameters": ("Parameters (one layer)", "parameters"),
+    "flops": ("Matrix-product FLOPs per step, forward + backward", "FLOPs per step and sequence"),
+    "memory": ("BPTT cache per step (elements per sequence)", "elements per step"),
+}
+HINT = "matplotlib is not installed: pip install matplotlib (or pip install -e '.[gallery]')"
+
+
+def matplotlib_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def series(cell: Cell, kind: str) -> list[float]:
+    """The measure at m = n = p = k... for each hidden size (projection sizes at half the hidden size)."""
+    from .compare import measure
+    from .counts import CountQuery
+
+    expr = measure(cell, kind, CountQuery())
+    values = []
+    for n in HIDDEN:
+        sizes = {size_symbol(s): (n // 2 if s in ("p", "k") else n) for s in cell.sizes}
+        values.append(float(sympy.sympify(expr).subs(sizes)))
+    return values
+
+
+def figure(cells: list[Cell], kind: str, fmt: str) -> bytes:
+    """One comparison plot, as SVG or PDF bytes that do not change between runs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    title, ylabel = KINDS[kind]
+    with matplotlib.rc_context({"svg.hashsalt": "lstmsym", "svg.fonttype": "path", "font.size": 9,
+                                "pdf.compression": 6, "path.simplify": False}):
+        fig, ax = plt.subplots(figsize=(7.0, 4.4))
+        for cell in cells:
+            highlight = cell.name in HIGHLIGHT
+            ax.plot(HIDDEN, series(cell, kind), color=FAMILY_COLORS.get(cell.family, "#555555"),
+                    linewidth=2.2 if highlight else 0.8, alpha=1.0 if highlight else 0.45, zorder=3 if highlight else 2)
+            if highlight:
+                ax.annotate(cell.name, (HIDDEN[-1], series(cell, kind)[-1]), xytext=(4, 0), textcoords="offset points",
+                            va="center", fontsize=8)
+        for family, color in FAMILY_COLORS.items():
+            ax.plot([], [], color=color, label=family)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("hidden size n (input size m = n, projection and context sizes n/2)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.set_xlim(HIDDEN[0], HIDDEN[-1] * 1.9)
+        ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+        ax.legend(title="family", loc="upper left", fontsize=8)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"CreationDate": None, "ModDate": None}
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def all_figures(cells: list[Cell]) -> dict[str, bytes]:
+    """plots/<kind>.svg for the Markdown index, plots/<kind>.pdf for the handbook."""
+    out = {}
+    for kind in KINDS:
+        out[f"plots/{kind}.svg"] = figure(cells, kind, "svg")
+        out[f"plots/{kind}.pdf"] = figure(cells, kind, "pdf")
+    return out
