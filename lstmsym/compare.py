@@ -7,7 +7,7 @@ from typing import Any
 import sympy
 
 from .cell import Cell
-from .counts import CountQuery, asymptotic_ratio, count_formula, evaluate, factored, ratio, size_symbol
+from .counts import CountQuery, asymptotic_ratio, count_formula, factored, ratio, size_symbol
 from .views import formula_text
 
 

@@ -9,13 +9,11 @@ import sympy
 
 from . import __version__
 from .cell import Cell
-from .counts import CountQuery, count_formula, evaluate, factored
-from .errors import ConventionError
-from .frameworks import mapping
+from .counts import CountQuery, count_formula, evaluate
 from .gradview import gradient_view
 from .latex import latex
 from .notation import Notation
-from .views import equations_view, formula_latex, formula_text, parameters_view
+from .views import equations_view, formula_latex, parameters_view
 
 #: Sizes at which the gallery states parameter counts (and, later, costs).
 REFERENCE_SIZES = {"m": 128, "n": 256, "p": 128, "k": 64}
@@ -75,20 +73,15 @@ def _shape_latex(shape: list[str]) -> str:
 
 
 def counts_context(cell: Cell) -> list[dict[str, Any]]:
+    """Each convention's formula (from views.counts_view) with its total at the reference sizes."""
+    from .views import counts_view
+
     rows = []
-    for convention in ("paper", "pytorch", "keras"):
-        try:
-            expr = count_formula(cell, CountQuery(convention))
-        except ConventionError:
-            continue
-        result = mapping(cell, convention) if convention != "paper" else None
-        sizes = {k: v for k, v in REFERENCE_SIZES.items() if k in cell.sizes}
-        rows.append({
-            "convention": convention, "label": result.label if result else CONVENTION_LABELS[convention],
-            "latex": formula_latex(factored(expr)), "text": formula_text(factored(expr)),
-            "total": evaluate(cell, expr, sizes, CountQuery(convention)),
-        })
-        rows[-1]["total_text"] = f"{rows[-1]['total']:,}"
+    sizes = {k: v for k, v in REFERENCE_SIZES.items() if k in cell.sizes}
+    for convention, view in counts_view(cell).items():
+        total = evaluate(cell, count_formula(cell, CountQuery(convention)), sizes, CountQuery(convention))
+        rows.append({"convention": convention, "label": view["module"] or CONVENTION_LABELS[convention],
+                     "latex": view["latex"], "text": view["formula"], "total": total, "total_text": f"{total:,}"})
     return rows
 
 

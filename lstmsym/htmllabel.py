@@ -8,7 +8,7 @@ from sympy.printing.str import StrPrinter
 from .escape import html_text
 from .functions import BY_CLASS, ElementwiseBase
 from .notation import ACCENTS, ADJOINT_PREFIX, INCOMING_SUFFIX, Notation
-from .ordering import factor_key, term_key
+from .ordering import factor_key, print_sum
 
 GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η", "theta": "θ",
@@ -67,16 +67,7 @@ class HtmlPrinter(StrPrinter):
         return name_html(name, "t" if glyph is not None and glyph.time == "step" else None)
 
     def _print_Add(self, expr: sympy.Expr, order: str | None = None) -> str:
-        terms = sorted(expr.args, key=lambda t: term_key(self.notation, t))
-        text = ""
-        for index, term in enumerate(terms):
-            if index and term.could_extract_minus_sign():
-                text += " − "
-                term = -term
-            elif index:
-                text += " + "
-            text += self._print(term)
-        return text
+        return print_sum(self, expr, keep_order=False, minus=" − ")
 
     def _print_Mul(self, expr: sympy.Expr) -> str:
         coeff, factors = expr.as_coeff_mul()

@@ -204,7 +204,7 @@ class ShapeChecker:
         else:
             matrix, scale = node.right, node.left
         if not is_constant(scale, self.spec):
-            raise SpecError(f"a matrix is scaled by something that is not a constant", self.at(node),
+            raise SpecError("a matrix is scaled by something that is not a constant", self.at(node),
                             expected="numbers or names from [constants] as the factor of a matrix")
         self.check(scale, VALUE)
         return self.check(matrix, MATRIX)

@@ -9,7 +9,7 @@ from sympy.printing.precedence import PRECEDENCE
 from .functions import BY_CLASS, ElementwiseBase
 from .ir import Next
 from .notation import ADJOINT_PREFIX, INCOMING_SUFFIX, Glyph, Notation
-from .ordering import factor_key, term_key
+from .ordering import factor_key, print_sum
 
 LOSS = r"\ell"
 TOTAL_LOSS = r"\mathcal{L}"
@@ -81,16 +81,7 @@ class CellLatexPrinter(LatexPrinter):
 
     # -- arithmetic --------------------------------------------------------------
     def _print_Add(self, expr: sympy.Expr, order: str | None = None) -> str:
-        terms = list(expr.args) if self._settings["keep_order"] else sorted(expr.args, key=lambda t: term_key(self.notation, t))
-        tex = ""
-        for index, term in enumerate(terms):
-            if index and term.could_extract_minus_sign():
-                tex += " - "
-                term = -term
-            elif index:
-                tex += " + "
-            tex += self._print(term)
-        return tex
+        return print_sum(self, expr, keep_order=self._settings["keep_order"], minus=" - ")
 
     def _is_vector(self, expr: sympy.Expr) -> bool:
         return any(self.notation.is_vector(s.name) for s in expr.free_symbols)

@@ -44,3 +44,17 @@ def factor_key(notation: Notation, factor: sympy.Expr) -> tuple:
     has_function = is_function or any(isinstance(a, ElementwiseBase) for a in sympy.preorder_traversal(factor))
     return (category + (10 if has_function and not adjoint else 0), min(g.rank for g in glyphs),
             sympy.default_sort_key(factor))
+
+
+def print_sum(printer, expr: sympy.Expr, keep_order: bool = False, minus: str = " - ") -> str:
+    """A sum in reading order, subtracting negative terms; each term printed by `printer`."""
+    terms = list(expr.args) if keep_order else sorted(expr.args, key=lambda t: term_key(printer.notation, t))
+    text = ""
+    for index, term in enumerate(terms):
+        if index and term.could_extract_minus_sign():
+            text += minus
+            term = -term
+        elif index:
+            text += " + "
+        text += printer._print(term)
+    return text

@@ -8,7 +8,7 @@ from sympy.printing.str import StrPrinter
 
 from .functions import BY_CLASS, ElementwiseBase
 from .notation import Notation
-from .ordering import factor_key, term_key
+from .ordering import factor_key, print_sum
 
 
 class CellTextPrinter(StrPrinter):
@@ -44,16 +44,7 @@ class CellTextPrinter(StrPrinter):
                                        for t in terms]))
 
     def _print_Add(self, expr: sympy.Expr, order: str | None = None) -> str:
-        terms = list(expr.args) if self._settings["keep_order"] else sorted(expr.args, key=lambda t: term_key(self.notation, t))
-        text = ""
-        for index, term in enumerate(terms):
-            if index and term.could_extract_minus_sign():
-                text += " - "
-                term = -term
-            elif index:
-                text += " + "
-            text += self._print(term)
-        return text
+        return print_sum(self, expr, keep_order=self._settings["keep_order"], minus=" - ")
 
     def _print_Mul(self, expr: sympy.Expr) -> str:
         coeff, factors = expr.as_coeff_mul()

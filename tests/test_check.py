@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-import lstmsym
 from lstmsym import verify_report
 from lstmsym.verify import symbolic
 

@@ -55,9 +55,9 @@ def test_symbolic_check_catches_a_missing_path(monkeypatch):
 
     def broken(self):
         original(self)
-        for index, st in enumerate(self.statements):
-            if st.target == "d_c":
-                self.statements[index] = Statement("d_c", sympy.Symbol("d_c_in"), st.kind, st.of)
+        for index, statement in enumerate(self.statements):
+            if statement.target == "d_c":
+                self.statements[index] = Statement("d_c", sympy.Symbol("d_c_in"), statement.kind, statement.of)
 
     monkeypatch.setattr(Backward, "_derive", broken)
     result = symbolic.symbolic_check(lstmsym.cell("lstm"))

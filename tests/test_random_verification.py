@@ -7,9 +7,6 @@ from __future__ import annotations
 import os
 import random
 
-import numpy as np
-import pytest
-
 import lstmsym
 from lstmsym.verify.numeric import finite_difference_check
 
