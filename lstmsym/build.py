@@ -123,14 +123,21 @@ def build_gallery(names: list[str], formats: tuple[str, ...], record: dict[str, 
     from . import render
     from .registry import cell as load
 
+    from . import plots
+
     work = [(name, formats, record) for name in names]
+    plot_formats = tuple(f for f in ("svg", "pdf") if f in formats)
+    want_plots = whole and plot_formats and plots.matplotlib_available()
     if jobs > 1 and len(work) > 1:
         import multiprocessing
 
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            plotting = pool.submit(plots.figures_by_name, names, plot_formats) if want_plots else None
             outputs = list(pool.map(_build_cell_star, work))
+            plot_files = plotting.result() if plotting else {}
     else:
         outputs = [build_cell(*w) for w in work]
+        plot_files = plots.all_figures([load(n) for n in names], plot_formats) if want_plots else {}
     files: dict[str, bytes] = {}
     new_record = dict(record)
     skipped = sorted({tool for o in outputs for tool in o.skipped})
@@ -138,16 +145,13 @@ def build_gallery(names: list[str], formats: tuple[str, ...], record: dict[str, 
         files.update(o.files)
         new_record[o.name] = o.verification
     if whole:
-        from . import plots
-
         cells = [load(n) for n in names]
-        plot_files = plots.all_figures(cells) if plots.matplotlib_available() else {}
-        if not plot_files:
+        if plot_formats and not plots.matplotlib_available():
             skipped.append("matplotlib")
         files.update({rel: data for rel, data in plot_files.items() if rel.endswith(".svg") and "svg" in formats})
         if "md" in formats:
             files["index.md"] = render.index_md(cells, with_plots=bool(plot_files) and "svg" in formats).encode()
-        tex = render.handbook_tex(cells, new_record, with_plots=bool(plot_files))
+        tex = render.handbook_tex(cells, new_record, with_plots=any(rel.endswith(".pdf") for rel in plot_files))
         if "tex" in formats:
             files["handbook.tex"] = tex.encode()
         if "pdf" in formats and not skipped:

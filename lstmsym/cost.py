@@ -5,7 +5,7 @@ operations are counted one per element and reported by kind (nonlinearities, pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy
 
@@ -112,6 +112,7 @@ class Cost:
         return int(elements.subs({size_symbol(k): v for k, v in sizes.items()})) * DTYPE_BYTES[dtype]
 
 
+@lru_cache(maxsize=None)
 def derive_cost(cell: Cell) -> Cost:
     """Count everything once, from the equations; the result holds for every size."""
     cost = Cost(cell)

@@ -4,6 +4,7 @@ matplotlib as deterministic SVG and PDF. matplotlib is an optional extra; the co
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -28,7 +29,8 @@ def matplotlib_available() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
-def series(cell: Cell, kind: str) -> list[float]:
+@lru_cache(maxsize=None)
+def series(cell: Cell, kind: str) -> tuple[float, ...]:
     """The measure at m = n = p = k... for each hidden size (projection sizes at half the hidden size)."""
     from .compare import measure
     from .counts import CountQuery
@@ -38,7 +40,7 @@ def series(cell: Cell, kind: str) -> list[float]:
     for n in HIDDEN:
         sizes = {size_symbol(s): (n // 2 if s in ("p", "k") else n) for s in cell.sizes}
         values.append(float(sympy.sympify(expr).subs(sizes)))
-    return values
+    return tuple(values)
 
 
 def figure(cells: list[Cell], kind: str, fmt: str) -> bytes:
@@ -49,7 +51,7 @@ def figure(cells: list[Cell], kind: str, fmt: str) -> bytes:
     import matplotlib.pyplot as plt
 
     title, ylabel = KINDS[kind]
-    with matplotlib.rc_context({"svg.hashsalt": "lstmsym", "svg.fonttype": "path", "font.size": 9,
+    with matplotlib.rc_context({"svg.hashsalt": "lstmsym", "svg.fonttype": "none", "font.size": 9,
                                 "pdf.compression": 6, "path.simplify": False}):
         fig, ax = plt.subplots(figsize=(7.0, 4.4))
         for cell in cells:
@@ -77,10 +79,13 @@ def figure(cells: list[Cell], kind: str, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def all_figures(cells: list[Cell]) -> dict[str, bytes]:
-    """plots/<kind>.svg for the Markdown index, plots/<kind>.pdf for the handbook."""
-    out = {}
-    for kind in KINDS:
-        out[f"plots/{kind}.svg"] = figure(cells, kind, "svg")
-        out[f"plots/{kind}.pdf"] = figure(cells, kind, "pdf")
-    return out
+def all_figures(cells: list[Cell], formats: tuple[str, ...] = ("svg", "pdf")) -> dict[str, bytes]:
+    """plots/<kind>.svg for the Markdown index, plots/<kind>.pdf for the handbook (only those asked for)."""
+    return {f"plots/{kind}.{fmt}": figure(cells, kind, fmt) for kind in KINDS for fmt in formats}
+
+
+def figures_by_name(names: list[str], formats: tuple[str, ...]) -> dict[str, bytes]:
+    """all_figures for built-in cell names (what a worker process is given)."""
+    from .registry import cell
+
+    return all_figures([cell(n) for n in names], formats)
