@@ -12,7 +12,7 @@ import sympy
 from . import registry
 from .cell import Cell
 from .counts import CountQuery, count_formula, evaluate, factored
-from .errors import LstmsymError, UsageError
+from .errors import UsageError
 from .frameworks import mapping
 from .reports import table
 from .views import cell_view, formula_text
@@ -184,10 +184,6 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 # -- later stages -----------------------------------------------------------------
-def _not_yet(name: str) -> int:
-    raise LstmsymError(f"'{name}' is not available in this build")
-
-
 def run_grad(args: argparse.Namespace) -> int:
     from .grad_report import run
 

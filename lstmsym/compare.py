@@ -7,7 +7,7 @@ from typing import Any
 import sympy
 
 from .cell import Cell
-from .counts import CountQuery, asymptotic_ratio, count_formula, factored, ratio, size_symbol
+from .counts import CountQuery, asymptotic_ratio, at_sizes, count_formula, factored, ratio, size_symbol
 from .views import formula_text
 
 
@@ -51,16 +51,12 @@ def compare_rows(cells: list[Cell], base: Cell, query: CountQuery, sizes: dict[s
         given = {k: v for k, v in sizes.items() if k in cell.sizes or k in base.sizes}
         needed = {s.name for s in expr.free_symbols} | {s.name for s in base_expr.free_symbols}
         if sizes and needed <= set(given):
-            total = _at(expr, given)
-            base_total = _at(base_expr, given)
+            total = int(at_sizes(expr, given))
+            base_total = int(at_sizes(base_expr, given))
             row["total"] = total
             row["ratio_at_sizes"] = f"{total / base_total:.4f}"
         rows.append(row)
     return rows
-
-
-def _at(expr: sympy.Expr, sizes: dict[str, int]) -> int:
-    return int(expr.subs({size_symbol(k): v for k, v in sizes.items()}))
 
 
 def _grow(exact: sympy.Expr) -> sympy.Expr:

@@ -9,7 +9,7 @@ import sympy
 
 from . import __version__
 from .cell import Cell
-from .counts import CountQuery, count_formula, evaluate
+from .counts import CountQuery, at_sizes, count_formula, evaluate
 from .gradview import gradient_view
 from .latex import latex
 from .notation import Notation
@@ -94,7 +94,6 @@ def cost_context(cell: Cell) -> dict[str, Any]:
 
     cost = derive_cost(cell)
     sizes = reference_sizes(cell)
-    at = lambda e: int(sympy.sympify(e).subs({sympy.Symbol(k, positive=True, integer=True): v for k, v in sizes.items()}))  # noqa: E731
     rows = [("Forward, matrix products (FLOPs)", cost.forward_flops),
             ("Backward, input and state adjoints (FLOPs)", 2 * cost.backward_input_macs),
             ("Backward, weight gradients (FLOPs)", 2 * cost.backward_weight_macs)]
@@ -104,7 +103,7 @@ def cost_context(cell: Cell) -> dict[str, Any]:
     memory = cost.memory_bytes(REFERENCE_STEPS, REFERENCE_BATCH, sizes, "float32")
     memory_full = cost.memory_bytes(REFERENCE_STEPS, REFERENCE_BATCH, sizes, "float32", recompute=False)
     return {
-        "rows": [{"label": label, "latex": formula_latex(sympy.factor(expr)), "value": f"{at(expr):,}"} for label, expr in rows],
+        "rows": [{"label": label, "latex": formula_latex(sympy.factor(expr)), "value": f"{int(at_sizes(expr, sizes)):,}"} for label, expr in rows],
         "memory_text": f"{memory / 2**20:.1f} MiB", "memory_full_text": f"{memory_full / 2**20:.1f} MiB",
         "batch": REFERENCE_BATCH, "steps": REFERENCE_STEPS,
     }

@@ -11,6 +11,7 @@ import sympy
 
 from .commands import sizes_from
 from .cost import DTYPE_BYTES, KINDS, derive_cost
+from .counts import at_sizes
 from .errors import UsageError
 from .registry import cell as load
 from .reports import table
@@ -18,11 +19,9 @@ from .views import formula_text
 
 
 def _value(expr: sympy.Expr, sizes: dict[str, int]) -> int | None:
-    from .counts import size_symbol
-
-    if not all(s.name in sizes for s in expr.free_symbols):
-        return None
-    return int(expr.subs({size_symbol(k): v for k, v in sizes.items()}))
+    """The formula's value, or None while some size it needs is not given."""
+    value = at_sizes(expr, sizes)
+    return int(value) if value.is_number else None
 
 
 def cost_view(cell, sizes: dict[str, int], batch: int, steps: int, dtype: str) -> dict[str, Any]:

@@ -16,6 +16,11 @@ def size_symbol(name: str) -> sympy.Symbol:
     return sympy.Symbol(name, positive=True, integer=True)
 
 
+def at_sizes(expr: sympy.Expr, sizes: dict[str, int]) -> sympy.Expr:
+    """A formula in the sizes with the given sizes substituted (a number once every size is given)."""
+    return expr.subs({size_symbol(k): v for k, v in sizes.items()})
+
+
 def _shape_size(shape: tuple[str, ...]) -> sympy.Expr:
     return sympy.Mul(*[size_symbol(s) for s in shape])
 
@@ -88,8 +93,7 @@ def evaluate(cell: Cell, expr: sympy.Expr, sizes: dict[str, int], query: CountQu
     missing = sorted(s.name for s in expr.free_symbols if s.name not in sizes)
     if missing:
         raise UsageError(f"sizes needed for a total: {', '.join(missing)} (cell '{cell.name}' has sizes {', '.join(cell.sizes)})")
-    value = expr.subs({size_symbol(k): v for k, v in sizes.items()})
-    return int(value)
+    return int(at_sizes(expr, sizes))
 
 
 def check_sizes(cell: Cell, sizes: dict[str, int], query: CountQuery) -> None:

@@ -134,19 +134,18 @@ class CellLatexPrinter(LatexPrinter):
         head = info.latex + (f"^{{{exp}}}" if exp is not None else "")
         return rf"{head}\left({args}\right)" if len(expr.args) > 1 or not expr.args[0].is_Symbol else rf"{head}({args})"
 
-    def _print_MatVec(self, expr: sympy.Expr) -> str:
+    def _matrix_times(self, expr: sympy.Expr, transpose: str) -> str:
         matrix, vector = expr.args
         inner = self._print(vector)
         if vector.is_Add or vector.is_Mul:
             inner = rf"\left({inner}\right)"
-        return rf"{self._print(matrix)} {inner}"
+        return rf"{self._print(matrix)}{transpose} {inner}"
+
+    def _print_MatVec(self, expr: sympy.Expr) -> str:
+        return self._matrix_times(expr, "")
 
     def _print_MatTVec(self, expr: sympy.Expr) -> str:
-        matrix, vector = expr.args
-        inner = self._print(vector)
-        if vector.is_Add or vector.is_Mul:
-            inner = rf"\left({inner}\right)"
-        return rf"{self._print(matrix)}^{{\top}} {inner}"
+        return self._matrix_times(expr, r"^{\top}")
 
     def _print_Outer(self, expr: sympy.Expr) -> str:
         left, right = expr.args

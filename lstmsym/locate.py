@@ -26,21 +26,20 @@ class Locator:
         if origin.line is not None and origin.column is not None and origin.line <= len(self.lines):
             line = self.lines[origin.line - 1]
             return Origin(self.source, origin.line, len(line) - len(line.lstrip()) + 1)
-        for parent in self.parents:
-            found = parent.key_origin(table, key)
-            if found.column is not None:
-                return found
-        return origin
+        return self._in_parents("key_origin", table, key) or origin
 
     def origin(self, table: str, key: str) -> Origin:
         """Origin of the first character inside the value's quotes, looking in base specs too."""
         origin = self.own_origin(table, key)
-        if origin.column is None:
-            for parent in self.parents:
-                found = parent.origin(table, key)
-                if found.column is not None:
-                    return found
-        return origin
+        return (self._in_parents("origin", table, key) or origin) if origin.column is None else origin
+
+    def _in_parents(self, method: str, table: str, key: str) -> Origin | None:
+        """The first base spec (for `extends`) that places the key, or None."""
+        for parent in self.parents:
+            found = getattr(parent, method)(table, key)
+            if found.column is not None:
+                return found
+        return None
 
     def own_origin(self, table: str, key: str) -> Origin:
         """Origin of the first character inside the value's quotes (or of the key), in this file only."""

@@ -7,10 +7,9 @@ import io
 from functools import lru_cache
 from typing import Any
 
-import sympy
 
 from .cell import Cell
-from .counts import size_symbol
+from .counts import at_sizes
 
 HIDDEN = [16, 32, 64, 128, 256, 512, 1024, 2048]
 FAMILY_COLORS = {"lstm": "#c0392b", "gru": "#2471a3", "rnn": "#239b56", "other": "#7d3c98"}
@@ -38,8 +37,7 @@ def series(cell: Cell, kind: str) -> tuple[float, ...]:
     expr = measure(cell, kind, CountQuery())
     values = []
     for n in HIDDEN:
-        sizes = {size_symbol(s): (n // 2 if s in ("p", "k") else n) for s in cell.sizes}
-        values.append(float(sympy.sympify(expr).subs(sizes)))
+        values.append(float(at_sizes(expr, {s: (n // 2 if s in ("p", "k") else n) for s in cell.sizes})))
     return tuple(values)
 
 

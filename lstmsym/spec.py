@@ -396,11 +396,12 @@ def spec_from_text(text: str, source: str) -> Spec:
     """Check a spec given as text; `source` names it in error messages."""
     data = parse_toml(text, source)
     locator = Locator(source, text)
+    base_texts: list[str] = []
     if "extends" in data:
         data, base_texts = resolve_extends(data, source, _load_base)
         locator.parents = [Locator(source + " (base)", t) for t in base_texts]
     spec = SpecReader(data, source, locator).read()
-    spec.base_texts = tuple(p.lines and "\n".join(p.lines) or "" for p in getattr(locator, "parents", []))
+    spec.base_texts = tuple(base_texts)
     return spec
 
 

@@ -74,15 +74,16 @@ class CellTextPrinter(StrPrinter):
     def _print_ElementwiseBase(self, expr: ElementwiseBase) -> str:
         return f"{BY_CLASS[type(expr)].name}({', '.join(self._print(a) for a in expr.args)})"
 
-    def _print_MatVec(self, expr: sympy.Expr) -> str:
+    def _matrix_times(self, expr: sympy.Expr, transpose: str) -> str:
         matrix, vector = expr.args
         inner = self._print(vector)
-        return f"{self._print(matrix)} @ " + (f"({inner})" if vector.is_Add or vector.is_Mul else inner)
+        return f"{self._print(matrix)}{transpose} @ " + (f"({inner})" if vector.is_Add or vector.is_Mul else inner)
+
+    def _print_MatVec(self, expr: sympy.Expr) -> str:
+        return self._matrix_times(expr, "")
 
     def _print_MatTVec(self, expr: sympy.Expr) -> str:
-        matrix, vector = expr.args
-        inner = self._print(vector)
-        return f"{self._print(matrix)}.T @ " + (f"({inner})" if vector.is_Add or vector.is_Mul else inner)
+        return self._matrix_times(expr, ".T")
 
     def _print_Outer(self, expr: sympy.Expr) -> str:
         return f"outer({self._print(expr.args[0])}, {self._print(expr.args[1])})"

@@ -82,9 +82,7 @@ class Unrolled:
         floats = {s: sympy.Float(v, DIGITS) for s, v in self.point.items()}
         if isinstance(value, list):
             return [self.numeric(v) for v in value]
-        if isinstance(value, sympy.MatrixBase):
-            return value.xreplace(floats)
-        return sympy.sympify(value).xreplace(floats)
+        return value.xreplace(floats)
 
 
 def flatten(value) -> list:
