@@ -1,149 +1,273 @@
-"""Evaluate a cell's forward equations and derived backward equations at explicit sizes, in SymPy.
-
-Values are SymPy objects: a vector is a list of expressions, a matrix a sympy.Matrix, a scalar an
-expression. Entries may be symbols (to differentiate directly) or high-precision Floats."""
+"""Evaluate a cell's forward graph and its derived backward statements at explicit sizes, one sequence at a
+time, on NumPy arrays of unit shape. The same code runs on floats (for `check`) and on arrays of SymPy
+objects (symbols to differentiate, or 40-digit Floats): only the elementwise functions differ."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, Callable
 
+import numpy as np
 import sympy
 
-from ..backward import Backward
-from ..cell import Cell
-from ..ir import MatTVec, Outer, SumUnits, Transposed
-from ..notation import incoming_name
+from ..derive.derived import Derived
+from ..model.cell import Cell
+from ..model.functions import ElementwiseBase, FUNCTIONS, info_of
+from ..model.ir import Elementwise, Operator, Reduction
+from ..model.sizes import size_of_key
+from ..model.vector_ops import (BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing,
+                                SumUnits, Transposed)
+from .loader import load_source
 
 Value = Any
 
 
-def matrix_value(cell: Cell, node, env: dict[str, Value], sizes: dict[str, int]) -> sympy.Matrix:
-    total = sympy.zeros(sizes[node.shape[0]], sizes[node.shape[1]])
-    for term in node.terms:
-        base = sympy.eye(sizes[node.shape[0]]) if term.source == "I" else env[term.source]
-        total += term.coef.xreplace(_constants(cell)) * (base.T if term.transposed else base)
-    return total
+@lru_cache(maxsize=1)
+def numpy_functions() -> dict[str, Callable]:
+    """The function table's NumPy helpers, by function name."""
+    from ..render.helpers import numpy_helpers_source
+
+    module = load_source(numpy_helpers_source())
+    return {name: getattr(module, info.helper) for name, info in FUNCTIONS.items() if info.cls is not None}
 
 
-def _constants(cell: Cell) -> dict[sympy.Symbol, sympy.Expr]:
-    return {sympy.Symbol(k): v for k, v in cell.constants.items()}
+def symbolic_functions() -> dict[str, Callable]:
+    """The same functions building SymPy expressions, elementwise over object arrays."""
+    return {name: np.vectorize(info.cls, otypes=[object]) for name, info in FUNCTIONS.items() if info.cls is not None}
 
 
-def elementwise(expr: sympy.Expr, env: dict[str, Value]) -> Value:
-    """Evaluate a per-unit expression: a vector (list) if it reads any vector, else a scalar."""
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    length = next((len(env[s.name]) for s in symbols if isinstance(env[s.name], list)), None)
-
-    def at(j: int | None) -> sympy.Expr:
-        mapping = {}
-        for s in symbols:
-            value = env[s.name]
-            mapping[s] = value[j] if isinstance(value, list) else value
-        return expr.xreplace(mapping)
-
-    return [at(j) for j in range(length)] if length is not None else at(None)
+def rank_of(expr: sympy.Expr, env: dict[str, Value]) -> int:
+    """The unit rank an elementwise expression evaluates to (the highest rank of what it reads)."""
+    ranks = [np.ndim(env[s.name]) for s in expr.free_symbols if s.name in env]
+    return max(ranks, default=0)
 
 
-def evaluate(expr: sympy.Expr, env: dict[str, Value]) -> Value:
-    """Evaluate an expression that may contain vector operations (M^T v, outer products, sums)."""
-    if expr.is_Symbol:
-        return env[expr.name]
-    if isinstance(expr, MatTVec):
-        matrix = env[expr.args[0].name]
-        vector = sympy.Matrix(_as_list(evaluate(expr.args[1], env)))
-        return list(matrix.T * vector)
-    if isinstance(expr, Outer):
-        left = sympy.Matrix(_as_list(evaluate(expr.args[0], env)))
-        right = sympy.Matrix(_as_list(evaluate(expr.args[1], env)))
-        return left * right.T
-    if isinstance(expr, SumUnits):
-        return sympy.Add(*_as_list(evaluate(expr.args[0], env)))
-    if isinstance(expr, Transposed):
-        return evaluate(expr.args[0], env).T
-    if _matrix_valued(expr, env):
+def block_dense(m: np.ndarray) -> np.ndarray:
+    """A block-diagonal matrix stored as (blocks, rows, cols), as one dense matrix."""
+    k, r, c = m.shape
+    dense = np.zeros((k * r, k * c), dtype=m.dtype)
+    for b in range(k):
+        dense[b * r:(b + 1) * r, b * c:(b + 1) * c] = m[b]
+    return dense
+
+
+def conv2d(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Same-padded cross-correlation of x (C, H, W) with kernel (F, C, k, k), written out (works on objects)."""
+    f, c, k, _ = kernel.shape
+    p = k // 2
+    _, h, w = x.shape
+    padded = np.zeros((c, h + 2 * p, w + 2 * p), dtype=x.dtype)
+    padded[:, p:p + h, p:p + w] = x
+    out = np.empty((f, h, w), dtype=np.result_type(x, kernel))
+    for i in range(h):
+        for j in range(w):
+            window = padded[:, i:i + k, j:j + k]
+            out[:, i, j] = np.tensordot(kernel, window, axes=([1, 2, 3], [0, 1, 2]))
+    return out
+
+
+def conv2d_weight(d: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
+    """The gradient of conv2d(x, K) with respect to K: d (F, H, W), x (C, H, W)."""
+    p = k // 2
+    c, h, w = x.shape
+    padded = np.zeros((c, h + 2 * p, w + 2 * p), dtype=x.dtype)
+    padded[:, p:p + h, p:p + w] = x
+    out = np.empty((d.shape[0], c, k, k), dtype=np.result_type(d, x))
+    for i in range(k):
+        for j in range(k):
+            out[:, :, i, j] = np.tensordot(d, padded[:, i:i + h, j:j + w], axes=([1, 2], [1, 2]))
+    return out
+
+
+class Interpreter:
+    """Evaluates expressions of one cell in an environment of named arrays."""
+
+    def __init__(self, cell: Cell, functions: dict[str, Callable], sizes: dict[str, int]) -> None:
+        self.cell = cell
+        self.functions = functions
+        self.sizes = sizes
+
+    def matrix(self, key: str, env: dict[str, Value]) -> np.ndarray:
+        value = np.asarray(env[key])
+        if self.cell.is_parameter(key) and self.cell.parameter(key).blocks:
+            return block_dense(value)
+        return value
+
+    def evaluate(self, expr: sympy.Expr, env: dict[str, Value], rank: int | None = None) -> Value:
+        """expr on arrays; elementwise parts broadcast to `rank` (by default the rank of what they read)."""
+        if rank is None:
+            rank = self.rank(expr, env)
+        if expr.is_Symbol:
+            size = size_of_key(expr.name)
+            value = self.sizes[size] if size is not None else env[expr.name]
+            value = np.asarray(value, dtype=object) if isinstance(value, sympy.Basic) else np.asarray(value)
+            return value.reshape(value.shape + (1,) * (rank - value.ndim)) if value.ndim < rank else value
+        if expr.is_Number:
+            return np.asarray(float(expr)) if self.functions is not None and self.numeric else expr
+        if isinstance(expr, ElementwiseBase):
+            return self.functions[info_of(expr).name](*[self.evaluate(a, env, rank) for a in expr.args])
         if expr.is_Add:
-            parts = [evaluate(a, env) for a in expr.args]
-            return sum(parts[1:], parts[0])
+            values = [self.evaluate(a, env, rank) for a in expr.args]
+            return sum(values[1:], values[0])
         if expr.is_Mul:
-            matrices = [f for f in expr.args if _matrix_valued(f, env)]
-            scalars = [f for f in expr.args if not _matrix_valued(f, env)]
-            return elementwise(sympy.Mul(*scalars), env) * evaluate(matrices[0], env)
-    replaced, local = _hoist(expr, env)
-    return elementwise(replaced, local)
+            result = self.evaluate(expr.args[0], env, rank)
+            for a in expr.args[1:]:
+                result = result * self.evaluate(a, env, rank)
+            return result
+        if expr.is_Pow:
+            base = self.evaluate(expr.base, env, rank)
+            exponent = expr.exp if not self.numeric else float(expr.exp)
+            return base ** exponent
+        return self.vector_op(expr, env)
 
+    numeric = True
 
-def _matrix_valued(expr: sympy.Expr, env: dict[str, Value]) -> bool:
-    if expr.has(Outer, Transposed):
-        return True
-    outside = expr.xreplace({a: sympy.Dummy() for a in expr.atoms(MatTVec)})
-    return any(isinstance(env.get(s.name), sympy.MatrixBase) for s in outside.free_symbols)
+    def rank(self, expr: sympy.Expr, env: dict[str, Value]) -> int:
+        if expr.is_Symbol:
+            return 0 if size_of_key(expr.name) is not None else np.ndim(env[expr.name])
+        if expr.is_Number:
+            return 0
+        fixed = {SumUnits: 0, MatVec: 1, MatTVec: 1, Outer: 2, BlockOuter: 2, Transposed: 2, Conv: 3, ConvT: 3, ConvW: 4}
+        for kind, rank in fixed.items():
+            if isinstance(expr, kind):
+                return rank
+        if isinstance(expr, SumTrailing):
+            return self.rank(expr.args[0], env) - int(expr.args[1])
+        return max((self.rank(a, env) for a in expr.args), default=0)
 
+    def vector_op(self, expr: sympy.Expr, env: dict[str, Value]) -> Value:
+        args = expr.args
+        if isinstance(expr, (MatVec, MatTVec)):
+            matrix = self.matrix(args[0].name, env) if args[0].is_Symbol else np.asarray(self.evaluate(args[0], env))
+            vector = self.evaluate(args[1], env, 1)
+            self._need(matrix, 2, "a matrix")
+            self._need(vector, 1, "a vector")
+            return (matrix.T if isinstance(expr, MatTVec) else matrix) @ vector
+        if isinstance(expr, Outer):
+            left, right = self.evaluate(args[0], env, 1), self.evaluate(args[1], env, 1)
+            self._need(left, 1, "a vector")
+            self._need(right, 1, "a vector")
+            return np.multiply.outer(left, right)
+        if isinstance(expr, BlockOuter):
+            full = np.multiply.outer(self.evaluate(args[0], env, 1), self.evaluate(args[1], env, 1))
+            k = np.asarray(env[args[2].name]).shape[0]
+            r, c = full.shape[0] // k, full.shape[1] // k
+            return np.stack([full[b * r:(b + 1) * r, b * c:(b + 1) * c] for b in range(k)])
+        if isinstance(expr, SumUnits):
+            return np.sum(self.evaluate(args[0], env))
+        if isinstance(expr, SumTrailing):
+            value = self.evaluate(args[0], env)
+            k = int(args[1])
+            return np.sum(value, axis=tuple(range(value.ndim - k, value.ndim)))
+        if isinstance(expr, Transposed):
+            return np.asarray(self.evaluate(args[0], env)).T
+        if isinstance(expr, Conv):
+            return conv2d(self.evaluate(args[1], env, 3), np.asarray(env[args[0].name]))
+        if isinstance(expr, ConvT):
+            kernel = np.asarray(env[args[0].name])
+            return conv2d(self.evaluate(args[1], env, 3), np.flip(kernel, (-2, -1)).swapaxes(0, 1))
+        if isinstance(expr, ConvW):
+            return conv2d_weight(self.evaluate(args[0], env, 3), self.evaluate(args[1], env, 3), np.asarray(env[args[2].name]).shape[-1])
+        raise ValueError(f"cannot evaluate {type(expr).__name__}")
 
-def _as_list(value: Value) -> list:
-    return value if isinstance(value, list) else [value]
+    @staticmethod
+    def _need(value: Value, rank: int, what: str) -> None:
+        if np.ndim(value) != rank:
+            raise ValueError(f"{what} was expected, found an array of shape {np.shape(value)}")
 
-
-def _hoist(expr: sympy.Expr, env: dict[str, Value]) -> tuple[sympy.Expr, dict[str, Value]]:
-    """Replace vector operations inside an elementwise expression by fresh names bound to their values."""
-    local = dict(env)
-    mapping = {}
-    for index, sub in enumerate(sorted(expr.atoms(MatTVec, SumUnits), key=sympy.default_sort_key)):
-        name = f"_hoisted{index}"
-        local[name] = evaluate(sub, env)
-        mapping[sub] = sympy.Symbol(name)
-    return expr.xreplace(mapping), local
-
-
-def forward_step(cell: Cell, params: dict[str, Value], x: list, prev: dict[str, list], sizes: dict[str, int]) -> dict[str, Value]:
-    """Every quantity of one step, by name (inputs, previous states, linear terms, nodes)."""
-    env: dict[str, Value] = dict(params)
-    env.update({k: v for k, v in cell.constants.items()})
-    env[cell.input] = x
-    for state in cell.states:
-        env[state.previous] = prev[state.name]
-    for node in cell.matrix_nodes:
-        env[node.name] = matrix_value(cell, node, env, sizes)
-    for node in cell.value_nodes:
-        for key, term in cell.linear.items():
-            if key not in env and term.vector in env:
-                env[key] = list(env[term.matrix] * sympy.Matrix(env[term.vector]))
-        env[node.name] = elementwise(node.expr, env)
-    return env
-
-
-def run_forward(cell: Cell, params, xs, initial, sizes) -> list[dict[str, Value]]:
-    envs, prev = [], dict(initial)
-    for x in xs:
-        env = forward_step(cell, params, x, prev, sizes)
-        envs.append(env)
-        prev = {s.name: env[s.name] for s in cell.states}
-    return envs
-
-
-def run_backward(cell: Cell, back: Backward, envs, dys: list[dict[str, list]], dstate: dict[str, list]) -> dict[str, Value]:
-    """The derived backward equations over a whole sequence: parameter, input and initial-state adjoints."""
-    carry = dict(dstate)
-    totals: dict[str, Value] = {}
-    dxs = [None] * len(envs)
-    for t in range(len(envs) - 1, -1, -1):
-        env = dict(envs[t])
-        for name in cell.outputs:
-            base = carry.get(name)
-            value = dys[t][name]
-            env[incoming_name(name)] = [a + b for a, b in zip(value, base)] if base is not None else value
+    # -- the graph ----------------------------------------------------------------------------
+    def forward_step(self, params: dict[str, Value], inputs: dict[str, Value], prev: dict[str, Value]) -> dict[str, Value]:
+        """Every quantity of one step, by key."""
+        cell = self.cell
+        env: dict[str, Value] = dict(params)
+        env.update({k: (float(v) if self.numeric else v) for k, v in cell.constants.items()})
+        env.update(inputs)
         for state in cell.states:
-            if state.name not in cell.outputs:
-                env[incoming_name(state.name)] = carry[state.name]
-        for st in back.statements:
-            env[st.target] = evaluate(st.expr, env)
-            if st.kind == "param":
-                totals[st.of] = env[st.target] if st.of not in totals else _add(totals[st.of], env[st.target])
-        dxs[t] = env[f"d_{cell.input}"]
-        carry = {s.name: env[f"d_{s.previous}"] for s in cell.states}
-    return {"params": totals, "xs": dxs, "state0": carry}
+            env[state.previous] = prev[state.name]
+        for node in cell.matrix_nodes:
+            n = self.sizes[node.shape[0]]
+            total = np.zeros((n, self.sizes[node.shape[1]]), dtype=object if not self.numeric else float)
+            for term in node.terms:
+                base = np.eye(n) if term.source == "I" and term.source not in env else self.matrix(term.source, env)
+                coef = term.coef.xreplace({sympy.Symbol(k): v for k, v in cell.constants.items()})
+                total = total + (float(coef) if self.numeric else coef) * (base.T if term.transposed else base)
+            env[node.key] = total
+        for node in cell.value_nodes:
+            env[node.key] = self.node_value(node, env)
+        return env
+
+    def node_value(self, node, env: dict[str, Value]) -> Value:
+        shape = tuple(self.sizes[s] for s in node.shape)
+        if isinstance(node, Elementwise):
+            value = self.evaluate(node.expr, env, len(shape))
+            return np.broadcast_to(value, shape).copy() if np.shape(value) != shape else value
+        if isinstance(node, Reduction):
+            over = tuple(self.sizes[s] for s in node.over)
+            inner = np.broadcast_to(self.evaluate(node.expr, env, len(over)), over)
+            total = np.sum(inner)
+            return total / int(np.prod(over)) if node.mean else total
+        assert isinstance(node, Operator)
+        first, second = (sympy.Symbol(a) for a in node.args)
+        op = {"matvec": MatVec(first, second), "conv": Conv(first, second), "outer": Outer(first, second)}[node.op]
+        return self.vector_op(op, env)
+
+    def run_forward(self, params, xs: list[dict[str, Value]], initial: dict[str, Value]) -> list[dict[str, Value]]:
+        """One environment per step; xs[t] maps every input's name to its value at step t."""
+        envs, prev = [], dict(initial)
+        for inputs in xs:
+            env = self.forward_step(params, inputs, prev)
+            envs.append(env)
+            prev = {s.name: env[s.name] for s in self.cell.states}
+        return envs
+
+    def run_backward(self, derived: Derived, envs, dys: list[dict[str, Value]], dstate: dict[str, Value]) -> dict[str, Value]:
+        """The derived statements over a whole sequence: parameter, input and initial-state adjoints.
+        Each step's incoming adjoints come from the printed BPTT recurrences."""
+        back, bptt = derived.backward, derived.bptt
+        carries = {st.expr: st.target for st in back.by_kind("carry")}
+        carry_env: dict[str, Value] = {}
+        totals: dict[str, Value] = {}
+        inputs: dict[str, list] = {i.name: [None] * len(envs) for i in self.cell.inputs}
+        for t in range(len(envs) - 1, -1, -1):
+            env = dict(envs[t])
+            for rec in bptt.recurrences:
+                env[rec.incoming] = self.recurrence(rec.expr, dys[t], dstate if t == len(envs) - 1 else None, carry_env, carries, rec.name)
+            for st in back.statements:
+                env[st.target] = self.evaluate(st.expr, env) if st.expr != 0 else 0
+                if st.kind == "param":
+                    totals[st.of] = env[st.target] if st.of not in totals else totals[st.of] + env[st.target]
+            for item in self.cell.inputs:
+                inputs[item.name][t] = env[f"d:{item.name}"]
+            carry_env = {target: env[target] for target in carries.values()}
+        state0 = {self.cell.state_of_previous[st.of].name: carry_env[st.target] for st in back.by_kind("carry")}
+        return {"params": totals, "inputs": inputs, "state0": state0}
+
+    def recurrence(self, expr: sympy.Expr, dys: dict[str, Value], final: dict[str, Value] | None,
+                   carry_env: dict[str, Value], carries: dict[sympy.Expr, str], name: str) -> Value:
+        total = 0
+        for term in sympy.Add.make_args(expr):
+            if isinstance(term, LossGrad):
+                total = total + np.asarray(dys[term.args[0].name])
+            elif isinstance(term, Next):
+                if term.args[0] not in carries:
+                    raise ValueError(f"a recurrence carries {term.args[0]}, which no carry statement computes")
+                total = total + (final[name] if final is not None else carry_env[carries[term.args[0]]])
+            elif term != 0:
+                raise ValueError(f"a recurrence term that is neither a loss gradient nor a carry: {term}")
+        return total
 
 
-def _add(a: Value, b: Value) -> Value:
-    if isinstance(a, list):
-        return [p + q for p, q in zip(a, b)]
-    return a + b
+class SymbolicInterpreter(Interpreter):
+    """The interpreter on arrays of SymPy objects."""
+
+    numeric = False
+
+    def __init__(self, cell: Cell, sizes: dict[str, int]) -> None:
+        super().__init__(cell, symbolic_functions(), sizes)
+
+
+class NumericInterpreter(Interpreter):
+    """The interpreter on float64 arrays."""
+
+    def __init__(self, cell: Cell, sizes: dict[str, int]) -> None:
+        super().__init__(cell, numpy_functions(), sizes)

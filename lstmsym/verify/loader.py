@@ -1,4 +1,4 @@
-"""Load a generated NumPy module as a Python module (the code is ours, generated from checked names)."""
+"""Load generated code (ours, generated from checked names) as a Python module."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
-from ..cell import Cell
-from ..export import export_numpy
-
 _DIR = Path(tempfile.mkdtemp(prefix="lstmsym-modules-"))
 
 
-@lru_cache(maxsize=128)
-def _load(source: str) -> ModuleType:
+@lru_cache(maxsize=256)
+def load_source(source: str) -> ModuleType:
+    """Import generated source (cached by content)."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     path = _DIR / f"cell_{digest}.py"
     path.write_text(source)
@@ -29,11 +27,13 @@ def _load(source: str) -> ModuleType:
     return module
 
 
-def numpy_module(cell: Cell) -> ModuleType:
-    """The exported reference implementation of `cell`, imported."""
-    return _load(export_numpy(cell))
+def numpy_module(derived) -> ModuleType:
+    """The exported reference implementation of a cell, imported."""
+    from ..render.numpy_module import export_numpy
+
+    return load_source(export_numpy(derived))
 
 
 def load_file(path: str | Path) -> ModuleType:
     """Import an exported module written to a file."""
-    return _load(Path(path).read_text())
+    return load_source(Path(path).read_text())

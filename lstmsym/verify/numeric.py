@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cell import Cell
+from ..derive.derived import Derived
 from .loader import numpy_module
-from .sampling import concrete_sizes, output_size, random_params, random_states
+from .sampling import concrete_sizes, random_inputs, random_params, random_states
 
 EPS = 1e-6
 TOLERANCE = 1e-6  # on |analytic - numeric| / max(1, |numeric|), far above central-difference error (~1e-9)
@@ -29,33 +29,44 @@ class NumericResult:
         return bool(np.isfinite(self.max_error)) and self.max_error <= TOLERANCE
 
 
-def loss_and_grads(module, params, xs, state, dys, dstate):
+def run_module(module, params, inputs: dict[str, np.ndarray], main: str, state, dys, dstate):
     """L = sum(ys * dys) + sum over states of sum(state_T * dstate): its value, and the module's gradients."""
-    ys, state_T, cache = module.forward(params, xs, state)
-    value = float(np.sum(ys * dys) + sum(np.sum(state_T[k] * dstate[k]) for k in dstate))
-    return value, module.backward(params, cache, dys, dstate)
+    side = {k: v for k, v in inputs.items() if k != main}
+    with np.errstate(all="raise"):
+        ys, state_T, cache = module.forward(params, inputs[main], state, side)
+        value = float(np.sum(ys * dys) + sum(np.sum(state_T[k] * dstate[k]) for k in dstate))
+        return value, module.backward(params, cache, dys, dstate)
 
 
-def finite_difference_check(cell: Cell, seed: int = 0, steps: int = 3, batch: int = 2, sizes: dict | None = None) -> NumericResult:
+def finite_difference_check(derived: Derived, seed: int = 0, steps: int = 3, batch: int = 2,
+                            sizes: dict | None = None, limit: int | None = None) -> NumericResult:
     """Compare every gradient entry (parameters, inputs, initial state) with central differences."""
+    cell = derived.cell
     rng = np.random.default_rng(seed)
-    sizes = sizes or concrete_sizes(cell, rng)
-    module = numpy_module(cell)
+    sizes = sizes or concrete_sizes(cell, seed)
+    module = numpy_module(derived)
     params = random_params(cell, sizes, rng)
-    xs = rng.normal(0.0, 1.0, size=(steps, batch, sizes[cell.input_size]))
+    inputs = random_inputs(cell, sizes, steps, batch, rng)
     state = random_states(cell, sizes, batch, rng)
-    dys = rng.normal(0.0, 1.0, size=(steps, batch, output_size(cell, sizes)))
+    ys, state_T, _ = module.forward(params, inputs[cell.input], state, {k: v for k, v in inputs.items() if k != cell.input})
+    dys = rng.normal(0.0, 1.0, size=ys.shape)
     dstate = {k: rng.normal(0.0, 1.0, size=v.shape) for k, v in state.items()}
-    _, (dparams, dxs, dstate0) = loss_and_grads(module, params, xs, state, dys, dstate)
+    _, grads = run_module(module, params, inputs, cell.input, state, dys, dstate)
 
     def loss() -> float:
-        return loss_and_grads(module, params, xs, state, dys, dstate)[0]
+        return run_module(module, params, inputs, cell.input, state, dys, dstate)[0]
 
     worst, where, checked = 0.0, "", 0
-    targets = [(f"d_{k}", params[k], dparams[k]) for k in params] + [("d_xs", xs, dxs)]
-    targets += [(f"d_{k}_0", state[k], dstate0[k]) for k in state]
+    targets = [(f"d_{k}", params[k], grads.params[k]) for k in params]
+    targets += [(f"d_{cell.input}", inputs[cell.input], grads.xs)]
+    targets += [(f"d_{k}", inputs[k], grads.inputs[k]) for k in inputs if k != cell.input]
+    targets += [(f"d_{k}_0", state[k], grads.state0[k]) for k in state]
     for label, array, analytic in targets:
-        for index in np.ndindex(array.shape):
+        indices = list(np.ndindex(array.shape))
+        if limit is not None and len(indices) > limit:
+            picks = np.random.default_rng(seed + 7).choice(len(indices), size=limit, replace=False)
+            indices = [indices[i] for i in sorted(picks)]
+        for index in indices:
             original = array[index]
             array[index] = original + EPS
             up = loss()

@@ -1,33 +1,50 @@
-"""Random parameters, inputs and states for the numeric checks (shared by every check)."""
+"""Random sizes, parameters, inputs and states for the numeric checks (shared by every check)."""
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
-from ..cell import Cell
+from ..model.cell import Cell
 
 
-def concrete_sizes(cell: Cell, rng: np.random.Generator, low: int = 1, high: int = 4) -> dict[str, int]:
-    """Random small sizes; a projection size p stays below n (as PyTorch requires)."""
-    sizes = {name: int(rng.integers(low, high + 1)) for name in cell.sizes}
-    if "p" in sizes and "n" in sizes:
-        sizes["n"] = max(sizes["n"], 2)
-        sizes["p"] = int(rng.integers(1, sizes["n"]))
-    return sizes
+def concrete_sizes(cell: Cell, seed: int, low: int = 1, high: int = 4) -> dict[str, int]:
+    """Random small sizes that obey the cell's size rules."""
+    return cell.size_rules.sample(random.Random(seed), low, high)
+
+
+def param_shape(cell: Cell, name: str, sizes: dict[str, int]) -> tuple[int, ...]:
+    """A parameter's stored shape (a block-diagonal matrix is (blocks, rows / blocks, cols / blocks))."""
+    p = cell.parameter(name)
+    shape = tuple(sizes[s] for s in p.shape)
+    if p.blocks:
+        k = sizes[p.blocks]
+        return (k, shape[0] // k, shape[1] // k)
+    return shape
 
 
 def random_params(cell: Cell, sizes: dict[str, int], rng: np.random.Generator, scale: float = 0.6) -> dict[str, np.ndarray]:
     params = {}
     for p in cell.parameters:
-        shape = tuple(sizes[s] for s in p.shape)
-        fan = shape[-1] if len(shape) == 2 else 1
+        shape = param_shape(cell, p.name, sizes)
+        fan = int(np.prod(shape[1:])) if len(shape) >= 2 else 1
         params[p.name] = rng.normal(0.0, scale / np.sqrt(fan), size=shape)
     return params
 
 
+def unit_shape(shape: tuple[str, ...], sizes: dict[str, int]) -> tuple[int, ...]:
+    return tuple(sizes[s] for s in shape)
+
+
 def random_states(cell: Cell, sizes: dict[str, int], batch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    return {s.name: rng.normal(0.0, 0.5, size=(batch, sizes[s.size])) for s in cell.states}
+    return {s.name: rng.normal(0.0, 0.5, size=(batch,) + unit_shape(s.shape, sizes)) for s in cell.states}
+
+
+def random_inputs(cell: Cell, sizes: dict[str, int], steps: int, batch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Every input over a sequence, (T, B, *shape); the first is the main input."""
+    return {i.name: rng.normal(0.0, 1.0, size=(steps, batch) + unit_shape(i.shape, sizes)) for i in cell.inputs}
 
 
 def output_size(cell: Cell, sizes: dict[str, int]) -> int:
-    return sum(sizes[cell.shapes[o][0]] for o in cell.outputs)
+    return sum(int(np.prod(unit_shape(cell.shapes[o], sizes))) for o in cell.outputs)

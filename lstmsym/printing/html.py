@@ -1,0 +1,142 @@
+"""Graphviz HTML-like labels for names and expressions: h<SUB>t-1</SUB>, σ, ⊙, Uᵀ. Text is escaped here,
+through the one escaping table for HTML; brackets follow the shared rules in order.py."""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+from ..model.functions import ElementwiseBase, info_of
+from ..model.ir import MatrixExpr, Operator
+from ..spec.naming import adjoint_base, incoming_base
+from .escape import html_text
+from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation, split_name
+from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, print_sum
+
+
+def name_html(name: str, time: str | None = None) -> str:
+    """'h_tilde' at time 't' -> 'h̃<SUB>t</SUB>'; 'W_f' -> 'W<SUB>f</SUB>'; 'alpha' -> 'α'."""
+    _, main, _, subs = split_name(name)
+    subs = [html_text(s) for s in subs] + ([time] if time else [])
+    return html_text(main) + (f"<SUB>{','.join(subs)}</SUB>" if subs else "")
+
+
+class HtmlPrinter(StrPrinter):
+    """Expressions as Graphviz HTML: f ⊙ c<SUB>t-1</SUB>, U<SUB>i</SUB><SUP>T</SUP> δī<SUB>t</SUB>."""
+
+    _default_settings = dict(StrPrinter._default_settings, notation=None, shift=0)
+
+    @property
+    def notation(self) -> Notation:
+        return self._settings["notation"]
+
+    def glyph_html(self, key: str) -> str:
+        glyph = self.notation.glyph(key)
+        subs = list(glyph.html_subs)
+        if glyph.time is not None:
+            offset = self._settings["shift"] - (glyph.time == "prev")
+            subs.append("t" if offset == 0 else f"t{offset:+d}".replace("-", "−"))
+        return html_text(glyph.html) + (f"<SUB>{','.join(html_text(s) for s in subs)}</SUB>" if subs else "")
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        key = expr.name
+        base = incoming_base(key)
+        if base is not None:
+            return ADJOINT_GLYPH[1] + self._print_Symbol(sympy.Symbol(base)) + f"<SUP>{INCOMING_MARK}</SUP>"
+        base = adjoint_base(key)
+        if base is not None:
+            inner = self._print_Symbol(sympy.Symbol(base))
+            return ADJOINT_GLYPH[1] + inner
+        if self.notation.is_expression(key):
+            return self.expression(key)
+        if key == "I" and not self.notation.cell.has_node(key):
+            return "I"
+        return self.glyph_html(key)
+
+    def expression(self, key: str) -> str:
+        cell = self.notation.cell
+        node = cell.node(key)
+        if isinstance(node, Operator):
+            first, second = (self._print(sympy.Symbol(a)) for a in node.args)
+            return {"matvec": f"{first}{second}", "outer": f"{first}{second}<SUP>T</SUP>"}.get(node.op, f"{first}∗{second}")
+        if isinstance(node, MatrixExpr):
+            from ..model.vector_ops import Transposed
+
+            terms = [t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms]
+            return f"({self._print(sympy.Add(*terms))})"
+        display = cell.display[key]
+        return self._print(display) if display.is_Symbol or display.is_Function else f"({self._print(display)})"
+
+    def _print_Add(self, expr: sympy.Expr, order: str | None = None) -> str:
+        return print_sum(self, expr, keep_order=False, minus=" − ")
+
+    def _print_Mul(self, expr: sympy.Expr) -> str:
+        coeff, factors = expr.as_coeff_mul()
+        if coeff.is_negative:
+            rest = sympy.Mul(-coeff, *factors, evaluate=False)
+            inner = self._print_Mul(rest) if rest.is_Mul else self._print(rest)
+            return "−" + (f"({inner})" if rest.is_Add else inner)
+        numer = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
+        denom = [1 / f for f in factors if f.is_Pow and f.exp.is_negative]
+        parts = [] if coeff == 1 else [self._print(coeff)]
+        for f in ordered_factors(self.notation, numer, False):
+            text = self._print(f)
+            parts.append(f"({text})" if factor_needs_brackets(f, len(parts)) else text)
+        text = " ⊙ ".join(parts) or "1"
+        if denom:
+            bottom = sympy.Mul(*denom)
+            text += " / " + (self._print(bottom) if bottom.is_Symbol or isinstance(bottom, ElementwiseBase) else f"({self._print(bottom)})")
+        return text
+
+    def _print_Pow(self, expr: sympy.Expr, rational: bool = False) -> str:
+        if expr.exp.is_negative:
+            return self._print_Mul(expr)
+        base = self._print(expr.base)
+        base = f"({base})" if base_needs_brackets(expr.base) else base
+        return f"{base}<SUP>{self._print(expr.exp)}</SUP>"
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        return f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p)
+
+    def _print_ElementwiseBase(self, expr: ElementwiseBase) -> str:
+        info = info_of(expr)
+        args = ", ".join(self._print(a) for a in expr.args)
+        if info.name == "abs":
+            return f"|{args}|"
+        return f"{info.html}({args})"
+
+    def _print_Function(self, expr: sympy.Expr) -> str:
+        return f"{html_text(expr.func.__name__)}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _operand(self, expr: sympy.Expr) -> str:
+        inner = self._print(expr)
+        return f"({inner})" if expr.is_Add or expr.is_Mul else inner
+
+    def _print_MatVec(self, expr: sympy.Expr) -> str:
+        return f"{self._operand(expr.args[0])} {self._operand(expr.args[1])}"
+
+    def _print_MatTVec(self, expr: sympy.Expr) -> str:
+        return f"{self._operand(expr.args[0])}<SUP>T</SUP> {self._operand(expr.args[1])}"
+
+    def _print_Outer(self, expr: sympy.Expr) -> str:
+        return f"{self._operand(expr.args[0])} {self._operand(expr.args[1])}<SUP>T</SUP>"
+
+    def _print_SumUnits(self, expr: sympy.Expr) -> str:
+        return f"Σ({self._print(expr.args[0])})"
+
+    def _print_SumTrailing(self, expr: sympy.Expr) -> str:
+        return f"Σ<SUB>pos</SUB>({self._print(expr.args[0])})"
+
+    def _print_ConvT(self, expr: sympy.Expr) -> str:
+        return f"{self._print(expr.args[0])}<SUP>T</SUP> ∗ {self._operand(expr.args[1])}"
+
+    def _print_Next(self, expr: sympy.Expr) -> str:
+        self._settings["shift"] += 1
+        try:
+            return self._print(expr.args[0])
+        finally:
+            self._settings["shift"] -= 1
+
+
+def html(expr: sympy.Expr, notation: Notation) -> str:
+    return HtmlPrinter(dict(notation=notation)).doprint(expr)

@@ -1,0 +1,216 @@
+"""LaTeX for a cell's expressions: a SymPy LatexPrinter subclass driven by the cell's Notation."""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from ..model.functions import ElementwiseBase, info_of
+from ..model.ir import MatrixExpr, Operator
+from ..model.vector_ops import Next, Transposed
+from ..spec.naming import adjoint_base, incoming_base, parts
+from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
+from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, print_sum
+
+LOSS = r"\ell"
+TOTAL_LOSS = r"\mathcal{L}"
+STRUCTURAL_LATEX = {"sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}"}
+
+
+def time_label(offset: int) -> str:
+    """0 -> 't', -1 -> 't-1', 1 -> 't+1'."""
+    return "t" if offset == 0 else f"t{offset:+d}"
+
+
+class CellLatexPrinter(LatexPrinter):
+    """Prints per-unit expressions as vector equations: odot between vectors, sigma, h_{t-1}, W^T."""
+
+    printmethod = "_lstmsym_latex"
+    _default_settings = dict(LatexPrinter._default_settings, notation=None, shift=0, bold=False, keep_order=False)
+
+    @property
+    def notation(self) -> Notation:
+        return self._settings["notation"]
+
+    # -- names -------------------------------------------------------------------------
+    def glyph_tex(self, glyph: Glyph, extra: str = "") -> str:
+        main = glyph.latex
+        if self._settings["bold"] and glyph.vector:
+            main = rf"\boldsymbol{{{main}}}" if main.startswith("\\") else rf"\mathbf{{{main}}}"
+        subs = list(glyph.subs)
+        if glyph.time is not None:
+            subs.append(time_label(self._settings["shift"] - (glyph.time == "prev")))
+        return main + (f"_{{{','.join(subs)}}}" if subs else "") + extra
+
+    def name_tex(self, key: str) -> str:
+        base = incoming_base(key)
+        if base is not None:
+            return rf"{ADJOINT_GLYPH[0]} {self.name_tex(base)}^{{\mathrm{{{INCOMING_MARK}}}}}"
+        base = adjoint_base(key)
+        if base is not None:
+            if self.notation.is_expression(base):
+                return rf"{ADJOINT_GLYPH[0]}\left({self.expression(base, outer=False)}\right)"
+            return rf"{ADJOINT_GLYPH[0]} {self.name_tex(base)}"
+        if self.notation.is_expression(key):
+            return self.expression(key)
+        if key == "I" and not self.notation.cell.has_node(key):
+            return "I"
+        return self.glyph_tex(self.notation.glyph(key))
+
+    def expression(self, key: str, outer: bool = True) -> str:
+        """The LaTeX an expression-like key stands for."""
+        cell = self.notation.cell
+        node = cell.node(key)
+        if isinstance(node, Operator):
+            first, second = (self._print(sympy.Symbol(a)) for a in node.args)
+            if node.op == "matvec":
+                return f"{first} {second}"
+            if node.op == "outer":
+                return rf"{first} {second}^{{\top}}"
+            return rf"{first} \ast {second}"
+        if isinstance(node, MatrixExpr):
+            text = self.matrix_tex(node.terms)
+            simple = len(node.terms) == 1 and node.terms[0].coef == 1
+            return rf"\left({text}\right)" if outer and not simple else text
+        text = self.kept(cell.display[key])
+        if parts(key)[0] == "red" or not outer or cell.display[key].is_Symbol:
+            return text
+        return rf"\left({text}\right)"
+
+    def kept(self, expr: sympy.Expr) -> str:
+        keep = self._settings["keep_order"]
+        self._settings["keep_order"] = True
+        try:
+            return self._print(expr)
+        finally:
+            self._settings["keep_order"] = keep
+
+    def matrix_tex(self, terms) -> str:
+        expr = sympy.Add(*[t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in terms])
+        return self._print(expr)
+
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        return self.name_tex(expr.name)
+
+    # -- arithmetic ----------------------------------------------------------------------
+    def _print_Add(self, expr: sympy.Expr, order: str | None = None) -> str:
+        return print_sum(self, expr, keep_order=self._settings["keep_order"], minus=" - ")
+
+    def _is_vector(self, expr: sympy.Expr) -> bool:
+        return any(self.notation.is_vector(s.name) for s in expr.free_symbols)
+
+    def _print_Mul(self, expr: sympy.Expr) -> str:
+        coeff, factors = expr.as_coeff_mul()
+        if coeff.is_negative and not self._settings["keep_order"]:
+            rest = sympy.Mul(-coeff, *factors, evaluate=False)
+            inner = self._print_Mul(rest) if rest.is_Mul else self._print(rest)
+            return "-" + (rf"\left({inner}\right)" if rest.is_Add else inner)
+        numer = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
+        denom = [1 / f for f in factors if f.is_Pow and f.exp.is_negative]
+        if denom:
+            top = self._print_Mul(sympy.Mul(coeff, *numer)) if (numer or coeff != 1) else "1"
+            return rf"\frac{{{top}}}{{{self._print(sympy.Mul(*denom))}}}"
+        numer = ordered_factors(self.notation, numer, self._settings["keep_order"])
+        parts_: list[str] = [] if coeff == 1 else ["-" if coeff == -1 else self._print(coeff)]
+        previous = None
+        for factor in numer:
+            tex = self._print(factor)
+            if factor_needs_brackets(factor, len(parts_)) or (self._settings["keep_order"] and factor.is_Mul and previous is not None):
+                tex = rf"\left({tex}\right)"
+            if previous is not None and self._is_vector(previous) and self._is_vector(factor):
+                parts_.append(r"\odot")
+            parts_.append(tex)
+            previous = factor
+        return " ".join(parts_).replace("- ", "-", 1) if parts_[:1] == ["-"] else " ".join(parts_)
+
+    def _print_Pow(self, expr: sympy.Expr) -> str:
+        if expr.exp.is_negative:
+            return self._print_Mul(expr)
+        if isinstance(expr.base, ElementwiseBase) and info_of(expr.base).name not in ("sqrt", "abs"):
+            return self._print_ElementwiseBase(expr.base, exp=self._print(expr.exp))
+        base = self._print(expr.base)
+        if base_needs_brackets(expr.base) or "^" in base or isinstance(expr.base, ElementwiseBase):
+            base = rf"\left({base}\right)"
+        return f"{base}^{{{self._print(expr.exp)}}}"
+
+    # -- functions -----------------------------------------------------------------------------
+    def _print_ElementwiseBase(self, expr: ElementwiseBase, exp: str | None = None) -> str:
+        info = info_of(expr)
+        args = ", ".join(self._print(a) for a in expr.args)
+        power = f"^{{{exp}}}" if exp is not None else ""
+        if info.name == "step":
+            return rf"[{args} > 0]{power}"
+        if info.name == "floor":
+            return rf"\left\lfloor {args} \right\rfloor{power}"
+        if info.name == "sqrt":
+            return rf"\sqrt{{{args}}}"
+        if info.name == "abs":
+            return rf"\left\lvert {args} \right\rvert"
+        if info.name == "mod":
+            left, right = (self._print(a) for a in expr.args)
+            return rf"\left({left} \bmod {right}\right){power}"
+        head = info.latex + power
+        return rf"{head}\left({args}\right)" if len(expr.args) > 1 or not expr.args[0].is_Symbol else rf"{head}({args})"
+
+    def _print_Function(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        name = expr.func.__name__
+        if name == "dot":
+            left, right = (self._print(a) for a in expr.args)
+            return rf"{left} \cdot {right}"
+        if name in STRUCTURAL_LATEX:
+            return rf"{STRUCTURAL_LATEX[name]}\left({self._print(expr.args[0])}\right)"
+        return super()._print_Function(expr, exp)
+
+    def _operand(self, expr: sympy.Expr) -> str:
+        inner = self._print(expr)
+        return rf"\left({inner}\right)" if expr.is_Add or expr.is_Mul else inner
+
+    def _print_MatVec(self, expr: sympy.Expr) -> str:
+        return rf"{self._operand(expr.args[0])} {self._operand(expr.args[1])}"
+
+    def _print_MatTVec(self, expr: sympy.Expr) -> str:
+        return rf"{self._operand(expr.args[0])}^{{\top}} {self._operand(expr.args[1])}"
+
+    def _print_Outer(self, expr: sympy.Expr) -> str:
+        return rf"{self._operand(expr.args[0])}\, {self._operand(expr.args[1])}^{{\top}}"
+
+    def _print_BlockOuter(self, expr: sympy.Expr) -> str:
+        return rf"\operatorname{{bdiag}}\left({self._operand(expr.args[0])}\, {self._operand(expr.args[1])}^{{\top}}\right)"
+
+    def _print_SumUnits(self, expr: sympy.Expr) -> str:
+        return rf"\mathbf{{1}}^{{\top}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_SumTrailing(self, expr: sympy.Expr) -> str:
+        return rf"\textstyle\sum_{{\mathrm{{pos}}}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_Transposed(self, expr: sympy.Expr) -> str:
+        inner = self._print(expr.args[0])
+        simple = expr.args[0].is_Symbol and not inner.startswith(r"\delta") and not inner.startswith(r"\left")
+        return rf"{inner}^{{\top}}" if simple else rf"\left({inner}\right)^{{\top}}"
+
+    def _print_Conv(self, expr: sympy.Expr) -> str:
+        return rf"{self._print(expr.args[0])} \ast {self._operand(expr.args[1])}"
+
+    def _print_ConvT(self, expr: sympy.Expr) -> str:
+        return rf"{self._print(expr.args[0])}^{{\top}} \ast {self._operand(expr.args[1])}"
+
+    def _print_ConvW(self, expr: sympy.Expr) -> str:
+        return rf"{self._operand(expr.args[0])} \star {self._operand(expr.args[1])}"
+
+    def _print_Next(self, expr: sympy.Expr) -> str:
+        self._settings["shift"] += 1
+        try:
+            return self._print(expr.args[0])
+        finally:
+            self._settings["shift"] -= 1
+
+    def _print_LossGrad(self, expr: sympy.Expr) -> str:
+        return rf"\frac{{\partial {LOSS}_{{{time_label(self._settings['shift'])}}}}}{{\partial {self._print(expr.args[0])}}}"
+
+
+def latex(expr: sympy.Expr, notation: Notation, *, shift: int = 0, bold: bool = False, keep_order: bool = False) -> str:
+    """LaTeX of a per-unit expression of the cell `notation` describes."""
+    return CellLatexPrinter(dict(notation=notation, shift=shift, bold=bold, keep_order=keep_order)).doprint(expr)
+
+
+__all__ = ["CellLatexPrinter", "latex", "time_label", "LOSS", "TOTAL_LOSS", "Next"]

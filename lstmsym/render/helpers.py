@@ -1,0 +1,17 @@
+"""The function table's NumPy helpers as a module of their own, for evaluators that need them as callables."""
+
+from __future__ import annotations
+
+from ..model.functions import FUNCTIONS
+from .templating import environment
+
+
+def helper_rows() -> list[tuple[str, str, int]]:
+    """(helper name, NumPy source, arity) for each function of the table."""
+    return [(info.helper, info.numpy, info.arity) for info in FUNCTIONS.values() if info.cls is not None]
+
+
+def numpy_helpers_source() -> str:
+    """A module defining one NumPy function per row of the function table."""
+    body = environment("python").get_template("numpy_helpers.py.j2").render(helpers=helper_rows())
+    return '"""NumPy helpers generated from lstmsym\'s function table."""\n\nimport numpy as np\n' + body

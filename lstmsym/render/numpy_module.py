@@ -1,0 +1,489 @@
+"""The standalone NumPy module of a cell: forward and backward over whole sequences, written line by line
+from the derived statements and the sequence plan (stacked products, input-only work hoisted out of the
+loop, parameter gradients collected after it). Only NumPy is needed to run it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..base.version import __version__
+from ..derive.derived import Derived
+from ..derive.plan import Group
+from ..model.ir import Elementwise, MatrixExpr, Operator, Reduction
+from ..model.vector_ops import Conv, LossGrad, MatVec, Next, Outer, SumUnits
+from ..printing.numpy_code import CodeContext, is_matrix_valued, pycode, pyname, sizename
+from ..spec.naming import adjoint_base, incoming_base, value_key
+from .helpers import helper_rows
+from .templating import environment
+
+S = sympy.Symbol
+
+
+def _apply(expr: sympy.Expr, temps) -> sympy.Expr:
+    """expr with the given common subexpressions replaced by their temporaries (in cse order)."""
+    for symbol, value in temps:
+        expr = expr.xreplace({value: symbol})
+    return expr
+
+
+@dataclass
+class Lines:
+    forward_setup: list[str] = field(default_factory=list)
+    forward_loop: list[str] = field(default_factory=list)
+    backward_setup: list[str] = field(default_factory=list)
+    backward_loop: list[str] = field(default_factory=list)
+    backward_post: list[str] = field(default_factory=list)
+
+
+class NumpyModule:
+    """Every line of the generated module, from a cell's Derived facts."""
+
+    def __init__(self, derived: Derived) -> None:
+        self.derived = derived
+        self.cell = derived.cell
+        self.back = derived.backward
+        self.plan = derived.plan
+        self.states = {s.name for s in self.cell.states}
+        self.inputs = [i.name for i in self.cell.inputs]
+
+    # -- naming and contexts ----------------------------------------------------------------
+    def rank(self, key: str) -> int:
+        if key.startswith("_lin_"):
+            group = next(g for g in self.plan.groups.values() if g.key == key[len("_lin_"):])
+            return len(self.cell.shapes[group.vector])
+        base = value_key(key)
+        return len(self.cell.shapes.get(base, ()))
+
+    def batched(self, key: str) -> bool:
+        base = value_key(key)
+        if adjoint_base(key) is not None or incoming_base(key) is not None:
+            return self.cell.is_batched(base) or True
+        return self.cell.is_batched(base)
+
+    def blocks(self, key: str) -> bool:
+        return self.cell.is_parameter(key) and bool(self.cell.parameter(key).blocks)
+
+    def ctx(self, names: dict[str, str] | None = None, summed: bool = False) -> CodeContext:
+        return CodeContext(self.rank, self.batched, self.blocks, dict(names or {}), summed)
+
+    def code(self, expr: sympy.Expr, names: dict[str, str] | None = None, summed: bool = False) -> str:
+        return pycode(expr, self.ctx(names, summed))
+
+    @staticmethod
+    def short(key: str) -> str:
+        return pyname(key).strip("_")
+
+    def history(self, state: str) -> str:
+        return f"H_{self.short(state)}"
+
+    def stored(self, key: str) -> str:
+        return f"K_{self.short(key)}"
+
+    def static_array(self, key: str) -> str:
+        if key == self.cell.input:
+            return "xs"
+        if key in self.inputs:
+            return f"X_{self.short(key)}"
+        return f"S_{self.short(key)}"
+
+    def unit_shape_code(self, key: str) -> str:
+        return ", ".join(sizename(s) for s in self.cell.shapes[key])
+
+    # -- set-up --------------------------------------------------------------------------------
+    def size_lines(self) -> list[str]:
+        lines, done = [], set()
+        for index, item in enumerate(self.cell.inputs):
+            source = "xs" if index == 0 else self.static_array(item.name)
+            for axis, size in enumerate(item.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = {source}.shape[{axis + 2}]")
+                    done.add(size)
+        for p in self.cell.parameters:
+            if p.blocks:
+                if p.blocks not in done:
+                    lines.append(f"{sizename(p.blocks)} = params[{p.name!r}].shape[0]")
+                    done.add(p.blocks)
+                for axis, size in enumerate(p.shape):
+                    if size not in done:
+                        lines.append(f"{sizename(size)} = params[{p.name!r}].shape[0] * params[{p.name!r}].shape[{axis + 1}]")
+                        done.add(size)
+                continue
+            for axis, size in enumerate(p.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = params[{p.name!r}].shape[{axis}]")
+                    done.add(size)
+        for s in self.cell.states:
+            for axis, size in enumerate(s.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = _state_size(state, {s.name!r}, {size!r}, {axis})")
+                    done.add(size)
+        return lines
+
+    def setup_lines(self) -> list[str]:
+        lines = [f"{pyname(p.name)} = np.asarray(params[{p.name!r}], dtype=dtype)" for p in self.cell.parameters]
+        lines += [f"{pyname(k)} = dtype.type(CONSTANTS[{k!r}])" for k in self.cell.constants]
+        for node in self.cell.matrix_nodes:
+            lines.append(f"{pyname(node.key)} = {self.matrix_code(node)}")
+        for key in self.plan.invariant:
+            lines.append(f"{pyname(key)} = {self.node_code(self.cell.node(key), {})}")
+        for group in self.plan.groups.values():
+            mats = ", ".join(pyname(m) for m in group.matrices)
+            lines.append(f"_M_{group.key} = np.concatenate([{mats}], axis=0)" if len(group.ops) > 1
+                         else f"_M_{group.key} = {pyname(group.matrices[0])}")
+            lines.append(f"_MT_{group.key} = np.ascontiguousarray(_M_{group.key}.T)")
+        return lines
+
+    def matrix_code(self, node: MatrixExpr) -> str:
+        parts = []
+        for term in node.terms:
+            if term.source == "I" and not self.cell.has_node("I") and not self.cell.is_parameter("I"):
+                base = f"np.eye({sizename(node.shape[0])}, dtype=dtype)"
+            else:
+                base = pyname(term.source) + (".T" if term.transposed else "")
+            parts.append(f"({self.code(term.coef)}) * {base}" if term.coef != 1 else base)
+        return " + ".join(parts)
+
+    def node_code(self, node, names: dict[str, str]) -> str:
+        """The forward code of one quantity (elementwise, reduction or operator)."""
+        if isinstance(node, Elementwise):
+            return self.code(node.expr, names)
+        if isinstance(node, Reduction):
+            expr = SumUnits(node.expr)
+            if node.mean:
+                expr = expr / sympy.Mul(*[S(f"size:{s}") for s in node.over])
+            return self.code(expr, names)
+        assert isinstance(node, Operator)
+        first, second = (S(a) for a in node.args)
+        op = {"matvec": MatVec(first, second), "conv": Conv(first, second), "outer": Outer(first, second)}[node.op]
+        return self.code(op, names)
+
+    # -- groups ----------------------------------------------------------------------------------
+    def offsets(self, group: Group) -> list[tuple[str, str]]:
+        """(start, stop) of each product's block in the stacked product, as Python expressions."""
+        out, start = [], "0"
+        for op in group.ops:
+            rows = sizename(op.shape[0])
+            stop = rows if start == "0" else f"{start} + {rows}"
+            out.append((start, stop))
+            start = stop
+        return out
+
+    def width(self, group: Group) -> str:
+        return self.offsets(group)[-1][1]
+
+    def group_lines(self, group: Group, product: str, target: str = "") -> list[str]:
+        lines = [f"_P_{group.key}{target} = {product}"]
+        for op, (start, stop) in zip(group.ops, self.offsets(group)):
+            name = self.static_array(op.key) if target else pyname(op.key)
+            lines.append(f"{name} = _P_{group.key}{target}[..., {start}:{stop}]")
+        return lines
+
+    # -- forward -----------------------------------------------------------------------------------
+    def static_names(self) -> dict[str, str]:
+        return {key: self.static_array(key) for key in self.plan.static}
+
+    def forward_setup(self) -> list[str]:
+        lines = [f"{self.static_array(i.name)} = _side(inputs, {i.name!r}, T, B, dtype)" for i in self.cell.side_inputs]
+        lines += self.size_lines() + self.setup_lines()
+        names = self.static_names()
+        for key in self.inputs:
+            if key in self.plan.groups:
+                lines += self.group_lines(self.plan.groups[key], f"_seq_matmul({self.static_array(key)}, _MT_{self.plan.groups[key].key})", "_all")
+        for node in self.cell.value_nodes:
+            if node.key in self.plan.static and node.key not in self.inputs and node.key not in self.plan.group_of_op:
+                lines.append(f"{self.static_array(node.key)} = {self.node_code(node, names)}")
+                if node.key in self.plan.groups:
+                    group = self.plan.groups[node.key]
+                    lines += self.group_lines(group, f"_seq_matmul({self.static_array(node.key)}, _MT_{group.key})", "_all")
+        for state in self.cell.states:
+            h = self.history(state.name)
+            lines.append(f"{h} = np.empty((T + 1, B{''.join(', ' + sizename(s) for s in state.shape)}), dtype=dtype)")
+            lines.append(f"{h}[0] = _initial(state, {state.name!r}, (B{''.join(', ' + sizename(s) for s in state.shape)},), dtype)")
+        for key in self.plan.cached:
+            if key not in self.plan.static:
+                lines.append(f"{self.stored(key)} = np.empty((T, B{''.join(', ' + sizename(s) for s in self.cell.shapes[key])}), dtype=dtype)")
+        return lines
+
+    def step_names(self) -> dict[str, str]:
+        return {key: f"{self.static_array(key)}[t]" for key in self.plan.static}
+
+    def forward_loop(self) -> list[str]:
+        lines = [f"{pyname(s.previous)} = {self.history(s.name)}[t]" for s in self.cell.states]
+        names = self.step_names()
+        for vector, group in self.plan.groups.items():
+            if vector in self.cell.state_of_previous:
+                lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
+        for node in self.cell.value_nodes:
+            if node.key in self.plan.static or node.key in self.plan.invariant or node.key in self.plan.group_of_op:
+                continue
+            lines.append(f"{pyname(node.key)} = {self.node_code(node, names)}")
+            if node.key in self.plan.groups:
+                group = self.plan.groups[node.key]
+                lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+        for key in self.plan.cached:
+            if key not in self.plan.static:
+                lines.append(f"{self.stored(key)}[t] = {pyname(key)}")
+        for state in self.cell.states:
+            lines.append(f"{self.history(state.name)}[t + 1] = {pyname(state.name)}")
+        return lines
+
+    def sequence_array(self, key: str) -> str:
+        if key in self.states:
+            return f"{self.history(key)}[1:]"
+        return self.static_array(key) if key in self.plan.static else self.stored(key)
+
+    def forward_result(self) -> dict[str, object]:
+        outputs = [self.sequence_array(o) for o in self.cell.outputs]
+        flat = [f"{a}.reshape(T, B, -1)" if self.rank(o) != 1 else a for a, o in zip(outputs, self.cell.outputs)]
+        cache = {"xs": "xs"}
+        cache.update({f"input:{i.name}": self.static_array(i.name) for i in self.cell.side_inputs})
+        cache.update({f"history:{s.name}": self.history(s.name) for s in self.cell.states})
+        cache.update({key: self.sequence_array(key) for key in self.plan.cached})
+        return {
+            "ys": flat[0] + ".copy()" if len(flat) == 1 else f"np.concatenate([{', '.join(flat)}], axis=-1)",
+            "state_T": {s.name: f"{self.history(s.name)}[T].copy()" for s in self.cell.states},
+            "cache": cache,
+        }
+
+    # -- backward -------------------------------------------------------------------------------
+    def incoming_code(self, rec) -> str:
+        """The incoming adjoint of one state or output at step t, from its printed recurrence."""
+        parts = []
+        carries = {st.expr: st for st in self.back.by_kind("carry")}
+        for term in sympy.Add.make_args(rec.expr):
+            if isinstance(term, LossGrad):
+                parts.append(f"dY_{self.short(term.args[0].name)}[t]")
+            elif isinstance(term, Next) and term.args[0] in carries:
+                parts.append(f"d_carry_{self.short(self.cell.state_of_previous[carries[term.args[0]].of].name)}")
+            else:
+                raise ValueError(f"a recurrence term the code generator cannot place: {term}")
+        return " + ".join(parts) if parts else f"np.zeros_like({self.history(rec.name)}[0])"
+
+    def group_args(self, group: Group) -> tuple[sympy.Expr, ...]:
+        return self.plan.group_args(group)
+
+    def emission_order(self) -> list[Group]:
+        return self.plan.emission_order
+
+    def statement_lines(self, needed: set[str]) -> list[str]:
+        """The loop body of the backward pass, with common subexpressions computed once."""
+        names = self.step_names()
+        exprs = [self.plan.strip_group(st.expr, st.of)[0] for st in self.plan.in_loop]
+        for group in self.plan.groups.values():
+            exprs.extend(self.group_args(group))
+        temps, _ = sympy.cse(exprs, symbols=sympy.numbered_symbols("_c"), optimizations=None)
+        temp_rank = {}
+        for symbol, value in temps:
+            temp_rank[symbol.name] = self._rank_of(_apply(value, []), temp_rank)
+        lines: list[str] = []
+        emitted: set[str] = set()
+        rank = lambda key: temp_rank[key] if key in temp_rank else self.rank(key)  # noqa: E731
+
+        def emit(expr: sympy.Expr) -> str:
+            for index, (symbol, value) in enumerate(temps):
+                if symbol.name not in emitted and self._needs(expr, symbol, temps):
+                    emitted.add(symbol.name)
+                    lines.append(f"{symbol.name} = {pycode(_apply(value, temps[:index]), CodeContext(rank, self.batched, self.blocks, names))}")
+            return pycode(_apply(expr, temps), CodeContext(rank, self.batched, self.blocks, names))
+
+        shared = self.plan.shared_args
+        for st in self.plan.in_loop:
+            expr, group = self.plan.strip_group(st.expr, st.of)
+            if group is not None:
+                lines += self.group_adjoint_lines(group, emit, shared)
+                lines.append(f"_lin_{group.key} = _A_{group.key} @ _M_{group.key}")
+                expr = expr + S(f"_lin_{group.key}")
+                temp_rank[f"_lin_{group.key}"] = self.rank(st.of)
+            lines.append(f"{pyname(st.target)} = {emit(expr)}")
+            if st.target in needed:
+                lines.append(f"D_{self.short(st.target)}[t] = {pyname(st.target)}")
+        done = {st.of for st in self.plan.in_loop}
+        for group in self.emission_order():
+            if group.vector not in done:
+                lines += self.group_adjoint_lines(group, emit, shared)
+        return lines
+
+    def _rank_of(self, expr: sympy.Expr, temp_rank: dict[str, int]) -> int:
+        from ..printing.numpy_code import expr_rank
+
+        return expr_rank(expr, CodeContext(lambda k: temp_rank[k] if k in temp_rank else self.rank(k), self.batched))
+
+    @staticmethod
+    def _needs(expr: sympy.Expr, symbol: sympy.Symbol, temps) -> bool:
+        reduced = _apply(expr, temps)
+        return reduced.has(symbol) or any(_apply(value, temps[:i]).has(symbol)
+                                          for i, (name, value) in enumerate(temps) if reduced.has(name))
+
+    def group_adjoint_lines(self, group: Group, emit, shared: dict[str, str]) -> list[str]:
+        if group.key in shared:
+            return [f"_A_{group.key} = _A_{shared[group.key]}"]
+        lines = [f"_A_{group.key} = _A_{group.key}_all[t]"]
+        for arg, (start, stop) in zip(self.group_args(group), self.offsets(group)):
+            lines.append(f"_A_{group.key}[..., {start}:{stop}] = {emit(arg)}")
+        return lines
+
+    def sequence_names(self, needed: set[str]) -> dict[str, str]:
+        """How symbols are written when a statement runs over whole sequences (after the loop)."""
+        names = {key: self.static_array(key) for key in self.plan.static}
+        for s in self.cell.states:
+            names[s.previous] = f"{self.history(s.name)}[:-1]"
+            names[s.name] = f"{self.history(s.name)}[1:]"
+        names.update({key: self.stored(key) for key in self.plan.cached if key not in self.plan.static})
+        names.update({key: f"D_{self.short(key)}" for key in needed})
+        for group in self.plan.groups.values():
+            source = group.key if group.key not in self.plan.shared_args else self.plan.shared_args[group.key]
+            names[f"_lin_{group.key}"] = f"_seq_matmul(_A_{source}_all, _M_{group.key})"
+        return names
+
+    def param_terms(self) -> dict[str, list[tuple[str, sympy.Expr | None]]]:
+        """Each parameter gradient as terms: (code, None) for a term taken from a stacked product, or
+        ('', term) for a term evaluated over the sequences."""
+        out = {}
+        shared = self.plan.shared_args
+        self.used_outer: set[str] = set()
+        self.used_colsum: set[str] = set()
+        for st in self.back.by_kind("param"):
+            terms = []
+            for term in sympy.Add.make_args(st.expr):
+                if term == 0:
+                    continue
+                coeff, rest = term.as_coeff_Mul()
+                found = self.plan.outer_block(rest)
+                block = self.block_of(rest)
+                if found is not None:
+                    group, index, flipped = found
+                    start, stop = self.offsets(group)[index]
+                    code = f"_G_{group.key}[{start}:{stop}]" + (".T" if flipped else "")
+                    self.used_outer.add(group.key)
+                    terms.append((code if coeff == 1 else f"({self.code(coeff)}) * {code}", None))
+                elif block is not None and self.rank(st.of) == 1:
+                    group, index = block
+                    start, stop = self.offsets(group)[index]
+                    source = shared.get(group.key, group.key)
+                    code = f"_colsum_{source}[{start}:{stop}]"
+                    self.used_colsum.add(source)
+                    terms.append((code if coeff == 1 else f"({self.code(coeff)}) * {code}", None))
+                else:
+                    terms.append(("", term))
+            out[st.of] = terms
+        return out
+
+    def block_of(self, term: sympy.Expr) -> tuple[Group, int] | None:
+        """A term equal to block k of a stacked adjoint (a bias gradient: the column sums of that block)."""
+        for group in self.plan.groups.values():
+            for index, arg in enumerate(self.group_args(group)):
+                if arg == term:
+                    return group, index
+        return None
+
+    def needed_adjoints(self, param_terms) -> set[str]:
+        exprs = [t for terms in param_terms.values() for _, t in terms if t is not None]
+        for st in self.back.by_kind("input"):
+            exprs.append(self.plan.strip_group(st.expr, st.of)[0])
+        return {s.name for e in exprs for s in e.free_symbols if adjoint_base(s.name) is not None or incoming_base(s.name) is not None}
+
+    def backward_setup(self, needed: set[str]) -> list[str]:
+        lines = ["xs = cache['xs']", "T, B = xs.shape[0], xs.shape[1]", "dtype = xs.dtype",
+                 "dys = np.asarray(dys, dtype=dtype)"]
+        lines += [f"{self.static_array(i.name)} = cache[{('input:' + i.name)!r}]" for i in self.cell.side_inputs]
+        lines.append("state = {" + ", ".join(f"{s.name!r}: cache[{('history:' + s.name)!r}][0]" for s in self.cell.states) + "}")
+        lines += self.size_lines() + self.setup_lines()
+        for s in self.cell.states:
+            lines.append(f"{self.history(s.name)} = cache[{('history:' + s.name)!r}]")
+            shape = ", ".join(["B"] + [sizename(x) for x in s.shape])
+            lines.append(f"d_carry_{self.short(s.name)} = _initial(dstate, {s.name!r}, ({shape},), dtype)")
+        for key in self.plan.cached:
+            lines.append(f"{self.sequence_array(key)} = cache[{key!r}]")
+        lines += self.dys_lines()
+        for group in self.emission_order():
+            if group.key in self.plan.shared_args:
+                lines.append(f"_A_{group.key}_all = _A_{self.plan.shared_args[group.key]}_all")
+            else:
+                lines.append(f"_A_{group.key}_all = np.empty((T, B, {self.width(group)}), dtype=dtype)")
+        for key in sorted(needed):
+            shape = "".join(", " + sizename(s) for s in self.cell.shapes.get(value_key(key), ()))
+            lines.append(f"D_{self.short(key)} = np.empty((T, B{shape}), dtype=dtype)")
+        return lines
+
+    def dys_lines(self) -> list[str]:
+        lines, start = [], "0"
+        for name in self.cell.outputs:
+            shape = self.cell.shapes[name]
+            size = " * ".join(sizename(s) for s in shape) or "1"
+            stop = size if start == "0" else f"{start} + {size}"
+            lines.append(f"dY_{self.short(name)} = dys[..., {start}:{stop}].reshape((T, B{''.join(', ' + sizename(s) for s in shape)}))")
+            start = stop
+        return lines
+
+    def backward_loop(self, needed: set[str]) -> list[str]:
+        lines = []
+        for s in self.cell.states:
+            lines.append(f"{pyname(s.previous)} = {self.history(s.name)}[t]")
+            lines.append(f"{pyname(s.name)} = {self.history(s.name)}[t + 1]")
+        lines += [f"{pyname(k)} = {self.stored(k)}[t]" for k in self.plan.cached if k not in self.plan.static]
+        for rec in self.derived.bptt.recurrences:
+            lines.append(f"{pyname(rec.incoming)} = {self.incoming_code(rec)}")
+            if rec.incoming in needed:
+                lines.append(f"D_{self.short(rec.incoming)}[t] = {pyname(rec.incoming)}")
+        lines += self.statement_lines(needed)
+        for st in self.back.by_kind("carry"):
+            lines.append(f"d_carry_{self.short(self.cell.state_of_previous[st.of].name)} = {pyname(st.target)}")
+        return lines
+
+    def backward_post(self, needed: set[str], param_terms) -> list[str]:
+        names = self.sequence_names(needed)
+        lines = []
+        for st in self.back.by_kind("input"):
+            expr, group = self.plan.strip_group(st.expr, st.of)
+            if group is not None:
+                expr = expr + S(f"_lin_{group.key}")
+            source = self.static_array(st.of)
+            code = self.code(expr, names) if expr != 0 else "0"
+            target = "dxs" if st.of == self.cell.input else f"dinputs[{st.of!r}]"
+            lines.append(f"{target} = np.broadcast_to({code}, {source}.shape).astype(dtype, copy=True)")
+        for group in self.plan.groups.values():
+            source = self.plan.shared_args.get(group.key, group.key)
+            if group.key in self.used_outer:
+                lines.append(f"_G_{group.key} = _outer_sum(_A_{source}_all, {names.get(group.vector, self.stored(group.vector))})")
+            if group.key in self.used_colsum:
+                lines.append(f"_colsum_{group.key} = _A_{group.key}_all.reshape(-1, _A_{group.key}_all.shape[-1]).sum(axis=0)")
+        for p in self.cell.parameters:
+            codes = []
+            for code, term in param_terms[p.name]:
+                if term is None:
+                    codes.append(code)
+                elif is_matrix_valued(term):
+                    codes.append(self.code(term, names, summed=True))
+                else:
+                    codes.append(f"_collect({self.code(term, names)}, {len(p.shape)})")
+            total = " + ".join(codes) if codes else "0"
+            lines.append(f"dparams[{p.name!r}] = _as_param({total}, params[{p.name!r}], dtype)")
+        return lines
+
+    # -- the module ----------------------------------------------------------------------------------
+    def render(self) -> str:
+        cell = self.cell
+        terms = self.param_terms()
+        needed = self.needed_adjoints(terms)
+        loop = self.backward_loop(needed)
+        template = environment("python").get_template("numpy_module.py.j2")
+        helpers = helper_rows()
+        return template.render(
+            cell=cell, version=__version__, helpers=helpers,
+            parameters={p.name: (tuple(p.shape), p.blocks) for p in cell.parameters},
+            inputs={i.name: tuple(i.shape) for i in cell.inputs},
+            state={s.name: tuple(s.shape) for s in cell.states},
+            carries={s.name: f"d_carry_{self.short(s.name)}" for s in cell.states},
+            constants={k: float(v) for k, v in cell.constants.items()},
+            outputs=tuple(cell.outputs),
+            forward_setup=self.forward_setup(), forward_loop=self.forward_loop(), result=self.forward_result(),
+            backward_setup=self.backward_setup(needed), backward_loop=loop, backward_post=self.backward_post(needed, terms),
+            cached=self.plan.cached,
+        )
+
+
+def export_numpy(derived: Derived) -> str:
+    """Source of a standalone module implementing the cell (imports only numpy)."""
+    return NumpyModule(derived).render()

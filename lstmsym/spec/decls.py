@@ -1,0 +1,133 @@
+"""What a spec declares, as checked data: sizes, inputs, states, parameters, constants and equations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from ..base.errors import Location
+from .locate import Locator
+from .parser import Origin
+from .syntax import Node
+
+Shape = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    authors: str
+    year: int
+    title: str
+    venue: str = ""
+    url: str = ""
+
+    @property
+    def key(self) -> str:
+        """A BibTeX key: first author's surname and the year, e.g. hochreiter1997."""
+        first = self.authors.split(" and ")[0].split(",")[0].strip().split(" ")[-1]
+        letters = "".join(c for c in first.lower() if c.isalnum() and c.isascii())
+        return f"{letters or 'anon'}{self.year}"
+
+
+@dataclass(frozen=True)
+class SizeDecl:
+    """A symbolic size, with the rules its values obey and the values lstmsym uses for it."""
+
+    name: str
+    role: str
+    location: Location
+    less_than: tuple[str, ...] = ()
+    divides: tuple[str, ...] = ()
+    kernel: bool = False
+    verify: int | None = None
+    reference: int | None = None
+
+
+@dataclass(frozen=True)
+class InputDecl:
+    name: str
+    shape: Shape
+    role: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class StateDecl:
+    name: str
+    shape: Shape
+    previous: str
+    role: str
+    location: Location
+
+    @property
+    def size(self) -> str:
+        """The size of a vector state (the first dimension of any other)."""
+        return self.shape[0] if self.shape else "1"
+
+
+@dataclass(frozen=True)
+class ParamDecl:
+    name: str
+    shape: Shape | None
+    role: str
+    location: Location
+    blocks: str | None = None
+
+
+@dataclass(frozen=True)
+class ConstDecl:
+    name: str
+    value: Fraction
+    role: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Equation:
+    name: str
+    text: str
+    tree: Node
+    origin: Origin
+    role: str
+
+    @property
+    def location(self) -> Location:
+        return self.origin.at(self.text, 0)
+
+
+@dataclass
+class Spec:
+    """A spec file's content, parsed and checked for form (meaning is checked by the model)."""
+
+    source: str
+    name: str
+    title: str
+    family: str
+    year: int | None
+    summary: str
+    aliases: tuple[str, ...]
+    notes: str
+    references: tuple[Reference, ...]
+    sizes: dict[str, SizeDecl]
+    inputs: dict[str, InputDecl]
+    states: dict[str, StateDecl]
+    outputs: tuple[str, ...]
+    constants: dict[str, ConstDecl]
+    parameters: dict[str, ParamDecl]
+    equations: list[Equation]
+    frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locator: Locator | None = None
+    base_texts: tuple[str, ...] = ()
+    text: str = ""
+
+    def where(self, table: str, key: str) -> Location:
+        """Location of a key, for error messages."""
+        if self.locator is None:
+            return Location(self.source)
+        origin = self.locator.key_origin(table, key)
+        return Location(origin.source, origin.line, origin.column)
+
+    @property
+    def main_input(self) -> str:
+        return next(iter(self.inputs))
