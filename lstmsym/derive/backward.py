@@ -97,6 +97,8 @@ class Backward:
         self.operand_of: dict[str, list[tuple[Operator, int]]] = defaultdict(list)
         self.adjoint: dict[str, sympy.Expr] = {}
         self.statements: list[Statement] = []
+        #: Where each term of each adjoint comes from: key -> [(term, consumer key or 'in')].
+        self.provenance: dict[str, list[tuple[sympy.Expr, str]]] = {}
         self._local_partials()
         self._derive()
 
@@ -144,14 +146,15 @@ class Backward:
 
     def gather(self, key: str) -> sympy.Expr:
         """The adjoint of `key`: everything its consumers hand back."""
-        terms = [self.contribution(key, use) for use in self.uses[key]]
+        sourced = [(self.contribution(key, use), use.consumer) for use in self.uses[key]]
         for op, index in self.operand_of[key]:
             if index == 0 and op.op in ("matvec", "conv") and not self.cell.is_batched(key):
                 continue
-            terms.append(RULES[op.op](self.cell, op, index, self.adjoint[op.key]))
+            sourced.append((RULES[op.op](self.cell, op, index, self.adjoint[op.key]), op.key))
         if key in self.cell.outputs or key in {s.name for s in self.cell.states}:
-            terms.insert(0, S(incoming_key(key)))
-        return sympy.Add(*terms)
+            sourced.insert(0, (S(incoming_key(key)), "in"))
+        self.provenance[key] = sourced
+        return sympy.Add(*[term for term, _ in sourced])
 
     def _derive(self) -> None:
         for node in reversed(self.cell.value_nodes):

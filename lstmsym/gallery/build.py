@@ -1,37 +1,32 @@
-"""`lstmsym build`: the gallery. Everything is built in memory, then written file by file atomically.
-
-Exit status: 0 built (or up to date); 1 stale (--check) or a cell failed verification; 2 bad input;
-3 some outputs were skipped because dot or TeX is not installed (the rest was written)."""
+"""`lstmsym build`: the gallery. A folder's manifest lists its cells; building a cell into a folder adds it.
+Each cell is rebuilt only when its inputs changed; everything is built in memory, then written file by file
+atomically. The index, handbook, plots and verification record cover every cell in the folder."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import os
-import sys
-import time
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from . import __version__
-from .errors import UsageError
+from ..base.errors import UsageError
+from ..base.version import __version__
+from ..base.writing import write_bytes_atomic
+from ..derive.derived import derived
+from ..model.loading import load_cell
+from ..render import documents, plots, tools
+from ..spec.catalogue import builtin_names, resolve
+from ..spec.files import load_spec
+from ..verify import record as records
+from .files import FORMATS, CellOutput, build_cell, spec_key
 
-FORMATS = ("tex", "pdf", "md", "svg", "png", "json")
 MANIFEST = ".lstmsym-build.json"
 RECORD = "verification.json"
-PACKAGE = Path(__file__).resolve().parent
-
-
-@dataclass
-class CellOutput:
-    name: str
-    files: dict[str, bytes] = field(default_factory=dict)
-    figures: dict[str, bytes] = field(default_factory=dict)
-    verification: dict[str, Any] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
+PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -42,29 +37,47 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
-# -- inputs and the no-op check ------------------------------------------------------------------
-def input_digest(spec_paths: list[Path], formats: tuple[str, ...]) -> str:
-    """sha256 of everything a build reads: package sources, templates, specs, formats, version."""
-    from .templating import templates_dir
+@lru_cache(maxsize=1)
+def package_digest() -> str:
+    """sha256 of every source and template the build reads (a change anywhere rebuilds every cell)."""
+    from ..render.templating import templates_dir
 
-    digest = hashlib.sha256(f"{__version__}|{','.join(formats)}".encode())
+    digest = hashlib.sha256(__version__.encode())
     for root, pattern in ((PACKAGE, "*.py"), (templates_dir(), "*.j2")):
         for path in sorted(root.rglob(pattern)):
-            digest.update(path.name.encode() + path.read_bytes())
-    for path in spec_paths:
-        digest.update(str(path.name).encode() + path.read_bytes())
+            digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()
 
 
-def up_to_date(out: Path, digest: str) -> bool:
-    """True when the manifest records this input digest and every file it lists is unchanged."""
-    try:
-        manifest = json.loads((out / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return False
-    if manifest.get("inputs") != digest:
-        return False
-    for rel, sha in manifest.get("files", {}).items():
+def cell_inputs(spec: str, formats: tuple[str, ...]) -> str:
+    """The digest of everything one cell's files depend on (its spec text and the bases it extends)."""
+    parsed = load_spec(resolve(spec))
+    text = parsed.text + "".join(parsed.base_texts)
+    tools_present = f"{tools.dot_available()}{tools.tex_available()}"
+    return hashlib.sha256(f"{package_digest()}|{','.join(formats)}|{tools_present}|{text}".encode()).hexdigest()
+
+
+@dataclass
+class Manifest:
+    """What a gallery folder holds: its cells (spec key -> name, input digest, file hashes) and its own files."""
+
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+    whole: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, out: Path) -> "Manifest":
+        try:
+            data = json.loads((out / MANIFEST).read_text())
+            return cls(dict(data.get("cells", {})), dict(data.get("whole", {})))
+        except (OSError, ValueError, AttributeError):
+            return cls()
+
+    def text(self) -> str:
+        return json.dumps({"cells": dict(sorted(self.cells.items())), "whole": self.whole}, indent=1, sort_keys=True) + "\n"
+
+
+def files_current(out: Path, hashes: dict[str, str]) -> bool:
+    for rel, sha in hashes.items():
         try:
             if hashlib.sha256((out / rel).read_bytes()).hexdigest() != sha:
                 return False
@@ -73,113 +86,121 @@ def up_to_date(out: Path, digest: str) -> bool:
     return True
 
 
-# -- one cell --------------------------------------------------------------------------------------
-def build_cell(name: str, formats: tuple[str, ...], record: dict[str, Any]) -> CellOutput:
-    """All files of one cell, in memory (runs in a worker process)."""
-    from . import record as records
-    from . import render
-    from .registry import cell as load
-
-    cell = load(name)
-    result = CellOutput(cell.name)
-    result.verification = records.status(cell, record)
-    prefix = f"{cell.name}/"
-    dots = {kind: render.diagram_dot(cell, kind) for kind in ("cell", "backward")}
-    for kind, source in dots.items():
-        result.files[f"{prefix}{kind}.dot"] = source.encode()
-    if render.dot_available():
-        for kind, source in dots.items():
-            for fmt in ("svg", "png"):
-                if fmt in formats:
-                    result.files[f"{prefix}{kind}.{fmt}"] = render.render_dot(source, fmt)
-            if "pdf" in formats:
-                result.figures[f"{kind}.pdf"] = render.render_dot(source, "pdf")
-    else:
-        result.skipped.append("dot")
-    tex = render.writeup_tex(cell, result.verification)
-    if "tex" in formats:
-        result.files[f"{prefix}{cell.name}.tex"] = tex.encode()
-    if "md" in formats:
-        result.files[f"{prefix}README.md"] = render.readme_md(cell, result.verification).encode()
-    if "json" in formats:
-        result.files[f"{prefix}cell.json"] = render.cell_json(cell, result.verification).encode()
-    if "pdf" in formats:
-        if not render.tex_available():
-            result.skipped.append("tex")
-        elif render.dot_available():
-            result.files[f"{prefix}{cell.name}.pdf"] = render.compile_pdf(tex, result.figures, cell.name)
-    return result
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def _build_cell_star(args: tuple) -> CellOutput:
-    return build_cell(*args)
+def run_workers(function: Callable, jobs: list[tuple], workers: int) -> list:
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_star, [(function, job) for job in jobs]))
+    return [function(*job) for job in jobs]
 
 
-# -- the gallery -----------------------------------------------------------------------------------
-def build_gallery(names: list[str], formats: tuple[str, ...], record: dict[str, Any], jobs: int,
-                  whole: bool) -> tuple[dict[str, bytes], dict[str, Any], list[str]]:
-    """Every output file in memory, the updated verification record, and the tools that were missing."""
-    from . import record as records
-    from . import render
-    from .registry import cell as load
+def _star(item: tuple) -> Any:
+    function, job = item
+    return function(*job)
 
-    from . import plots
 
-    work = [(name, formats, record) for name in names]
-    plot_formats = tuple(f for f in ("svg", "pdf") if f in formats)
-    want_plots = whole and plot_formats and plots.matplotlib_available()
-    if jobs > 1 and len(work) > 1:
-        import multiprocessing
+@dataclass
+class Gallery:
+    """One build of one folder."""
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            plotting = pool.submit(plots.figures_by_name, names, plot_formats) if want_plots else None
-            outputs = list(pool.map(_build_cell_star, work))
-            plot_files = plotting.result() if plotting else {}
-    else:
-        outputs = [build_cell(*w) for w in work]
-        plot_files = plots.all_figures([load(n) for n in names], plot_formats) if want_plots else {}
-    files: dict[str, bytes] = {}
-    new_record = dict(record)
-    skipped = sorted({tool for o in outputs for tool in o.skipped})
-    for o in outputs:
-        files.update(o.files)
-        new_record[o.name] = o.verification
-    if whole:
-        cells = [load(n) for n in names]
-        if plot_formats and not plots.matplotlib_available():
+    out: Path
+    formats: tuple[str, ...]
+    specs: list[str]
+    workers: int = 1
+    force: bool = False
+    progress: Callable[[str], None] = lambda message: None
+    manifest: Manifest = field(default_factory=Manifest)
+
+    def stale_cells(self, digests: dict[str, str]) -> list[str]:
+        if self.force:
+            return list(self.specs)
+        out = []
+        for spec in self.specs:
+            entry = self.manifest.cells.get(spec_key(spec))
+            if entry is None or entry.get("inputs") != digests[spec] or not files_current(self.out, entry.get("files", {})):
+                out.append(spec)
+        return out
+
+    def whole_inputs(self, digests: dict[str, str]) -> str:
+        return sha("|".join(f"{spec_key(s)}={digests[s]}" for s in self.specs).encode() + package_digest().encode())
+
+    def build(self, check: bool = False) -> tuple[dict[str, bytes], list[CellOutput], list[str]]:
+        """The files to write (all of them with check), the cells rebuilt, and the tools that were missing."""
+        digests = {spec: cell_inputs(spec, self.formats) for spec in self.specs}
+        stale = list(self.specs) if check else self.stale_cells(digests)
+        whole_digest = self.whole_inputs(digests)
+        whole_stale = check or self.force or self.manifest.whole.get("inputs") != whole_digest \
+            or not files_current(self.out, self.manifest.whole.get("files", {}))
+        record = records.load(self.out / RECORD)
+        need_figures = whole_stale and "pdf" in self.formats
+        todo = list(self.specs) if need_figures else stale
+        self.progress(f"building {len(todo)} of {len(self.specs)} cells")
+        outputs = run_workers(build_cell, [(spec, self.formats, record, need_figures) for spec in todo], self.workers)
+        by_spec = dict(zip(todo, outputs))
+        files: dict[str, bytes] = {}
+        skipped = sorted({tool for o in outputs for tool in o.skipped})
+        for spec in stale:
+            files.update(by_spec[spec].files)
+            self.manifest.cells[spec_key(spec)] = {"name": by_spec[spec].name, "inputs": digests[spec],
+                                                  "files": {rel: sha(data) for rel, data in sorted(by_spec[spec].files.items())}}
+        if whole_stale:
+            new_record = dict(record)
+            new_record.update({o.name: o.verification for o in outputs})
+            for spec in self.specs:
+                name = self.manifest.cells[spec_key(spec)]["name"] if spec not in by_spec else by_spec[spec].name
+                if name not in new_record:
+                    new_record[name] = records.status(derived(load_cell(spec)), record)
+            whole = self.whole_files(outputs, new_record, skipped)
+            files.update(whole)
+            self.manifest.whole = {"inputs": whole_digest, "files": {rel: sha(data) for rel, data in sorted(whole.items())}}
+        return files, outputs, skipped
+
+    def whole_files(self, outputs: list[CellOutput], record: dict[str, Any], skipped: list[str]) -> dict[str, bytes]:
+        cells = [derived(load_cell(spec)) for spec in self.specs]
+        files: dict[str, bytes] = {}
+        plot_formats = tuple(f for f in ("svg", "pdf") if f in self.formats)
+        plot_files = {}
+        if plot_formats and plots.matplotlib_available():
+            plot_files = plots.all_figures(cells, plot_formats)
+        elif plot_formats:
             skipped.append("matplotlib")
-        files.update({rel: data for rel, data in plot_files.items() if rel.endswith(".svg") and "svg" in formats})
-        if "md" in formats:
-            files["index.md"] = render.index_md(cells, with_plots=bool(plot_files) and "svg" in formats).encode()
-        tex = render.handbook_tex(cells, new_record, with_plots=any(rel.endswith(".pdf") for rel in plot_files))
-        if "tex" in formats:
+        files.update({rel: data for rel, data in plot_files.items() if rel.endswith(".svg")})
+        if "md" in self.formats:
+            files["index.md"] = documents.index_md(cells, with_plots="plots/parameters.svg" in plot_files).encode()
+        tex = documents.handbook_tex(cells, record, with_plots=any(rel.endswith(".pdf") for rel in plot_files))
+        if "tex" in self.formats:
             files["handbook.tex"] = tex.encode()
-        if "pdf" in formats and not skipped:
+        if "pdf" in self.formats and not skipped:
             figures = {f"{o.name}/{rel}": data for o in outputs for rel, data in o.figures.items()}
             figures.update({rel: data for rel, data in plot_files.items() if rel.endswith(".pdf")})
-            files["handbook.pdf"] = render.compile_pdf(tex, figures, "handbook")
-        files[RECORD] = records.dumps(new_record).encode()
-    return files, new_record, skipped
+            files["handbook.pdf"] = tools.compile_pdf(tex, figures, "handbook")
+        files[RECORD] = records.record_text({c.cell.name: record[c.cell.name] for c in cells if c.cell.name in record}).encode()
+        return files
 
 
-def failed_cells(record: dict[str, Any], names: list[str]) -> list[str]:
-    return [n for n in names if n in record and not (record[n]["symbolic"]["ok"] and record[n]["finite_differences"]["ok"])]
+def gallery_specs(cells: list[str], out: Path) -> list[str]:
+    """The cells a build covers: those named, plus every cell the folder's manifest already holds; with none
+    named, the built-in cells plus the folder's own."""
+    manifest = Manifest.load(out)
+    known = [key for key in manifest.cells]
+    base = list(cells) if cells else builtin_names()
+    for spec in base:
+        resolve(spec)
+    keys = {spec_key(s) for s in base}
+    extra = [key for key in known if key not in keys and (key in builtin_names() or Path(key).exists())]
+    return base + sorted(extra)
 
 
-def remove_leftovers(out: Path, files: dict[str, bytes]) -> None:
-    """Temporary files a killed build of ours left next to the files it was replacing (only ours)."""
+def write_files(out: Path, files: dict[str, bytes]) -> list[str]:
+    """Write each file atomically, skipping those already identical; returns the ones written."""
     for rel in files:
         path = out / rel
         if path.parent.is_dir():
             for tmp in path.parent.glob(f".{path.name}.*.tmp"):
                 tmp.unlink(missing_ok=True)
-
-
-def write_files(out: Path, files: dict[str, bytes]) -> list[str]:
-    """Write each file atomically, skipping those already identical; returns the ones written."""
-    from .writing import write_bytes_atomic
-
-    remove_leftovers(out, files)
     written = []
     for rel, data in sorted(files.items()):
         path = out / rel
@@ -193,65 +214,25 @@ def write_files(out: Path, files: dict[str, bytes]) -> list[str]:
     return written
 
 
-def stale_files(out: Path, files: dict[str, bytes]) -> list[str]:
+def stale_files(out: Path, files: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(file, first differing line) for every file that differs from what the build makes."""
     stale = []
     for rel, data in sorted(files.items()):
         try:
-            if (out / rel).read_bytes() != data:
-                stale.append(rel)
+            old = (out / rel).read_bytes()
         except OSError:
-            stale.append(rel)
+            stale.append((rel, "missing"))
+            continue
+        if old != data:
+            stale.append((rel, first_difference(old, data)))
     return stale
 
 
-def resolve_names(cells: list[str]) -> tuple[list[str], list[Path]]:
-    from .registry import builtin_names, cell as load, resolve
-
-    names = [load(c).name if Path(c).suffix == ".toml" else c for c in cells] if cells else builtin_names()
-    paths = [resolve(c) for c in (cells or names)]
-    return (list(cells) if cells else names), paths
-
-
-def run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    formats = parse_formats(args.format)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file; expected a folder")
-    names, paths = resolve_names(args.cells)
-    whole = not args.cells
-    digest = input_digest(paths, formats)
-    if not args.check and not args.force and up_to_date(out, digest):
-        print(f"lstmsym: {out}/ is up to date ({len(names)} cells; {time.perf_counter() - started:.2f} s)")
-        return 0
-    from . import record as records
-
-    record = records.load(out / RECORD)
-    jobs = args.jobs or os.cpu_count() or 1
-    files, new_record, skipped = build_gallery(names, formats, record, jobs, whole)
-    failed = failed_cells(new_record, [n.split("/")[-1].removesuffix(".toml") for n in names])
-    if args.check:
-        stale = stale_files(out, files)
-        for rel in stale:
-            print(f"stale: {out / rel}")
-        print(f"lstmsym: {len(files) - len(stale)}/{len(files)} files up to date in {out}/")
-        return 1 if stale else 0
-    written = write_files(out, files)
-    manifest = {"inputs": digest, "files": {rel: hashlib.sha256(data).hexdigest() for rel, data in sorted(files.items())}}
-    if not skipped:
-        write_files(out, {MANIFEST: (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()})
-    elapsed = time.perf_counter() - started
-    print(f"lstmsym: built {len(names)} cells into {out}/: {len(written)} files written, "
-          f"{len(files) - len(written)} unchanged ({elapsed:.1f} s)")
-    from .render import DOT_HINT, TEX_HINT
-
-    from .plots import HINT as PLOT_HINT
-
-    messages = {"dot": f"diagrams (SVG, PNG) and PDFs: {DOT_HINT}", "tex": f"PDFs: {TEX_HINT}",
-                "matplotlib": f"comparison plots: {PLOT_HINT}"}
-    for tool in skipped:
-        print(f"lstmsym: skipped {messages[tool]}", file=sys.stderr)
-    if failed:
-        print(f"lstmsym: verification failed for {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 3 if skipped else 0
+def first_difference(old: bytes, new: bytes) -> str:
+    if b"\0" in old[:1024] or b"\0" in new[:1024] or old[:4] in (b"%PDF", b"\x89PNG"):
+        return f"binary, {len(old)} bytes committed, {len(new)} built"
+    old_lines, new_lines = old.decode(errors="replace").splitlines(), new.decode(errors="replace").splitlines()
+    for number, (a, b) in enumerate(zip(old_lines, new_lines), start=1):
+        if a != b:
+            return f"line {number}: committed {a[:80]!r}, built {b[:80]!r}"
+    return f"line {min(len(old_lines), len(new_lines)) + 1}: one file is longer ({len(old_lines)} vs {len(new_lines)} lines)"

@@ -6,24 +6,21 @@ from typing import Any, Mapping as MappingType
 
 import numpy as np
 
-from .cell import Cell
-from .errors import ConventionError
-from .frameworks import LAYOUTS, Mapping, Tensor, mapping
+from ..base.errors import ConventionError
+from ..derive.counts import no_counterpart
+from ..derive.frameworks import LAYOUTS, Mapping, Tensor, block_shape, mapping
+from ..model.cell import Cell
 
 
 def torch_mapping(cell: Cell) -> Mapping:
     result = mapping(cell, "pytorch")
     if result is None:
-        from .counts import no_counterpart
-
         raise ConventionError(no_counterpart(cell, "pytorch"))
     return result
 
 
 def _blocks(cell: Cell, result: Mapping, tensor: Tensor, sizes: dict[str, int]) -> list[tuple[str, int, int]]:
     """(parameter name or '', start row, stop row) of each block of a (one-row) PyTorch tensor."""
-    from .frameworks import block_shape
-
     out, start = [], 0
     for k, name in enumerate(tensor.rows[0]):
         rows = sizes[block_shape(cell, result, tensor, 0, k)[0]]

@@ -72,6 +72,8 @@ class Notation:
         self._rank = 0
         for key in self._reading_order():
             self.glyph(key)
+        for node in cell.nodes:
+            self.glyph(node.key)
 
     # -- what a key is ----------------------------------------------------------------
     def kind(self, key: str) -> str:
@@ -113,8 +115,8 @@ class Notation:
             if expr is not None:
                 order.extend(s.name for s in sorted(expr.free_symbols, key=lambda s: s.name))
             order.extend(t.source for t in getattr(node, "terms", ()) if t.source != "I")
-            order.extend(getattr(node, "args", ()))
-            order.append(node.key)
+        for node in self.cell.operators:
+            order.extend(node.args)
         return order
 
     # -- glyphs -----------------------------------------------------------------------------

@@ -1,30 +1,32 @@
-"""Everything the document templates show about a cell, prepared as plain values (templates hold no logic)."""
+"""Everything the document templates show about a cell, prepared as plain values (templates hold no logic).
+Every formula comes from the cell's Derived facts; nothing is derived here."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 import sympy
 
-from . import __version__
-from .cell import Cell
-from .counts import CountQuery, at_sizes, count_formula, evaluate
+from ..base.version import __version__
+from ..derive.cost import KINDS
+from ..derive.counts import CountQuery, evaluate
+from ..derive.derived import Derived
+from ..model.sizes import at_sizes
+from ..printing.latex import latex
+from ..printing.notation import Notation
+from ..printing.order import term_key
+from .facts import notation as notation_of
 from .gradview import gradient_view
-from .latex import latex
-from .notation import Notation
-from .views import equations_view, formula_latex, parameters_view
+from .views import counts_view, equations_view, formula_latex, parameters_view
 
-#: Sizes at which the gallery states parameter counts (and, later, costs).
-REFERENCE_SIZES = {"m": 128, "n": 256, "p": 128, "k": 64}
-CONVENTION_LABELS = {"paper": "the spec as written", "pytorch": "PyTorch", "keras": "Keras"}
 MAX_LINE_WIDTH = 62
+REFERENCE_BATCH, REFERENCE_STEPS = 32, 100
 
 
 def visible_width(tex: str) -> float:
     """A rough count of the characters a LaTeX formula shows (sub- and superscripts count half)."""
-    import re
-
     text = re.sub(r"\\(left|right|mathrm|operatorname|quad)\b", "", tex)
     text = re.sub(r"\\[a-zA-Z]+", "x", text)
     scripts = sum(len(m) for m in re.findall(r"[_^]\{([^{}]*)\}", text))
@@ -32,27 +34,23 @@ def visible_width(tex: str) -> float:
     return len(text) - scripts / 2
 
 
-def split_latex(expr: sympy.Expr, notation: Notation, bold: bool = False) -> list[str]:
+def split_latex(expr: sympy.Expr, n: Notation, bold: bool = False) -> list[str]:
     """A long sum as several LaTeX lines, packed greedily under MAX_LINE_WIDTH, so pages do not overflow."""
-    from .ordering import term_key
-
-    whole = latex(expr, notation, bold=bold)
+    whole = latex(expr, n, bold=bold)
     if not expr.is_Add or visible_width(whole) <= MAX_LINE_WIDTH:
         return [whole]
-    terms = sorted(expr.args, key=lambda t: term_key(notation, t))
+    terms = sorted(expr.args, key=lambda t: term_key(n, t))
     chunks: list[list[sympy.Expr]] = [[]]
     for term in terms:
         trial = chunks[-1] + [term]
-        if chunks[-1] and visible_width(latex(sympy.Add(*trial, evaluate=False), notation, keep_order=True)) > MAX_LINE_WIDTH:
+        if chunks[-1] and visible_width(latex(sympy.Add(*trial, evaluate=False), n, keep_order=True)) > MAX_LINE_WIDTH:
             chunks.append([term])
         else:
             chunks[-1] = trial
     lines = []
     for index, chunk in enumerate(chunks):
-        text = latex(sympy.Add(*chunk, evaluate=False), notation, bold=bold, keep_order=True)
-        if index and not text.startswith("-"):
-            text = "+ " + text
-        lines.append(text)
+        text = latex(sympy.Add(*chunk, evaluate=False), n, bold=bold, keep_order=True)
+        lines.append(text if not index or text.startswith("-") else "+ " + text)
     return lines
 
 
@@ -61,8 +59,7 @@ def align_rows(entries: list[tuple[str, str, list[str]]]) -> list[dict[str, str]
     rows = []
     for lhs, relation, lines in entries:
         for index, line in enumerate(lines):
-            rows.append({"lhs": lhs if index == 0 else "", "op": relation if index == 0 else r"\quad", "rhs": line,
-                         "sep": " \\\\"})
+            rows.append({"lhs": lhs if index == 0 else "", "op": relation if index == 0 else r"\quad", "rhs": line, "sep": " \\\\"})
     if rows:
         rows[-1]["sep"] = ""
     return rows
@@ -72,29 +69,21 @@ def _shape_latex(shape: list[str]) -> str:
     return r" \times ".join(shape) if shape else r"\text{scalar}"
 
 
-def counts_context(cell: Cell) -> list[dict[str, Any]]:
-    """Each convention's formula (from views.counts_view) with its total at the reference sizes."""
-    from .views import counts_view
-
-    rows = []
-    sizes = {k: v for k, v in REFERENCE_SIZES.items() if k in cell.sizes}
-    for convention, view in counts_view(cell).items():
-        total = evaluate(cell, count_formula(cell, CountQuery(convention)), sizes, CountQuery(convention))
-        rows.append({"convention": convention, "label": view["module"] or CONVENTION_LABELS[convention],
-                     "latex": view["latex"], "text": view["formula"], "total": total, "total_text": f"{total:,}"})
+def counts_context(derived: Derived) -> list[dict[str, Any]]:
+    """Each convention's formula with its total at the reference sizes."""
+    rows, sizes = [], derived.cell.size_rules.reference_sizes()
+    for convention, view in counts_view(derived).items():
+        total = evaluate(derived.cell, derived.count(CountQuery(convention)), sizes)
+        rows.append({"convention": convention, "label": view["module"], "latex": view["latex"], "text": view["formula"],
+                     "total": total, "total_text": f"{total:,}"})
     return rows
 
 
-REFERENCE_BATCH, REFERENCE_STEPS = 32, 100
-
-
-def cost_context(cell: Cell) -> dict[str, Any]:
-    """The cost section: formulas per step and batch element, values at the reference sizes."""
-    from .cost import KINDS, derive_cost
-
-    cost = derive_cost(cell)
-    sizes = reference_sizes(cell)
-    rows = [("Forward, matrix products (FLOPs)", cost.forward_flops),
+def cost_context(derived: Derived) -> dict[str, Any]:
+    """The cost section: formulas per step and sequence, values at the reference sizes."""
+    cost = derived.cost
+    sizes = derived.cell.size_rules.reference_sizes()
+    rows = [("Forward, operator products (FLOPs)", cost.forward_flops),
             ("Backward, input and state adjoints (FLOPs)", 2 * cost.backward_input_macs),
             ("Backward, weight gradients (FLOPs)", 2 * cost.backward_weight_macs)]
     rows += [(f"Forward, elementwise {k}", cost.forward_ops[k]) for k in KINDS]
@@ -109,51 +98,51 @@ def cost_context(cell: Cell) -> dict[str, Any]:
     }
 
 
-def reference_sizes(cell: Cell) -> dict[str, int]:
-    return {k: v for k, v in REFERENCE_SIZES.items() if k in cell.sizes}
+def sizes_text(sizes: dict[str, int]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in sizes.items())
 
 
 @lru_cache(maxsize=None)
-def cell_context(cell: Cell, verification_key: str = "") -> dict[str, Any]:
-    """All values a write-up, README or cell.json needs; text stays raw (templates escape it)."""
-    notation = Notation(cell)
-    grads = gradient_view(cell)
-    back_lines = {}
-    from .backward import Backward
-
-    back = Backward(cell)
-    for st in back.statements:
-        back_lines[st.target] = split_latex(st.expr, notation)
-    for section in grads["sections"]:
-        relation = r"\mathrel{+}=" if section["key"] == "params" else "="
-        section["rows"] = align_rows([(e["latex_lhs"], relation, back_lines[e["target"]]) for e in section["entries"]])
-    from .bptt import BPTT
-
-    grads["recurrence_rows"] = align_rows([(e["latex_lhs"], "=", split_latex(rec.expr, notation))
-                                           for rec, e in zip(BPTT(back).recurrences, grads["recurrences"])])
+def cell_context(derived: Derived) -> dict[str, Any]:
+    """All values a write-up, page or cell.json needs; text stays raw (templates escape it)."""
+    cell, n = derived.cell, notation_of(derived)
+    grads = gradient_view(derived)
+    lines = {st.target: split_latex(st.expr, n) for st in derived.backward.statements}
+    for section, (key, kinds, _) in zip(grads["sections"], (("step", ("node",), ""), ("carry", ("carry",), ""),
+                                                              ("input", ("input",), ""), ("params", ("param",), ""))):
+        relation = r"\mathrel{+}=" if key == "params" else "="
+        statements = derived.backward.by_kind(*kinds)
+        section["rows"] = align_rows([(e["latex_lhs"], relation, lines[st.target]) for e, st in zip(section["entries"], statements)])
+    grads["recurrence_rows"] = align_rows([(e["latex_lhs"], "=", split_latex(rec.expr, n))
+                                           for rec, e in zip(derived.bptt.recurrences, grads["recurrences"])])
     grads["sum_rows"] = align_rows([(s["latex_lhs"], "=", [s["latex"]]) for s in grads["sums"][:3]])
-    params = parameters_view(cell)
+    params = parameters_view(derived)
     for p in params:
-        p["latex"] = latex(sympy.Symbol(p["name"]), notation)
-        p["shape_latex"] = _shape_latex(p["shape"])
-    sizes = reference_sizes(cell)
+        p["latex"] = latex(sympy.Symbol(p["name"]), n)
+        p["shape_latex"] = _shape_latex(p["shape"]) + (rf"\text{{ in {p['blocks']} blocks}}" if p["blocks"] else "")
+    sizes = cell.size_rules.reference_sizes()
+    equations = equations_view(derived)
     return {
         "name": cell.name, "title": cell.title, "family": cell.family, "year": cell.year, "summary": cell.summary,
         "source": cell.spec.notes, "aliases": list(cell.spec.aliases),
-        "references": [ref.__dict__ for ref in cell.references],
+        "references": [dict(ref.__dict__, key=ref.key) for ref in cell.references],
         "sizes": [{"name": k, "role": v, "latex": k} for k, v in cell.sizes.items()],
-        "input": {"name": cell.input, "latex": latex(sympy.Symbol(cell.input), notation), "size": cell.input_size},
-        "states": [{"name": s.name, "latex": latex(sympy.Symbol(s.name), notation), "size": s.size, "role": s.role,
-                    "previous_latex": latex(sympy.Symbol(s.previous), notation)} for s in cell.states],
+        "size_rules": cell.size_rules.describe(),
+        "inputs": [{"name": i.name, "latex": latex(sympy.Symbol(i.name), n), "shape": _shape_latex(list(i.shape)),
+                    "role": i.role} for i in cell.inputs],
+        "input": {"name": cell.input, "latex": latex(sympy.Symbol(cell.input), n), "size": cell.input_size},
+        "states": [{"name": s.name, "latex": latex(sympy.Symbol(s.name), n), "size": _shape_latex(list(s.shape)), "role": s.role,
+                    "previous_latex": latex(sympy.Symbol(s.previous), n)} for s in cell.states],
         "outputs": list(cell.outputs),
-        "constants": [{"name": k, "latex": latex(sympy.Symbol(k), notation), "value": str(v)} for k, v in cell.constants.items()],
-        "equations": equations_view(cell, notation),
-        "equation_rows": align_rows([(e["latex_lhs"], "=", [e["latex"]]) for e in equations_view(cell, notation)]),
+        "constants": [{"name": k, "latex": latex(sympy.Symbol(k), n), "value": str(v)} for k, v in cell.constants.items()],
+        "equations": equations,
+        "has_roles": any(e["role"] for e in equations),
+        "equation_rows": align_rows([(e["latex_lhs"], "=", [e["latex"]]) for e in equations]),
         "parameters": params,
-        "counts": counts_context(cell),
+        "counts": counts_context(derived),
         "reference_sizes": sizes,
-        "reference_sizes_text": ", ".join(f"{k} = {v}" for k, v in sizes.items()),
+        "reference_sizes_text": sizes_text(sizes),
         "gradients": grads,
-        "cost": cost_context(cell),
+        "cost": cost_context(derived),
         "version": __version__,
     }

@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from .backward import Backward
-from .cell import Cell
-from .functions import BY_CLASS, ElementwiseBase
-from .htmllabel import FUNCTION_GLYPHS, html, name_html
-from .notation import Notation
+from ..derive.derived import Derived
+from ..model.cell import Cell
+from ..model.functions import ElementwiseBase, info_of
+from ..model.ir import Operator, Reduction
+from ..model.vector_ops import MatTVec, SumTrailing, SumUnits
+from ..printing.html import html, name_html
+from ..printing.notation import Notation
+from ..printing.order import factor_needs_brackets
+from ..spec.naming import adjoint_base, incoming_base, is_internal
 from .templating import environment
 
 #: The visual language, as data: one entry per kind of node or edge.
@@ -80,13 +84,14 @@ class Diagram:
 class ForwardBuilder:
     """Boxes for layers (affine map + nonlinearity), circles for pointwise operations, state lines."""
 
-    def __init__(self, cell: Cell) -> None:
+    def __init__(self, cell: Cell, notation: Notation) -> None:
         self.cell = cell
-        self.notation = Notation(cell)
+        self.notation = notation
         self.diagram = Diagram(f"{cell.name}_forward", dict(STYLE["graph"]))
         self.producer: dict[str, str] = {}
         self.counter: dict[str, int] = {}
-        self.pre = {n.name: n for n in cell.value_nodes if n.origin == "preactivation"}
+        self.pre = {n.key: n for n in cell.value_nodes if n.origin == "preactivation"}
+        self.ops = {op.key: op for op in cell.operators}
         self.peeks: set[tuple[str, str]] = set()
 
     def fresh(self, base: str) -> str:
@@ -94,17 +99,23 @@ class ForwardBuilder:
         return f"{base}{self.counter[base]}"
 
     def is_vector(self, name: str) -> bool:
-        return len(self.cell.shapes.get(name, ())) == 1 or name in self.cell.linear
+        return self.cell.is_batched(name) and (name in self.producer or name in self.ops)
+
+    def operands(self, name: str) -> list[str]:
+        """What an operator's result is computed from, along edges (the vector of M @ v, both vectors of outer)."""
+        op = self.ops[name]
+        return list(op.args) if op.op == "outer" else [op.args[1]] + ([op.args[0]] if self.cell.is_batched(op.args[0]) else [])
 
     def build(self) -> Diagram:
         d = self.diagram
         for state in self.cell.states:
             self.producer[state.previous] = d.add(f"in_{state.previous}", "input", name_html(state.name, "t-1"))
-        self.producer[self.cell.input] = d.add(f"in_{self.cell.input}", "input", name_html(self.cell.input, "t"))
+        for item in self.cell.inputs:
+            self.producer[item.name] = d.add(f"in_{item.name}", "input", name_html(item.name, "t"))
         for node in self.cell.value_nodes:
-            if node.origin == "preactivation" or node.kind == "scalar":
+            if node.origin in ("preactivation", "operator") or not node.batched:
                 continue
-            self.producer[node.name] = self.node(node)
+            self.producer[node.key] = self.node(node)
         for name in list(self.cell.outputs) + [s.name for s in self.cell.states if s.name not in self.cell.outputs]:
             out = d.add(f"out_{name}", "output", name_html(name, "t"))
             self.connect_value(name, out)
@@ -122,7 +133,7 @@ class ForwardBuilder:
         layers = [n.name for n in d.nodes if n.kind == "layer"]
         if layers:
             d.same_rank.append(layers)
-        bottom = [f"in_{self.cell.input}"] + [f"in_{s.previous}" for s in self.cell.states if not self.lines.get(s.name)]
+        bottom = [f"in_{i.name}" for i in self.cell.inputs] + [f"in_{s.previous}" for s in self.cell.states if not self.lines.get(s.name)]
         d.same_rank.append(bottom)
 
     # -- pieces ------------------------------------------------------------------------
@@ -131,37 +142,47 @@ class ForwardBuilder:
         self.diagram.connect(self.producer[name], head, self.label_of(name))
 
     def label_of(self, name: str) -> str:
-        if name in self.cell.linear:
+        if is_internal(name):
             return ""
         glyph = self.notation.glyph(name)
         if glyph.time == "prev":
-            return ""
-        if name in {n.name for n in self.cell.nodes if n.origin == "argument"}:
             return ""
         return name_html(name, "t" if glyph.time == "step" else None)
 
     def sources(self, expr: sympy.Expr) -> list[str]:
         """The vector quantities an expression reads (through matrix products or elementwise)."""
         found = []
-        for symbol in sorted(expr.free_symbols, key=lambda s: self.notation.glyph(s.name.split("@")[-1]).rank):
-            name = symbol.name
-            if name in self.cell.linear:
-                name = self.cell.linear[name].vector
-            if self.is_vector(name) and name not in found and name in self.producer:
-                found.append(name)
+        def rank(symbol: sympy.Symbol) -> int:
+            keys = self.operands(symbol.name)[:1] if symbol.name in self.ops else [symbol.name]
+            return self.notation.glyph(keys[0]).rank
+
+        for symbol in sorted(expr.free_symbols, key=rank):
+            names = self.operands(symbol.name) if symbol.name in self.ops else [symbol.name]
+            for name in names:
+                if self.is_vector(name) and name not in found and name in self.producer:
+                    found.append(name)
         return found
 
     def node(self, node) -> str:
         expr = node.expr
+        if isinstance(node, Reduction):
+            op = self.diagram.add(f"op_{self.ident(node.key)}", "func", "mean" if node.mean else "Σ")
+            self.feed(expr, op, self.ident(node.key))
+            return op
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
-            return self.layer(node.name, FUNCTION_GLYPHS[BY_CLASS[type(expr)].name], self.pre[expr.args[0].name].expr)
-        return self.emit(expr, node.name)
+            return self.layer(self.ident(node.key), info_of(expr).html, self.pre[expr.args[0].name].expr)
+        return self.emit(expr, self.ident(node.key))
+
+    @staticmethod
+    def ident(key: str) -> str:
+        """A DOT node name made from a key (':' is kept out of ids)."""
+        return key.replace(":", "_")
 
     def layer(self, name: str, label: str, pre: sympy.Expr) -> str:
         box = self.diagram.add(f"layer_{name}", "layer", label)
         sources = self.sources(pre)
-        elementwise = {s.name for s in pre.free_symbols if s.name not in self.cell.linear}
-        linear_inputs = {self.cell.linear[s.name].vector for s in pre.free_symbols if s.name in self.cell.linear}
+        elementwise = {s.name for s in pre.free_symbols if s.name not in self.ops}
+        linear_inputs = {v for s in pre.free_symbols if s.name in self.ops for v in self.operands(s.name)}
         line_values = {s.previous for s in self.cell.states if s.name in self.line_states} | self.line_states
         for source in sources:
             if source in elementwise and source not in linear_inputs and source in line_values:
@@ -181,14 +202,14 @@ class ForwardBuilder:
         for node in self.pre.values():
             for source in self.sources(node.expr):
                 counts[source] = counts.get(source, 0) + 1
-        boundary = {self.cell.input} | {s.previous for s in self.cell.states if s.name not in self.line_states}
+        boundary = {i.name for i in self.cell.inputs} | {s.previous for s in self.cell.states if s.name not in self.line_states}
         return [name for name, k in counts.items() if k >= 2 and name in boundary]
 
     @property
     def line_states(self) -> set[str]:
         """States whose update reads the previous value elementwise: drawn as a straight line on top."""
         return {s.name for s in self.cell.states
-                if sympy.Symbol(s.previous) in self.cell.node(s.name).expr.free_symbols}
+                if sympy.Symbol(s.previous) in getattr(self.cell.node(s.name), "expr", sympy.S.Zero).free_symbols}
 
     def junction(self, sources: list[str]) -> str:
         name = "join_" + "_".join(sources)
@@ -202,21 +223,23 @@ class ForwardBuilder:
         """Pointwise operations for an elementwise expression; returns the node producing its value."""
         d = self.diagram
         if expr.is_Symbol:
-            if expr.name in self.cell.linear:
-                term = self.cell.linear[expr.name]
-                box = d.add(f"layer_{owner}_{self.fresh('lin')}", "layer", "W·")
-                self.connect_value(term.vector, box)
+            if expr.name in self.ops:
+                op = self.ops[expr.name]
+                label = {"matvec": "W·", "conv": "K∗", "outer": "⊗"}[op.op]
+                box = d.add(f"layer_{owner}_{self.fresh('lin')}", "layer" if op.op != "outer" else "op", label)
+                for vector in self.operands(expr.name):
+                    if vector in self.producer:
+                        self.connect_value(vector, box)
                 return box
             return self.producer[expr.name]
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
-            return self.layer(f"{owner}_{self.fresh('layer')}", FUNCTION_GLYPHS[BY_CLASS[type(expr)].name],
-                              self.pre[expr.args[0].name].expr)
+            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, self.pre[expr.args[0].name].expr)
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and self.has_linear(expr.args[0]):
-            return self.layer(f"{owner}_{self.fresh('layer')}", FUNCTION_GLYPHS[BY_CLASS[type(expr)].name], expr.args[0])
+            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, expr.args[0])
         if expr.is_Add and self.has_linear(expr) and all(self.has_linear(t) or self.is_scalar(t) for t in expr.args):
             return self.layer(f"{owner}_{self.fresh('affine')}", "W·", expr)
         if isinstance(expr, ElementwiseBase):
-            op = d.add(f"op_{owner}_{self.fresh(BY_CLASS[type(expr)].name)}", "func", FUNCTION_GLYPHS[BY_CLASS[type(expr)].name])
+            op = d.add(f"op_{owner}_{self.fresh(info_of(expr).name)}", "func", info_of(expr).html)
             for arg in expr.args:
                 self.feed(arg, op, owner)
             return op
@@ -232,18 +255,18 @@ class ForwardBuilder:
         return op
 
     def feed(self, arg: sympy.Expr, head: str, owner: str, label: str = "") -> None:
-        if arg.is_Symbol and arg.name in self.producer and arg.name not in self.cell.linear:
+        if arg.is_Symbol and arg.name in self.producer and arg.name not in self.ops:
             self.diagram.connect(self.producer[arg.name], head, label or self.label_of(arg.name))
         elif not self.is_scalar(arg):
             self.diagram.connect(self.emit(arg, owner), head, label)
 
     def is_scalar(self, expr: sympy.Expr) -> bool:
         """True when nothing in expr flows along an edge (numbers, constants, parameters): shown in a label."""
-        return all(s.name not in self.producer and s.name not in self.cell.linear and s.name not in self.pre
+        return all(s.name not in self.producer and s.name not in self.ops and s.name not in self.pre
                    for s in expr.free_symbols)
 
     def has_linear(self, expr: sympy.Expr) -> bool:
-        return any(s.name in self.cell.linear for s in expr.free_symbols)
+        return any(s.name in self.ops for s in expr.free_symbols)
 
     def add_op(self, expr: sympy.Expr, owner: str) -> str:
         d = self.diagram
@@ -323,61 +346,65 @@ class ForwardBuilder:
 
 
 class BackwardBuilder:
-    """One box per adjoint; an edge from each adjoint to every adjoint computed from it, labelled with the factor."""
+    """One box per adjoint statement; an edge from each adjoint to every adjoint computed from it, labelled
+    with the factor that multiplies it there. The boxes and edges are read off the derived statements."""
 
-    def __init__(self, cell: Cell) -> None:
-        self.cell = cell
-        self.back = Backward(cell)
-        self.notation = Notation(cell)
+    def __init__(self, derived: Derived, notation: Notation) -> None:
+        self.cell = derived.cell
+        self.back = derived.backward
+        self.notation = notation
         graph = dict(STYLE["graph"], rankdir="RL")
-        self.diagram = Diagram(f"{cell.name}_backward", graph)
+        self.diagram = Diagram(f"{self.cell.name}_backward", graph)
+
+    @staticmethod
+    def ident(key: str) -> str:
+        return "adj_" + key.replace(":", "_")
 
     def build(self) -> Diagram:
         d = self.diagram
-        for name in self.back.incoming:
-            d.add(f"adj_{name}", "input", html(sympy.Symbol(name), self.notation))
+        for key in self.back.incoming:
+            d.add(self.ident(key), "input", html(sympy.Symbol(key), self.notation))
         statements = [st for st in self.back.statements if st.kind in ("node", "carry", "input")]
         for st in statements:
             kind = "output" if st.kind in ("carry", "input") else "adjoint"
-            d.add(f"adj_{st.target}", kind, html(st.symbol, self.notation))
+            d.add(self.ident(st.target), kind, html(st.symbol, self.notation))
         known = {n.name for n in d.nodes}
         for st in statements:
             for term in sympy.Add.make_args(st.expr):
                 for source in sorted(term.free_symbols, key=lambda s: s.name):
-                    if f"adj_{source.name}" in known and source.name.startswith("d_"):
-                        factor = self.factor(term, source)
+                    is_adjoint = adjoint_base(source.name) is not None or incoming_base(source.name) is not None
+                    if self.ident(source.name) in known and is_adjoint:
                         kind = "state" if self.on_state_line(source.name, st.target) else "grad"
-                        d.connect(f"adj_{source.name}", f"adj_{st.target}", factor, kind)
+                        d.connect(self.ident(source.name), self.ident(st.target), self.factor(term, source), kind)
         return d
 
     def factor(self, term: sympy.Expr, source: sympy.Symbol) -> str:
-        """What multiplies the source adjoint in a term, as a label ('⊙ f', 'U<SUP>T</SUP>')."""
-        from .ir import MatTVec, SumUnits
-
+        """What multiplies the source adjoint in a term, as a label ('⊙ f', '⊙ (1 − z)', 'U<SUP>T</SUP>')."""
         if term == source:
             return ""
         if isinstance(term, MatTVec):
             inner = self.factor(term.args[1], source) if term.args[1] != source else ""
             return f"{html(term.args[0], self.notation)}<SUP>T</SUP>" + (f" ({inner})" if inner else "")
-        if isinstance(term, SumUnits):
+        if isinstance(term, (SumUnits, SumTrailing)):
             return "Σ"
         if not term.is_Mul or source not in term.args:
             return ""
         rest = sympy.Mul(*[f for f in term.args if f != source])
-        return "⊙ " + html(rest, self.notation)
+        text = html(rest, self.notation)
+        return "⊙ " + (f"({text})" if factor_needs_brackets(rest, 1) else text)
 
     def on_state_line(self, source: str, target: str) -> bool:
         names = {s.name for s in self.cell.states} | {s.previous for s in self.cell.states}
-        base = lambda n: n[2:-3] if n.endswith("_in") else n[2:]  # noqa: E731
+        base = lambda n: incoming_base(n) or adjoint_base(n)  # noqa: E731
         return base(source) in names and base(target) in names
 
 
-def forward_diagram(cell: Cell) -> Diagram:
-    return ForwardBuilder(cell).build()
+def forward_diagram(derived: Derived, notation: Notation) -> Diagram:
+    return ForwardBuilder(derived.cell, notation).build()
 
 
-def backward_diagram(cell: Cell) -> Diagram:
-    return BackwardBuilder(cell).build()
+def backward_diagram(derived: Derived, notation: Notation) -> Diagram:
+    return BackwardBuilder(derived, notation).build()
 
 
 def to_dot(diagram: Diagram) -> str:

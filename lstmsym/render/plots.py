@@ -8,8 +8,10 @@ from functools import lru_cache
 from typing import Any
 
 
-from .cell import Cell
-from .counts import at_sizes
+from ..derive.compare import measure
+from ..derive.counts import CountQuery
+from ..derive.derived import Derived
+from ..model.sizes import at_sizes
 
 HIDDEN = [16, 32, 64, 128, 256, 512, 1024, 2048]
 FAMILY_COLORS = {"lstm": "#c0392b", "gru": "#2471a3", "rnn": "#239b56", "other": "#7d3c98"}
@@ -29,19 +31,19 @@ def matplotlib_available() -> bool:
 
 
 @lru_cache(maxsize=None)
-def series(cell: Cell, kind: str) -> tuple[float, ...]:
-    """The measure at m = n = p = k... for each hidden size (projection sizes at half the hidden size)."""
-    from .compare import measure
-    from .counts import CountQuery
-
-    expr = measure(cell, kind, CountQuery())
+def series(derived: Derived, kind: str) -> tuple[float, ...]:
+    """The measure for each hidden size n, every other size scaled from its reference value as n is."""
+    expr = measure(derived, kind, CountQuery())
+    reference = derived.cell.size_rules.reference_sizes()
     values = []
     for n in HIDDEN:
-        values.append(float(at_sizes(expr, {s: (n // 2 if s in ("p", "k") else n) for s in cell.sizes})))
+        sizes = {s: max(1, round(v * n / reference.get("n", 256))) if s != "n" else n for s, v in reference.items()}
+        sizes.update({s: n for s in ("m",) if s in sizes})
+        values.append(float(at_sizes(expr, sizes)))
     return tuple(values)
 
 
-def figure(cells: list[Cell], kind: str, fmt: str) -> bytes:
+def figure(cells: list[Derived], kind: str, fmt: str) -> bytes:
     """One comparison plot, as SVG or PDF bytes that do not change between runs."""
     import matplotlib
 
@@ -52,12 +54,13 @@ def figure(cells: list[Cell], kind: str, fmt: str) -> bytes:
     with matplotlib.rc_context({"svg.hashsalt": "lstmsym", "svg.fonttype": "none", "font.size": 9,
                                 "pdf.compression": 6, "path.simplify": False}):
         fig, ax = plt.subplots(figsize=(7.0, 4.4))
-        for cell in cells:
+        for d in cells:
+            cell = d.cell
             highlight = cell.name in HIGHLIGHT
-            ax.plot(HIDDEN, series(cell, kind), color=FAMILY_COLORS.get(cell.family, "#555555"),
+            ax.plot(HIDDEN, series(d, kind), color=FAMILY_COLORS.get(cell.family, "#555555"),
                     linewidth=2.2 if highlight else 0.8, alpha=1.0 if highlight else 0.45, zorder=3 if highlight else 2)
             if highlight:
-                ax.annotate(cell.name, (HIDDEN[-1], series(cell, kind)[-1]), xytext=(4, 0), textcoords="offset points",
+                ax.annotate(cell.name, (HIDDEN[-1], series(d, kind)[-1]), xytext=(4, 0), textcoords="offset points",
                             va="center", fontsize=8)
         for family, color in FAMILY_COLORS.items():
             ax.plot([], [], color=color, label=family)
@@ -77,13 +80,6 @@ def figure(cells: list[Cell], kind: str, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def all_figures(cells: list[Cell], formats: tuple[str, ...] = ("svg", "pdf")) -> dict[str, bytes]:
+def all_figures(cells: list[Derived], formats: tuple[str, ...] = ("svg", "pdf")) -> dict[str, bytes]:
     """plots/<kind>.svg for the Markdown index, plots/<kind>.pdf for the handbook (only those asked for)."""
     return {f"plots/{kind}.{fmt}": figure(cells, kind, fmt) for kind in KINDS for fmt in formats}
-
-
-def figures_by_name(names: list[str], formats: tuple[str, ...]) -> dict[str, bytes]:
-    """all_figures for built-in cell names (what a worker process is given)."""
-    from .registry import cell
-
-    return all_figures([cell(n) for n in names], formats)

@@ -1,1 +1,2 @@
-"""Independent checks of the derived gradients: symbolic at small sizes, finite differences, PyTorch."""
+"""Stage 6, verification: the symbolic, finite-difference and PyTorch checks of the derived statements,
+the suite and record that run them, and `check` for hand-derived formulas."""

@@ -1,238 +1,327 @@
-"""`lstmsym check`: is a hand-derived gradient formula equal to the derived one? If not, show where."""
+"""`check`: is a hand-derived gradient formula right? Decided numerically first (shapes at sizes where every
+dimension differs, then values at random points), so a wrong formula is answered as fast as a right one. If
+it is wrong, the answer names what is missing and what is extra, each term with the path it travels."""
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
 
-from . import functions
-from .backward import Backward, Statement
-from .cell import Cell
-from .errors import SpecError, UsageError, did_you_mean
-from .gradview import glossary
-from .ir import MatTVec, MatVec, Outer, SumUnits, Transposed
-from .notation import Notation
-from .parser import Origin, parse_expression
-from .registry import cell as load
-from .syntax import BinOp, Call, Name, Neg, Node, Num, Transpose
-from .textform import text
-from .verify.npeval import evaluate, forward_env
-from .verify.sampling import concrete_sizes, random_params
+from ..base.errors import UsageError, did_you_mean
+from ..derive.derived import Derived
+from ..model.ir import MatrixExpr
+from ..model.vector_ops import LossGrad, MatTVec, MatVec, Next, Transposed
+from ..printing.notation import Notation
+from ..printing.text import text
+from ..spec.naming import adjoint_base, adjoint_key, incoming_base, value_key
+from .formula import read_formula
+from .interpret import NumericInterpreter
+from .sampling import random_params, unit_shape
 
-ORIGIN = Origin("<formula>")
-EXTRA_FUNCTIONS = {"outer": 2, "sum": 1, "step": 1}
 RTOL = 1e-9
-
-
-class FormulaReader:
-    """Turns a formula in the spec notation into the vector-level expressions the derivation uses."""
-
-    def __init__(self, cell: Cell, back: Backward, text_: str) -> None:
-        self.cell, self.text = cell, text_
-        names = glossary(cell, back)
-        self.allowed = {n for key in ("forward quantities", "parameters", "constants", "incoming adjoints",
-                                      "derived adjoints") for n in names[key]}
-        self.matrices = {p.name for p in cell.parameters if p.kind == "matrix"} | {n.name for n in cell.matrix_nodes}
-
-    def fail(self, node: Node, message: str, expected: str, suggestion: str | None = None) -> SpecError:
-        return SpecError(message, ORIGIN.at(self.text, node.pos), expected=expected, suggestion=suggestion)
-
-    def read(self, node: Node) -> sympy.Expr:
-        if isinstance(node, Num):
-            return sympy.Rational(node.value.numerator, node.value.denominator)
-        if isinstance(node, Name):
-            if node.id not in self.allowed:
-                raise self.fail(node, f"unknown name '{node.id}'", "a name listed by `lstmsym grad " + self.cell.name + "`",
-                                did_you_mean(node.id, self.allowed))
-            return sympy.Symbol(node.id)
-        if isinstance(node, Neg):
-            return -self.read(node.operand)
-        if isinstance(node, Call):
-            return self.call(node)
-        if isinstance(node, Transpose):
-            raise self.fail(node, "a transpose outside 'W.T @ v'", "W.T @ v for a transposed product")
-        return self.binop(node)
-
-    def call(self, node: Call) -> sympy.Expr:
-        arity = EXTRA_FUNCTIONS.get(node.func) or (functions.FUNCTIONS[node.func].arity if node.func in functions.FUNCTIONS else None)
-        if arity is None:
-            known = list(functions.SPEC_FUNCTIONS) + list(EXTRA_FUNCTIONS)
-            raise self.fail(node, f"unknown function '{node.func}'", "one of " + ", ".join(sorted(known)), did_you_mean(node.func, known))
-        if len(node.args) != arity:
-            raise self.fail(node, f"{node.func}() takes {arity} argument(s), found {len(node.args)}", f"{arity} argument(s)")
-        args = [self.read(a) for a in node.args]
-        if node.func == "outer":
-            return Outer(*args)
-        if node.func == "sum":
-            return SumUnits(args[0])
-        return functions.apply(node.func, args)
-
-    def binop(self, node: BinOp) -> sympy.Expr:
-        if node.op == "@":
-            transposed = isinstance(node.left, Transpose)
-            matrix = node.left.operand if transposed else node.left
-            if not isinstance(matrix, Name) or matrix.id not in self.matrices:
-                raise self.fail(node, "the left of '@' is not a matrix parameter", "W @ v or W.T @ v with W one of "
-                                + ", ".join(sorted(self.matrices)))
-            return (MatTVec if transposed else MatVec)(sympy.Symbol(matrix.id), self.read(node.right))
-        if node.op == "**":
-            self.check_exponent(node)
-        left, right = self.read(node.left), self.read(node.right)
-        return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                "/": lambda: left / right, "**": lambda: left**right}[node.op]()
-
-
-    def check_exponent(self, node: BinOp) -> None:
-        """The same rule as in specs: a small numeric exponent (so nothing can expand without bound)."""
-        from .infer import MAX_EXPONENT
-
-        exponent = node.right.operand if isinstance(node.right, Neg) else node.right
-        if not isinstance(exponent, Num):
-            raise self.fail(node, "the exponent of '**' is not a number", "a numeric exponent such as x ** 2")
-        value = exponent.value
-        if abs(value.numerator) > MAX_EXPONENT or value.denominator > MAX_EXPONENT:
-            raise self.fail(node, f"the exponent {value} of '**' is out of range",
-                            f"a small exponent: a fraction p/q with |p| and q at most {MAX_EXPONENT}")
-
-
-def target_statement(cell: Cell, back: Backward, wrt: str) -> tuple[str, sympy.Expr]:
-    """The derived adjoint of `wrt` (a quantity, a parameter's step contribution, or a d_ name)."""
-    name = wrt[2:] if wrt.startswith("d_") else wrt
-    for st in back.statements:
-        if st.of == name:
-            return st.target, st.expr
-    if name in back.adjoint:
-        return f"d_{name}", back.adjoint[name]
-    choices = sorted({st.of for st in back.statements} | set(back.adjoint))
-    raise UsageError(f"--wrt '{wrt}' is not a quantity of cell '{cell.name}'; expected one of {', '.join(choices)}"
-                     + (f"; {did_you_mean(name, choices)}" if did_you_mean(name, choices) else ""))
-
-
-def expand(expr: sympy.Expr, back: Backward) -> sympy.Expr:
-    """Substitute derived adjoints until only incoming adjoints and forward quantities remain."""
-    definitions = {st.symbol: st.expr for st in back.statements}
-    for _ in range(len(definitions) + 1):
-        new = expr.xreplace(definitions)
-        if new == expr:
-            return expr
-        expr = new
-    return expr
+POINTS = 6
+BPTT_STEPS = 3
 
 
 @dataclass
 class Verdict:
     equivalent: bool
     reason: str
+    target: str
     correct: str
-    expanded: str
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
     counterexample: str = ""
-    difference: str = ""
 
 
-def sample(cell: Cell, back: Backward, rng: np.random.Generator) -> tuple[dict, dict[str, int]]:
-    """A random point: sizes, parameters, inputs, incoming adjoints, and everything derived from them."""
-    sizes = concrete_sizes(cell, rng, 2, 3)
-    env = forward_env(cell, random_params(cell, sizes, rng), rng.normal(size=sizes[cell.input_size]),
-                      {s.name: rng.normal(size=sizes[s.size]) for s in cell.states}, sizes)
-    for name in back.incoming:
-        base = name[2:-3]
-        env[name] = rng.normal(size=sizes[cell.shapes[base][0]])
-    for st in back.statements:
-        env[st.target] = evaluate(st.expr, env)
-    return env, sizes
-
-
-def compare(cell: Cell, back: Backward, user: sympy.Expr, target: str, derived: sympy.Expr, points: int, seed: int) -> Verdict:
-    notation = Notation(cell)
-    correct, full = text(derived, notation), text(expand(derived, back), notation)
-    difference = sympy.expand(expand(derived, back) - expand(user, back))
-    if difference == 0 or sympy.simplify(functions.to_standard(difference)) == 0:
-        return Verdict(True, "symbolic: the difference simplifies to 0", correct, full)
-    rng = np.random.default_rng(seed)
-    for index in range(points):
-        env, sizes = sample(cell, back, rng)
-        want = np.asarray(evaluate(derived, env))
+def distinct_sizes(derived: Derived) -> dict[str, int]:
+    """Sizes where every dimension differs (so a missing transpose shows), obeying the size rules."""
+    rules = derived.cell.size_rules
+    for start in range(2, 12):
+        sizes = {name: start + 1 + 2 * index for index, name in enumerate(rules.names)}
+        for name in rules.kernel_sizes:
+            sizes[name] = 3
         try:
-            got = np.asarray(evaluate(user, env))
-        except ValueError as exc:
-            return Verdict(False, f"the formula cannot be evaluated: {exc}", correct, full)
-        if got.shape != want.shape or not np.allclose(got, want, rtol=RTOL, atol=RTOL * max(1.0, float(np.max(np.abs(want))))):
-            return Verdict(False, f"they differ at random point {index + 1}", correct, full,
-                           _counterexample(user, derived, env, sizes, got, want), _missing(cell, back, difference, notation, target[2:]))
-    return Verdict(True, f"numeric: equal at {points} random points (relative tolerance {RTOL:g})", correct, full)
+            rules.check(sizes)
+            return sizes
+        except UsageError:
+            continue
+    return rules.verify_sizes()
 
 
-def _counterexample(user, derived, env, sizes, got, want) -> str:
-    names = sorted({s.name for e in (user, derived) for s in e.free_symbols})
-    lines = ["sizes: " + ", ".join(f"{k}={v}" for k, v in sizes.items())]
-    for name in names:
-        value = np.asarray(env[name])
+def target_statement(derived: Derived, notation: Notation, wrt: str):
+    """The statement or incoming adjoint a formula is for: a quantity, a parameter, or an adjoint name."""
+    back = derived.backward
+    key = notation.key_of_text.get(wrt, wrt)
+    base = adjoint_base(key) or key
+    for st in back.statements:
+        if st.target == key or st.of == base:
+            return st.target, st.expr
+    for rec in derived.bptt.recurrences:
+        if key in (rec.incoming, rec.name) and incoming_base(key):
+            return rec.incoming, rec.expr
+    if base in back.adjoint and back.adjoint[base] != 0:
+        return adjoint_key(base), back.adjoint[base]
+    choices = sorted({text(sympy.Symbol(st.of), notation) for st in back.statements} |
+                     {text(sympy.Symbol(r.incoming), notation) for r in derived.bptt.recurrences})
+    hint = did_you_mean(wrt, choices)
+    raise UsageError(f"--wrt '{wrt}' is not a quantity of cell '{derived.cell.name}'; expected one of {', '.join(choices)}"
+                     + (f"; {hint}" if hint else ""))
+
+
+class Points:
+    """Random points of one step (or a short sequence for BPTT formulas), with every derived adjoint."""
+
+    def __init__(self, derived: Derived, sizes: dict[str, int], seed: int, steps: int = 1) -> None:
+        self.derived, self.sizes = derived, sizes
+        cell = derived.cell
+        rng = np.random.default_rng(seed)
+        self.interpreter = NumericInterpreter(cell, sizes)
+        params = {k: v for k, v in random_params(cell, sizes, rng).items()}
+        xs = [{i.name: rng.normal(size=unit_shape(i.shape, sizes)) for i in cell.inputs} for _ in range(steps)]
+        initial = {s.name: rng.normal(0, 0.5, size=unit_shape(s.shape, sizes)) for s in cell.states}
+        with np.errstate(all="raise"):
+            self.envs = self.interpreter.run_forward(params, xs, initial)
+        self.dys = [{o: rng.normal(size=unit_shape(cell.shapes[o], sizes)) for o in cell.outputs} for _ in range(steps)]
+        self.dstate = {s.name: rng.normal(size=unit_shape(s.shape, sizes)) for s in cell.states}
+        self.fill_adjoints()
+
+    def fill_adjoints(self) -> None:
+        back, bptt = self.derived.backward, self.derived.bptt
+        carry: dict[str, object] = {}
+        carries = {st.expr: st.target for st in back.by_kind("carry")}
+        for t in range(len(self.envs) - 1, -1, -1):
+            env = self.envs[t]
+            for rec in bptt.recurrences:
+                final = self.dstate if t == len(self.envs) - 1 else None
+                env[rec.incoming] = self.interpreter.recurrence(rec.expr, self.dys[t], final, carry, carries, rec.name)
+            for st in back.statements:
+                env[st.target] = self.interpreter.evaluate(st.expr, env) if st.expr != 0 else np.zeros(())
+            carry = {target: env[target] for target in carries.values()}
+
+    def value(self, expr: sympy.Expr, t: int = 0) -> np.ndarray:
+        """expr at step t; next(e) is e at step t+1 (the final state's adjoint at the last step), dloss_y is dy_t."""
+        env = dict(self.envs[t])
+        mapping = {}
+        for index, sub in enumerate(sorted(expr.atoms(Next, LossGrad), key=sympy.default_sort_key)):
+            name = f"_at{index}"
+            if isinstance(sub, LossGrad):
+                env[name] = self.dys[t][sub.args[0].name]
+            elif t + 1 < len(self.envs):
+                env[name] = self.interpreter.evaluate(sub.args[0], self.envs[t + 1])
+            else:
+                env[name] = self.final_carry(sub.args[0])
+            mapping[sub] = sympy.Symbol(name)
+        with np.errstate(all="ignore"):
+            return np.asarray(self.interpreter.evaluate(expr.xreplace(mapping), env), dtype=float)
+
+    def final_carry(self, expr: sympy.Expr) -> np.ndarray:
+        for st in self.derived.backward.by_kind("carry"):
+            if st.expr == expr:
+                return self.dstate[self.derived.cell.state_of_previous[st.of].name]
+        return np.zeros(())
+
+
+def close(a: np.ndarray, b: np.ndarray) -> bool:
+    scale = max(1.0, float(np.max(np.abs(b))) if np.size(b) else 1.0)
+    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=RTOL, atol=RTOL * scale))
+
+
+def expand_matrices(expr: sympy.Expr, derived: Derived) -> sympy.Expr:
+    """Products with a matrix expression written out term by term, and products distributed over sums, so
+    terms can be compared one by one: (W - W^T)^T d -> W^T d - W d."""
+    nodes = {n.key: n for n in derived.cell.nodes if isinstance(n, MatrixExpr)}
+
+    def terms_of(matrix: sympy.Expr):
+        if matrix.is_Symbol and matrix.name in nodes:
+            for t in nodes[matrix.name].terms:
+                yield t.coef, sympy.Symbol(t.source), t.transposed
+        elif isinstance(matrix, Transposed):
+            for coef, source, flipped in terms_of(matrix.args[0]):
+                yield coef, source, not flipped
+        elif matrix.is_Add:
+            for part in matrix.args:
+                yield from terms_of(part)
+        elif matrix.is_Mul and matrix.as_coeff_Mul()[0] != 1:
+            coef, rest = matrix.as_coeff_Mul()
+            for c, source, flipped in terms_of(rest):
+                yield coef * c, source, flipped
+        else:
+            yield sympy.S.One, matrix, False
+
+    def rewrite(e: sympy.Expr) -> sympy.Expr:
+        if isinstance(e, (MatVec, MatTVec)):
+            vector = sympy.expand(rewrite(e.args[1]))
+            out = []
+            for coef, source, flipped in terms_of(e.args[0]):
+                transposed_use = isinstance(e, MatTVec) != flipped
+                for part in sympy.Add.make_args(vector):
+                    factor, rest = part.as_coeff_Mul()
+                    op = MatTVec if transposed_use else MatVec
+                    out.append(coef * factor * op(source, rest))
+            return sympy.Add(*out)
+        if e.args:
+            return e.func(*[rewrite(a) for a in e.args])
+        return e
+
+    return sympy.expand(rewrite(expr))
+
+
+class Explainer:
+    """Which terms of the derived formula a wrong formula lacks or adds, matched by their values."""
+
+    def __init__(self, derived: Derived, notation: Notation, points: list[Points], t_values) -> None:
+        self.derived, self.notation, self.points, self.values = derived, notation, points, t_values
+
+    def signature(self, expr: sympy.Expr) -> np.ndarray:
+        return np.concatenate([np.ravel(self.values(p, expr)) for p in self.points])
+
+    def match(self, derived_terms: list, user_terms: list) -> tuple[list, list]:
+        left = [(t, self.signature(t)) for t in derived_terms]
+        right = [(t, self.signature(t)) for t in user_terms]
+        missing = []
+        for term, sig in left:
+            found = next((i for i, (_, s) in enumerate(right) if close(s, sig)), None)
+            if found is None:
+                missing.append(term)
+            else:
+                right.pop(found)
+        return missing, [t for t, _ in right]
+
+    def explain(self, target: str, derived_expr: sympy.Expr, user: sympy.Expr) -> tuple[list[str], list[str]]:
+        """Match whole terms; where that leaves both missing and extra terms, match their expanded products,
+        then with derived adjoints written out in the adjoints they are made of (as the formula may be)."""
+        missing, extra = self.match(list(sympy.Add.make_args(derived_expr)), list(sympy.Add.make_args(user)))
+        for rewrite in (lambda e: e, self.substitute):
+            if not (missing and extra):
+                break
+            finer_missing, finer_extra = self.match(
+                [m for t in missing for m in sympy.Add.make_args(expand_matrices(rewrite(t), self.derived))],
+                [m for t in extra for m in sympy.Add.make_args(expand_matrices(rewrite(t), self.derived))])
+            if len(finer_extra) < len(extra) or len(finer_missing) + len(finer_extra) < len(missing) + len(extra):
+                missing, extra = finer_missing, finer_extra
+        return self.describe(target, missing, derived_expr), self.describe(target, extra, None)
+
+    def substitute(self, expr: sympy.Expr) -> sympy.Expr:
+        """Derived adjoints replaced by their statements until only incoming adjoints remain."""
+        definitions = {st.symbol: st.expr for st in self.derived.backward.statements}
+        for _ in range(len(definitions) + 1):
+            new = expr.xreplace(definitions)
+            if new == expr:
+                break
+            expr = new
+        return expr
+
+    def describe(self, target: str, terms: list, derived_expr: sympy.Expr | None) -> list[str]:
+        """One line per group of terms that travel the same path, written factored (d_c * (1 - f))."""
+        groups: dict[str, list] = {}
+        for term in terms:
+            groups.setdefault(self.path(target, term) if derived_expr is not None else "", []).append(term)
+        lines = []
+        for path, group in groups.items():
+            line = text(sympy.factor_terms(sympy.Add(*group)), self.notation)
+            lines.append(line + (f"  (path {path})" if path else ""))
+        return lines
+
+    def path(self, target: str, term: sympy.Expr) -> str:
+        """The route the term's adjoint travels: from the quantity through the consumer that produced the term."""
+        key = adjoint_base(target) or target
+        sources = self.derived.backward.provenance.get(key, [])
+        consumer = next((c for t, c in sources if t == term or sympy.expand(t - term) == 0), None)
+        for rewrite in (lambda e: e, self.substitute):
+            if consumer is None:
+                parts = set(sympy.Add.make_args(expand_matrices(term, self.derived)))
+                consumer = next((c for t, c in sources if parts & set(sympy.Add.make_args(expand_matrices(rewrite(t), self.derived)))), None)
+        if consumer is None or consumer == "in":
+            return ""
+        names = [self.shown(key)]
+        goals = {incoming_base(s.name) for s in term.free_symbols if incoming_base(s.name)}
+        for step in self.forward_chain(consumer, goals):
+            if step != names[-1]:
+                names.append(step)
+        return " -> ".join(names)
+
+    def shown(self, key: str) -> str:
+        cell = self.derived.cell
+        if cell.has_node(key):
+            return cell.node(key).equation
+        return self.notation.text_name(key) or key
+
+    def forward_chain(self, key: str, goals: set[str]) -> list[str]:
+        """From the consumer forward to the state or output whose incoming adjoint the term carries (the
+        shortest way), or else to the first state or output reached."""
+        back, cell = self.derived.backward, self.derived.cell
+        ends = goals or (set(cell.outputs) | {s.name for s in cell.states})
+        frontier, seen = [[key]], {key}
+        while frontier:
+            path = frontier.pop(0)
+            if path[-1] in ends:
+                return [self.shown(k) for k in path]
+            nxt = [u.consumer for u in back.uses.get(path[-1], [])] + [op.key for op, _ in back.operand_of.get(path[-1], [])]
+            for k in nxt:
+                if k not in seen:
+                    seen.add(k)
+                    frontier.append(path + [k])
+        return [self.shown(key)]
+
+
+def check_formula(derived: Derived, notation: Notation, wrt: str, formula: str, seed: int = 0, points: int = POINTS,
+                  bptt: bool = False) -> Verdict:
+    """The verdict on `formula` as the adjoint of `wrt` (one step, or summed over time with bptt)."""
+    target, derived_expr = target_statement(derived, notation, wrt)
+    user = read_formula(derived, notation, formula)
+    shown_target = text(sympy.Symbol(target), notation)
+    correct = text(derived_expr, notation)
+    sizes = distinct_sizes(derived)
+    steps = BPTT_STEPS if bptt or user.has(Next, LossGrad) or derived_expr.has(Next) else 1
+    is_param = any(st.target == target and st.kind == "param" for st in derived.backward.statements)
+    samples = [Points(derived, sizes, seed + k, steps) for k in range(points)]
+
+    def values(p: Points, expr: sympy.Expr) -> np.ndarray:
+        if bptt and is_param:
+            return sum(p.value(expr, t) for t in range(steps))
+        return p.value(expr, 0)
+
+    want = values(samples[0], derived_expr)
+    try:
+        got = values(samples[0], user)
+    except ValueError as exc:
+        return Verdict(False, f"the formula cannot be evaluated: {exc}", shown_target, correct)
+    if np.shape(got) != np.shape(want) and np.size(got) != 1:
+        return Verdict(False, f"shape mismatch: your formula is {shape_words(got, sizes)}, {shown_target} is "
+                              f"{shape_words(want, sizes)} (sizes {', '.join(f'{k}={v}' for k, v in sizes.items())})",
+                       shown_target, correct)
+    for index, p in enumerate(samples):
+        want, got = values(p, derived_expr), np.broadcast_to(values(p, user), np.shape(values(p, derived_expr)))
+        if not close(got, want):
+            missing, extra = Explainer(derived, notation, samples, values).explain(target, derived_expr, user)
+            return Verdict(False, f"they differ at random point {index + 1}", shown_target, correct, missing, extra,
+                           counterexample(derived, notation, p, user, derived_expr, got, want))
+    how = "identical once expanded" if sympy.expand(user - derived_expr) == 0 else \
+        f"equal at {points} random points (relative tolerance {RTOL:g}) at sizes {', '.join(f'{k}={v}' for k, v in sizes.items())}"
+    return Verdict(True, how, shown_target, correct)
+
+
+def shape_words(value: np.ndarray, sizes: dict[str, int]) -> str:
+    by_value = {v: k for k, v in sizes.items()}
+    dims = [by_value.get(d, str(d)) for d in np.shape(value)]
+    kinds = {0: "a scalar", 1: "a vector", 2: "a matrix", 3: "a feature map", 4: "a kernel"}
+    return kinds.get(len(dims), "an array") + (f" of shape {' x '.join(dims)}" if dims else "")
+
+
+def counterexample(derived: Derived, notation: Notation, p: Points, user, derived_expr, got, want) -> str:
+    names = sorted({s.name for e in (user, derived_expr) for s in e.free_symbols})
+    lines = ["sizes: " + ", ".join(f"{k}={v}" for k, v in p.sizes.items())]
+    for key in names:
+        value = np.asarray(p.envs[0].get(key, np.nan), dtype=float)
         if value.size <= 9:
-            lines.append(f"{name} = {np.array2string(value, precision=4, separator=', ')}")
-    lines.append(f"your formula gives {np.array2string(got, precision=6, separator=', ')}")
-    lines.append(f"the derived one gives {np.array2string(want, precision=6, separator=', ')}")
+            lines.append(f"{text(sympy.Symbol(key), notation)} = {np.array2string(value, precision=4, separator=', ')}")
+    lines.append(f"your formula gives {np.array2string(np.asarray(got), precision=6, separator=', ')}")
+    lines.append(f"the derived one gives {np.array2string(np.asarray(want), precision=6, separator=', ')}")
     return "\n".join(lines)
 
 
-def route(cell: Cell, start: str, goal: str) -> list[str]:
-    """Forward path start -> ... -> goal through the equations (quantities that read each other)."""
-    readers: dict[str, list[str]] = {}
-    for node in cell.value_nodes:
-        for symbol in sorted(node.expr.free_symbols, key=lambda s: s.name):
-            term = cell.linear.get(symbol.name)
-            source = term.vector if term is not None else symbol.name
-            readers.setdefault(source, []).append(node.name)
-    frontier, seen = [[start]], {start}
-    while frontier:
-        path = frontier.pop(0)
-        if path[-1] == goal:
-            return [p for p in path if not p.endswith("_bar")]
-        for nxt in readers.get(path[-1], []):
-            if nxt not in seen:
-                seen.add(nxt)
-                frontier.append(path + [nxt])
-    return []
-
-
-def _missing(cell: Cell, back: Backward, difference: sympy.Expr, notation: Notation, wrt: str = "") -> str:
-    """The terms the formula lacks (or has extra), with the path each one travels."""
-    terms = sympy.Add.make_args(sympy.factor_terms(difference)) if difference != 0 else ()
-    if not terms or len(terms) > 8:
-        return ""
-    lines = []
-    for term in terms:
-        sources = sorted(s.name[2:-3] for s in term.free_symbols if s.name.startswith("d_") and s.name.endswith("_in"))
-        paths = [" -> ".join(route(cell, wrt, src)) for src in sources if route(cell, wrt, src)]
-        route_text = f" (carried by the adjoint arriving at {', '.join(sources)}" + (
-            f"; path {'; '.join(paths)})" if paths else ")") if sources else ""
-        sign = "missing" if not term.could_extract_minus_sign() else "extra"
-        lines.append(f"{sign} term: {text(-term if sign == 'extra' else term, notation)}{route_text}")
-    return "\n".join(lines)
-
-
-def run(args: argparse.Namespace) -> int:
-    cell = load(args.cell)
-    back = Backward(cell)
-    if args.points < 1:
-        raise UsageError(f"--points must be at least 1, got {args.points}")
-    target, derived = target_statement(cell, back, args.wrt)
-    user = FormulaReader(cell, back, args.formula).read(parse_expression(args.formula, ORIGIN))
-    verdict = compare(cell, back, user, target, derived, args.points, args.seed)
-    if verdict.equivalent:
-        print(f"equivalent: {target} = {args.formula}\n  {verdict.reason}")
-        return 0
-    print(f"not equivalent: {target} != {args.formula}\n  {verdict.reason}")
-    if verdict.difference:
-        print("\n".join("  " + line for line in verdict.difference.splitlines()))
-    if verdict.counterexample:
-        print("counterexample:\n" + "\n".join("  " + line for line in verdict.counterexample.splitlines()))
-    print(f"correct formula:\n  {target} = {verdict.correct}")
-    if verdict.expanded != verdict.correct:
-        print(f"  in terms of the incoming adjoints: {target} = {verdict.expanded}")
-    return 1
-
-
-__all__ = ["run", "compare", "Statement", "Transposed"]
+__all__ = ["Verdict", "check_formula", "value_key", "random"]

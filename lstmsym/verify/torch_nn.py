@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cell import Cell
-from ..interop import from_torch, split_blocks, to_torch, torch_mapping
+from ..derive.derived import Derived
+from ..interop.torch_nn import from_torch, split_blocks, to_torch, torch_mapping
+from ..model.cell import Cell
 from .loader import numpy_module
-from .sampling import concrete_sizes, output_size, random_params, random_states
+from .sampling import concrete_sizes, random_params, random_states
 
 TOLERANCE = 1e-10  # relative, float64
 
@@ -32,9 +33,10 @@ def build_module(cell: Cell, sizes: dict[str, int]):
 
     spec = torch_mapping(cell)
     options = dict(spec.options)
-    if "p" in sizes and any(t.name == "weight_hr" for t in spec.tensors):
-        options["proj_size"] = sizes["p"]
-    module = getattr(torch.nn, spec.cls)(sizes[cell.input_size], sizes["n"], **options)
+    rows = lambda tensor: sizes[cell.parameter(next(b for b in spec.tensor(tensor).rows[0] if b)).shape[0]]  # noqa: E731
+    if spec.tensor("weight_hr") is not None:
+        options["proj_size"] = rows("weight_hr")
+    module = getattr(torch.nn, spec.cls)(sizes[cell.input_size], rows("weight_hh"), **options)
     return module.double()
 
 
@@ -42,11 +44,13 @@ def relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b)))))
 
 
-def torch_check(cell: Cell, seed: int = 0, steps: int = 5, batch: int = 3, sizes: dict | None = None) -> TorchResult:
+def torch_check(derived: Derived, seed: int = 0, steps: int = 5, batch: int = 3, sizes: dict | None = None) -> TorchResult:
+    """The exported module against the matching torch.nn module's autograd, in float64."""
     import torch
 
+    cell = derived.cell
     rng = np.random.default_rng(seed)
-    sizes = sizes or concrete_sizes(cell, rng, 2, 6)
+    sizes = sizes or concrete_sizes(cell, seed, 2, 6)
     module = build_module(cell, sizes)
     params = random_params(cell, sizes, rng)
     with torch.no_grad():
@@ -55,12 +59,11 @@ def torch_check(cell: Cell, seed: int = 0, steps: int = 5, batch: int = 3, sizes
     assert all(np.allclose(from_torch(cell, dict(module.named_parameters()))[k], params[k]) for k in params)
     xs = rng.normal(size=(steps, batch, sizes[cell.input_size]))
     state = random_states(cell, sizes, batch, rng)
-    dys = rng.normal(size=(steps, batch, output_size(cell, sizes)))
-    dstate = {k: rng.normal(size=v.shape) for k, v in state.items()}
-
-    ours = numpy_module(cell)
+    ours = numpy_module(derived)
     ys, state_T, cache = ours.forward(params, xs, state)
-    dparams, dxs, dstate0 = ours.backward(params, cache, dys, dstate)
+    dys = rng.normal(size=ys.shape)
+    dstate = {k: rng.normal(size=v.shape) for k, v in state.items()}
+    dparams, dxs, dstate0, _ = ours.backward(params, cache, dys, dstate)
 
     x_t = torch.tensor(xs, requires_grad=True)
     s_t = {k: torch.tensor(v[None], requires_grad=True) for k, v in state.items()}

@@ -1,0 +1,1 @@
+"""The gallery: every format of every cell in a folder, with its index, handbook and verification record."""

@@ -1,0 +1,79 @@
+"""The files of one cell's gallery entry, built in memory from its Derived facts (runs in a worker process)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..derive.derived import derived
+from ..model.loading import load_cell
+from ..render import documents, tools
+from ..verify import record as records
+
+FORMATS = ("tex", "pdf", "md", "svg", "png", "json")
+DEFAULT_FORMATS = "tex,pdf,md,svg,png,json"
+KINDS = ("cell", "backward")
+
+
+@dataclass
+class CellOutput:
+    name: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    figures: dict[str, bytes] = field(default_factory=dict)
+    verification: dict[str, Any] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool) -> tuple[str, ...]:
+    """The file names (relative to the cell's folder) a build with these formats and tools writes."""
+    files = ["cell.dot", "backward.dot"]
+    if dot:
+        files += [f"{kind}.{fmt}" for kind in KINDS for fmt in ("svg", "png") if fmt in formats]
+    files += [f"{name}.tex"] * ("tex" in formats) + ["README.md"] * ("md" in formats) + ["cell.json"] * ("json" in formats)
+    if "pdf" in formats and dot and tex:
+        files.append(f"{name}.pdf")
+    return tuple(files)
+
+
+def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figures: bool = False) -> CellOutput:
+    """All files of one cell; `figures` also renders the PDF diagrams the handbook includes."""
+    d = derived(load_cell(spec))
+    cell = d.cell
+    result = CellOutput(cell.name)
+    result.verification = records.status(d, record)
+    prefix = f"{cell.name}/"
+    dot, tex = tools.dot_available(), tools.tex_available()
+    dots = {kind: documents.diagram_dot(d, kind) for kind in KINDS}
+    for kind, source in dots.items():
+        result.files[f"{prefix}{kind}.dot"] = source.encode()
+    wants_images = any(f in formats for f in ("svg", "png", "pdf"))
+    if dot:
+        for kind, source in dots.items():
+            for fmt in ("svg", "png"):
+                if fmt in formats:
+                    result.files[f"{prefix}{kind}.{fmt}"] = tools.render_dot(source, fmt)
+            if "pdf" in formats or figures:
+                result.figures[f"{kind}.pdf"] = tools.render_dot(source, "pdf")
+    elif wants_images:
+        result.skipped.append("dot")
+    tex_source = documents.writeup_tex(d, result.verification, figures=dot)
+    if "tex" in formats:
+        result.files[f"{prefix}{cell.name}.tex"] = tex_source.encode()
+    if "md" in formats:
+        present = planned_files(cell.name, formats, dot, tex)
+        result.files[f"{prefix}README.md"] = documents.readme_md(d, result.verification, present).encode()
+    if "json" in formats:
+        result.files[f"{prefix}cell.json"] = documents.cell_json(d, result.verification).encode()
+    if "pdf" in formats:
+        if not tex:
+            result.skipped.append("tex")
+        elif dot:
+            result.files[f"{prefix}{cell.name}.pdf"] = tools.compile_pdf(tex_source, result.figures, cell.name)
+    return result
+
+
+def spec_key(spec: str) -> str:
+    """How a cell is named in a manifest: a built-in name, or the absolute path of a user's spec."""
+    path = Path(spec)
+    return str(path.resolve()) if path.suffix == ".toml" or "/" in spec else spec

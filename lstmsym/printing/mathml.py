@@ -1,0 +1,227 @@
+"""Presentation MathML for a cell's expressions: a SymPy MathMLPresentationPrinter subclass driven by the
+cell's Notation, so browsers draw h_{t-1}, σ, ⊙ and W^T natively, with no JavaScript."""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.mathml import MathMLPresentationPrinter
+
+from ..model.functions import ElementwiseBase, info_of
+from ..model.ir import MatrixExpr, Operator
+from ..model.vector_ops import Transposed
+from ..spec.naming import adjoint_base, incoming_base
+from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
+from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, ordered_terms
+
+#: How functions whose LaTeX is a symbol are written in MathML (the others use their name).
+FUNCTION_SIGNS = {"sigmoid": "σ", "hard_sigmoid": "σ"}
+
+
+class CellMathMLPrinter(MathMLPresentationPrinter):
+    """Per-unit expressions as vector equations in MathML."""
+
+    printmethod = "_lstmsym_mathml"
+    _default_settings = dict(MathMLPresentationPrinter._default_settings, notation=None, shift=0, keep_order=False)
+
+    @property
+    def notation(self) -> Notation:
+        return self._settings["notation"]
+
+    # -- small builders -------------------------------------------------------------------
+    def el(self, tag: str, *children, text: str | None = None):
+        node = self.dom.createElement(tag)
+        if text is not None:
+            node.appendChild(self.dom.createTextNode(text))
+        for child in children:
+            node.appendChild(child)
+        return node
+
+    def mo(self, text: str):
+        return self.el("mo", text=text)
+
+    def mi(self, text: str):
+        return self.el("mi", text=text)
+
+    def row(self, *children):
+        return self.el("mrow", *children)
+
+    def bracketed(self, child):
+        return self.row(self.mo("("), child, self.mo(")"))
+
+    # -- names ------------------------------------------------------------------------------
+    def glyph(self, key: str):
+        glyph = self.notation.glyph(key)
+        main = self.mi(glyph.html)
+        subs = list(glyph.html_subs)
+        if glyph.time is not None:
+            offset = self._settings["shift"] - (glyph.time == "prev")
+            subs.append("t" if offset == 0 else f"t{offset:+d}".replace("-", "−"))
+        if not subs:
+            return main
+        return self.el("msub", main, self.el("mi", text=",".join(subs)))
+
+    def _print_Symbol(self, sym, style: str = "plain"):
+        key = sym.name
+        base = incoming_base(key)
+        if base is not None:
+            return self.el("msup", self.row(self.mi(ADJOINT_GLYPH[1]), self._print_Symbol(sympy.Symbol(base))), self.mi(INCOMING_MARK))
+        base = adjoint_base(key)
+        if base is not None:
+            inner = self._print_Symbol(sympy.Symbol(base))
+            return self.row(self.mi(ADJOINT_GLYPH[1]), inner)
+        if self.notation.is_expression(key):
+            return self.expression(key)
+        if key == "I" and not self.notation.cell.has_node(key):
+            return self.mi("I")
+        return self.glyph(key)
+
+    def expression(self, key: str):
+        cell = self.notation.cell
+        node = cell.node(key)
+        if isinstance(node, Operator):
+            first, second = (self._print(sympy.Symbol(a)) for a in node.args)
+            if node.op == "matvec":
+                return self.row(first, second)
+            if node.op == "outer":
+                return self.row(first, self.el("msup", second, self.mi("⊤")))
+            return self.row(first, self.mo("∗"), second)
+        if isinstance(node, MatrixExpr):
+            terms = [t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms]
+            return self.bracketed(self._print(sympy.Add(*terms)))
+        display = cell.display[key]
+        keep = self._settings["keep_order"]
+        self._settings["keep_order"] = True
+        try:
+            inner = self._print(display)
+        finally:
+            self._settings["keep_order"] = keep
+        return inner if display.is_Symbol or display.is_Function else self.bracketed(inner)
+
+    # -- arithmetic ----------------------------------------------------------------------------
+    def _print_Add(self, expr, order=None):
+        out = self.row()
+        for index, term in enumerate(ordered_terms(self.notation, expr, self._settings["keep_order"])):
+            if index and term.could_extract_minus_sign():
+                out.appendChild(self.mo("−"))
+                term = -term
+            elif index:
+                out.appendChild(self.mo("+"))
+            out.appendChild(self._print(term))
+        return out
+
+    def _is_vector(self, expr) -> bool:
+        return any(self.notation.is_vector(s.name) for s in expr.free_symbols)
+
+    def _print_Mul(self, expr):
+        coeff, factors = expr.as_coeff_mul()
+        out = self.row()
+        if coeff.is_negative and not self._settings["keep_order"]:
+            out.appendChild(self.mo("−"))
+            rest = sympy.Mul(-coeff, *factors, evaluate=False)
+            out.appendChild(self.bracketed(self._print(rest)) if rest.is_Add else self._print_Mul(rest) if rest.is_Mul else self._print(rest))
+            return out
+        numer = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
+        denom = [1 / f for f in factors if f.is_Pow and f.exp.is_negative]
+        if denom:
+            top = self._print(sympy.Mul(coeff, *numer)) if (numer or coeff != 1) else self.el("mn", text="1")
+            return self.el("mfrac", top, self._print(sympy.Mul(*denom)))
+        if coeff != 1:
+            out.appendChild(self._print(coeff))
+        previous = None
+        for position, factor in enumerate(ordered_factors(self.notation, numer, self._settings["keep_order"])):
+            if previous is not None and self._is_vector(previous) and self._is_vector(factor):
+                out.appendChild(self.mo("⊙"))
+            printed = self._print(factor)
+            out.appendChild(self.bracketed(printed) if factor_needs_brackets(factor, position + (coeff != 1)) else printed)
+            previous = factor
+        return out
+
+    def _print_Pow(self, expr):
+        if expr.exp.is_negative:
+            return self._print_Mul(expr)
+        base = self._print(expr.base)
+        if base_needs_brackets(expr.base) and not isinstance(expr.base, ElementwiseBase):
+            base = self.bracketed(base)
+        return self.el("msup", base, self._print(expr.exp))
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return self.el("mn", text=str(expr.p))
+        return self.el("mfrac", self.el("mn", text=str(expr.p)), self.el("mn", text=str(expr.q)))
+
+    def _print_ElementwiseBase(self, expr):
+        info = info_of(expr)
+        args = self.row()
+        for index, a in enumerate(expr.args):
+            if index:
+                args.appendChild(self.mo(","))
+            args.appendChild(self._print(a))
+        if info.name == "abs":
+            return self.row(self.mo("|"), args, self.mo("|"))
+        if info.name == "sqrt":
+            return self.el("msqrt", args)
+        head = self.mi(FUNCTION_SIGNS.get(info.name, info.name))
+        if info.name == "hard_sigmoid":
+            head = self.el("msub", head, self.mi("hard"))
+        return self.row(head, self.bracketed(args))
+
+    def _print_Function(self, expr):
+        args = self.row()
+        for index, a in enumerate(expr.args):
+            if index:
+                args.appendChild(self.mo(","))
+            args.appendChild(self._print(a))
+        return self.row(self.mi(expr.func.__name__), self.bracketed(args))
+
+    def _operand(self, expr):
+        printed = self._print(expr)
+        return self.bracketed(printed) if expr.is_Add or expr.is_Mul else printed
+
+    def _print_MatVec(self, expr):
+        return self.row(self._operand(expr.args[0]), self._operand(expr.args[1]))
+
+    def _print_MatTVec(self, expr):
+        return self.row(self.el("msup", self._operand(expr.args[0]), self.mi("⊤")), self._operand(expr.args[1]))
+
+    def _print_Outer(self, expr):
+        return self.row(self._operand(expr.args[0]), self.el("msup", self._operand(expr.args[1]), self.mi("⊤")))
+
+    def _print_BlockOuter(self, expr):
+        return self.row(self.mi("bdiag"), self.bracketed(self._print_Outer(expr)))
+
+    def _print_SumUnits(self, expr):
+        return self.row(self.mo("∑"), self.bracketed(self._print(expr.args[0])))
+
+    def _print_SumTrailing(self, expr):
+        return self.row(self.el("msub", self.mo("∑"), self.mi("pos")), self.bracketed(self._print(expr.args[0])))
+
+    def _print_Transposed(self, expr):
+        return self.el("msup", self._operand(expr.args[0]), self.mi("⊤"))
+
+    def _print_ConvT(self, expr):
+        return self.row(self.el("msup", self._print(expr.args[0]), self.mi("⊤")), self.mo("∗"), self._operand(expr.args[1]))
+
+    def _print_ConvW(self, expr):
+        return self.row(self._operand(expr.args[0]), self.mo("⋆"), self._operand(expr.args[1]))
+
+    def _print_Next(self, expr):
+        self._settings["shift"] += 1
+        try:
+            return self._print(expr.args[0])
+        finally:
+            self._settings["shift"] -= 1
+
+    def _print_LossGrad(self, expr):
+        loss = self.el("msub", self.mi("ℓ"), self.mi("t"))
+        return self.el("mfrac", self.row(self.mo("∂"), loss), self.row(self.mo("∂"), self._print(expr.args[0])))
+
+
+def mathml(expr: sympy.Expr, notation: Notation, *, keep_order: bool = False) -> str:
+    """The expression as a MathML fragment (without the <math> element)."""
+    return CellMathMLPrinter(dict(notation=notation, keep_order=keep_order)).doprint(expr)
+
+
+def equation(lhs: sympy.Expr, rhs: sympy.Expr, notation: Notation, relation: str = "=", keep_order: bool = False) -> str:
+    """One displayed equation: <math display="block"> lhs relation rhs </math>."""
+    return (f'<math display="block"><mrow>{mathml(lhs, notation)}<mo>{relation}</mo>'
+            f'{mathml(rhs, notation, keep_order=keep_order)}</mrow></math>')

@@ -1,0 +1,77 @@
+"""The external programs, in one place: Graphviz's dot (through the graphviz package) and latexmk/pdflatex.
+Each call is deterministic: fixed dates for PDFs, no timestamps in SVG."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..base.errors import LstmsymError, ToolMissingError
+
+SOURCE_DATE_EPOCH = "0"
+MAX_OVERFULL_PT = 3.0
+DOT_HINT = "Graphviz's dot is not installed: apt-get install -y graphviz"
+TEX_HINT = ("pdflatex/latexmk are not installed: apt-get install -y --no-install-recommends "
+            "texlive-latex-base texlive-latex-recommended latexmk")
+
+
+def dot_available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def tex_available() -> bool:
+    return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+
+
+def render_dot(source: str, fmt: str) -> bytes:
+    """Lay out DOT with dot into svg, png, pdf, json or plain bytes."""
+    import graphviz
+
+    if not dot_available():
+        raise ToolMissingError(DOT_HINT)
+    try:
+        return graphviz.Source(source).pipe(format=fmt, engine="dot")
+    except graphviz.ExecutableNotFound:
+        raise ToolMissingError(DOT_HINT) from None
+    except graphviz.CalledProcessError as exc:
+        raise LstmsymError(f"dot failed: {exc.stderr.decode(errors='replace')[:300]}") from None
+
+
+def compile_pdf(tex: str, figures: dict[str, bytes], name: str = "doc") -> bytes:
+    """Compile LaTeX with latexmk in a scratch folder; `figures` maps relative paths to file bytes.
+
+    SOURCE_DATE_EPOCH and FORCE_SOURCE_DATE fix the dates, and the templates set \\pdfsuppressptexinfo=-1
+    and an empty \\pdftrailerid, so the same input gives the same bytes."""
+    if not tex_available():
+        raise ToolMissingError(TEX_HINT)
+    with tempfile.TemporaryDirectory(prefix="lstmsym-tex-") as tmp:
+        root = Path(tmp)
+        (root / f"{name}.tex").write_text(tex)
+        for rel, data in figures.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(data)
+        env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, FORCE_SOURCE_DATE="1", TZ="UTC")
+        cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", f"{name}.tex"]
+        result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        log = (root / f"{name}.log").read_text(errors="replace") if (root / f"{name}.log").exists() else result.stdout
+        if result.returncode != 0 or not (root / f"{name}.pdf").exists():
+            errors = [line for line in log.splitlines() if line.startswith("!") or ".tex:" in line][:5]
+            raise LstmsymError(f"LaTeX failed for {name}.tex: " + " | ".join(errors or [log[-400:]]))
+        problems = log_problems(log)
+        if problems:
+            raise LstmsymError(f"{name}.tex is not ready to publish: " + " | ".join(problems[:5]))
+        return (root / f"{name}.pdf").read_bytes()
+
+
+def log_problems(log: str) -> list[str]:
+    """What a publishable document must not have: undefined references or citations, boxes over 3pt too wide."""
+    problems = [line.strip() for line in log.splitlines()
+                if re.search(r"(Reference|Citation) .* undefined|There were undefined references", line)]
+    for match in re.finditer(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]*", log):
+        if float(match.group(1)) > MAX_OVERFULL_PT:
+            problems.append(match.group(0))
+    return problems
