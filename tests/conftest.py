@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 ROOT = Path(__file__).resolve().parent.parent
 CELLS = ROOT / "lstmsym" / "cells"
+SPECS = Path(__file__).resolve().parent / "specs"
 
 
 def need(tool: str) -> str:
@@ -20,6 +22,38 @@ def need(tool: str) -> str:
     if path is None:
         pytest.fail(f"'{tool}' is not installed; run: sh scripts/setup.sh test")
     return path
+
+
+def derived_cell(name: str):
+    """The Derived facts of a built-in cell or a spec path."""
+    from lstmsym.derive.derived import derived
+    from lstmsym.model.loading import load_cell
+
+    return derived(load_cell(name))
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run the CLI in-process: cli('show', 'lstm') -> (exit status, stdout, stderr)."""
+    from lstmsym.cli.main import main
+
+    def run(*argv: str):
+        capsys.readouterr()
+        code = main([str(a) for a in argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+@pytest.fixture
+def cli_json(cli):
+    def run(*argv: str) -> dict:
+        code, out, err = cli(*argv, "--json")
+        assert code in (0, 1), err
+        return json.loads(out)
+
+    return run
 
 
 @pytest.fixture

@@ -1,28 +1,31 @@
-"""The gallery build: current committed output, byte-identical rebuilds, --check, no-op rebuilds, missing tools."""
+"""The gallery build: the committed output is current, rebuilds are byte-identical, --check names what is stale,
+no-op rebuilds are quick, a user's cell joins a gallery folder, minimal specs build in every format, and
+missing tools skip only what they make."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, need
 
-CLI = [sys.executable, "-m", "lstmsym.cli"]
+MINIMAL = sorted((Path(__file__).resolve().parent / "minimal").glob("*.toml"))
 
 
 def build(*argv: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(CLI + ["build", *argv], capture_output=True, text=True, env=env, cwd=cwd, timeout=1800)
+    return subprocess.run([sys.executable, "-m", "lstmsym.cli", "build", *argv], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=3600)
 
 
 @pytest.mark.dot
 @pytest.mark.tex
 def test_committed_gallery_is_current():
-    """Rebuild everything in memory (PDFs included, another hash seed) and compare with output/ byte for byte."""
+    """Rebuild everything in memory (PDFs included, another hash seed) and compare with output/ byte for byte;
+    a stale file is named with its first differing line."""
     need("dot"), need("latexmk")
     result = build("--check", env=dict(os.environ, PYTHONHASHSEED="4242"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -39,34 +42,76 @@ def test_byte_identical_across_folders_and_hash_seeds(tmp_path):
         result = build("lstm", "gru", "rnn", "--out", str(out), env=dict(os.environ, PYTHONHASHSEED=seed), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         outs.append(out)
-    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file() and p.name != ".lstmsym-build.json")
     assert any(str(f).endswith(".pdf") for f in files) and any(str(f).endswith(".png") for f in files)
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
 
 
 @pytest.mark.dot
-def test_check_lists_stale_files_and_noop_is_fast(tmp_path):
+def test_check_names_stale_files_and_noop_is_quick(tmp_path, cli):
     need("dot")
     out = tmp_path / "out"
-    assert build("lstm", "--out", str(out), "--format", "md,svg,json,tex").returncode == 0
-    expected = {"README.md", "cell.svg", "backward.svg", "cell.json", "lstm.tex", "cell.dot", "backward.dot"}
-    assert {p.name for p in (out / "lstm").iterdir()} == expected
-    assert not (out / "index.md").exists(), "building a subset must not rewrite the gallery index"
-    started = time.perf_counter()
-    again = build("lstm", "--out", str(out), "--format", "md,svg,json,tex")
-    assert again.returncode == 0 and "up to date" in again.stdout
-    assert time.perf_counter() - started < 3.0
-    assert build("lstm", "--out", str(out), "--format", "md,svg,json,tex", "--check").returncode == 0
-    (out / "lstm" / "README.md").write_text("edited by hand\n")
-    stale = build("lstm", "--out", str(out), "--format", "md,svg,json,tex", "--check")
-    assert stale.returncode == 1
-    assert f"stale: {out / 'lstm' / 'README.md'}" in stale.stdout
-    assert (out / "lstm" / "README.md").read_text() == "edited by hand\n", "--check must not write"
+    fmt = ("--format", "md,svg,json,tex")
+    assert cli("build", "lstm", "--out", out, *fmt)[0] == 0
+    assert {p.name for p in (out / "lstm").iterdir()} == {"README.md", "cell.svg", "backward.svg", "cell.json", "lstm.tex",
+                                                           "cell.dot", "backward.dot"}
+    code, out_text, _ = cli("build", "lstm", "--out", out, *fmt)
+    assert code == 0 and "up to date" in out_text
+    assert cli("build", "lstm", "--out", out, *fmt, "--check")[0] == 0
+    (out / "lstm" / "README.md").write_text("# edited by hand\n")
+    code, text, _ = cli("build", "lstm", "--out", out, *fmt, "--check")
+    assert code == 1
+    assert f"stale: {out / 'lstm' / 'README.md'} (line 1: committed '# edited by hand', built '# Long short-term memory" in text
+    assert (out / "lstm" / "README.md").read_text() == "# edited by hand\n", "--check must not write"
 
 
-def test_missing_tools_still_write_sources(tmp_path):
-    """Without dot and TeX on PATH: .dot, .tex, .md and .json are written, one line per tool, exit 3."""
+@pytest.mark.dot
+def test_a_users_cell_joins_the_gallery_folder(tmp_path, cli):
+    need("dot")
+    out = tmp_path / "gallery"
+    fmt = ("--format", "md,json")
+    assert cli("build", "rnn", "lstm", "--out", out, *fmt)[0] == 0
+    index = (out / "index.md").read_text()
+    assert "[`rnn`]" in index and "[`lstm`]" in index
+    mine = tmp_path / "mine.toml"
+    mine.write_text((ROOT / "tests" / "minimal" / "mi_rnn.toml").read_text().replace('name = "mi_rnn"', 'name = "mine"'))
+    before = (out / "rnn" / "README.md").stat().st_mtime_ns
+    code, text, _ = cli("build", mine, "--out", out, *fmt)
+    assert code == 0 and "built 1 of 3 cells" in text
+    assert "[`mine`]" in (out / "index.md").read_text() and "[`rnn`]" in (out / "index.md").read_text()
+    assert (out / "rnn" / "README.md").stat().st_mtime_ns == before, "the cells already there are not rebuilt"
+    code, text, _ = cli("build", "rnn", "--out", out, *fmt)
+    assert code == 0 and "up to date" in text
+
+
+def test_pages_link_only_files_that_exist(tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("build", "gru", "--out", out, "--format", "md")[0] == 0
+    page = (out / "gru" / "README.md").read_text()
+    for link in ("cell.svg", "backward.svg", "gru.pdf", "gru.tex", "cell.json"):
+        assert f"]({link})" not in page, link
+    assert "](cell.dot)" in page
+
+
+@pytest.mark.dot
+@pytest.mark.tex
+@pytest.mark.parametrize("spec", MINIMAL, ids=lambda p: p.stem)
+def test_minimal_specs_build_in_every_format_and_verify(spec, tmp_path, cli):
+    need("dot"), need("latexmk")
+    out = tmp_path / "out"
+    code, _, err = cli("build", spec, "--out", out)
+    assert code == 0, err
+    name = spec.stem
+    files = {p.name for p in (out / name).iterdir()}
+    assert {f"{name}.pdf", f"{name}.tex", "README.md", "cell.json", "cell.svg", "backward.png"} <= files
+    assert (out / name / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+    assert "Verified" in (out / name / "README.md").read_text()
+
+
+def test_missing_tools_skip_only_what_they_make(tmp_path):
+    """Without dot and TeX on PATH: sources are written and each missing tool is one line, exit 3; a build that
+    asked for nothing they make exits 0."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "python").symlink_to(sys.executable)
@@ -82,9 +127,12 @@ def test_missing_tools_still_write_sources(tmp_path):
     assert "lstmsym: skipped diagrams (SVG, PNG) and PDFs: Graphviz's dot is not installed: apt-get install -y graphviz" in lines
     assert ("lstmsym: skipped PDFs: pdflatex/latexmk are not installed: apt-get install -y --no-install-recommends "
             "texlive-latex-base texlive-latex-recommended latexmk") in lines
+    quiet = subprocess.run([str(bin_dir / "python"), "-m", "lstmsym.cli", "build", "rnn", "--out", str(tmp_path / "o2"),
+                            "--format", "md,json"], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert quiet.returncode == 0 and "skipped" not in quiet.stderr
 
 
-def test_unknown_format_is_a_usage_error(tmp_path):
-    result = build("rnn", "--out", str(tmp_path), "--format", "tex,docx")
-    assert result.returncode == 2
-    assert "unknown format(s) docx; expected a comma-separated subset of tex,pdf,md,svg,png,json" in result.stderr
+def test_unknown_format_is_a_usage_error(tmp_path, cli):
+    code, _, err = cli("build", "rnn", "--out", tmp_path, "--format", "tex,docx")
+    assert code == 2
+    assert "unknown format(s) docx; expected a comma-separated subset of tex,pdf,md,svg,png,json" in err

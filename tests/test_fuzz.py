@@ -12,14 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CELLS
-from lstmsym.backward import Backward
-from lstmsym.cell import Cell
-from lstmsym.check import FormulaReader, ORIGIN
-from lstmsym.errors import LstmsymError
-from lstmsym.export import export_numpy
-from lstmsym.parser import parse_expression
-from lstmsym.registry import cell as builtin
-from lstmsym.spec import spec_from_text
+from conftest import derived_cell
+from lstmsym.base.errors import LstmsymError
+from lstmsym.derive.derived import Derived
+from lstmsym.model.cell import Cell
+from lstmsym.render.facts import notation
+from lstmsym.render.numpy_module import export_numpy
+from lstmsym.spec.files import spec_from_text
+from lstmsym.verify.formula import read_formula
 
 EXAMPLES = int(os.environ.get("LSTMSYM_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES < 1000,
@@ -29,16 +29,14 @@ H_LINE = 'h = "z * h_prev + (1 - z) * h_tilde"'
 NAMES = ["x", "h_prev", "z", "r", "h_tilde", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h", "W_z", "U_z", "b_z", "I",
          "q", "h", "alpha", "_x", "W__x", "d_x", "x_bar", "T"]
 FUNCS = ["sigmoid", "tanh", "relu", "exp", "log", "sqrt", "softplus", "identity", "hard_sigmoid", "max", "min",
-         "sigmod", "eval", "outer", "sum", "step"]
+         "sigmod", "eval", "outer", "sum", "step", "mean", "dot", "conv", "abs", "mod", "leaky_relu", "d", "next"]
 ALPHABET = st.sampled_from(list("abcxyzhWU_0123456789 +-*/@().,=[]{}'\"\\#$%&|:;<>?!~`^\n\t") + ["\x00", "é"])
 
 
 def load(text: str) -> None:
     """Everything a spec goes through: read, check, derive, export. Only our errors may escape."""
     try:
-        cell = Cell(spec_from_text(text, "fuzz.toml"))
-        Backward(cell)
-        export_numpy(cell)
+        export_numpy(Derived(Cell(spec_from_text(text, "fuzz.toml"))))
     except LstmsymError:
         pass
 
@@ -82,10 +80,9 @@ def test_grammar_level(expr, which):
 @FUZZ
 @given(expr=expressions())
 def test_formulas(expr):
-    cell = builtin("lstm")
-    back = Backward(cell)
+    d = derived_cell("lstm")
     try:
-        FormulaReader(cell, back, expr).read(parse_expression(expr, ORIGIN))
+        read_formula(d, notation(d), expr)
     except LstmsymError:
         pass
 

@@ -43,7 +43,7 @@ CASES = {
     "thousands of equations": (RNN.replace(H, H + "\n" + "\n".join(f'q{i} = "x"' for i in range(3000))), "at most 200"),
     "very long name": (equation("tanh(" + "w" * 5000 + ")"), "characters long"),
     "eval in a title": (RNN.replace('title = "Elman recurrent network"', 'title = "${__import__(\'os\')}"'), None),
-    "empty file": ("", "missing required key 'name'"),
+    "empty file": ("", "missing required keys 'name' (the cell's name), 'sizes'"),
     "binary junk": ("\x00\x01\x02name = 1", "TOML syntax error"),
 }
 
@@ -90,7 +90,7 @@ def test_directory_given_as_file(tmp_path):
     folder.mkdir()
     result = run_limited(["show", str(folder)], tmp_path)
     assert result.returncode == 2
-    assert result.stderr == f"lstmsym: error: {folder}: is a directory; expected a .toml spec file\n"
+    assert result.stderr == f"lstmsym: error: {folder}: is a folder; expected a .toml spec file\n"
 
 
 @pytest.mark.parametrize("formula, expected", [

@@ -9,9 +9,10 @@ import sys
 import pytest
 
 from conftest import CELLS, need
-from lstmsym.errors import SpecError
-from lstmsym.escape import dot_string, html_text, latex_text, markdown_text
-from lstmsym.registry import cell as load_cell
+from conftest import derived_cell
+from lstmsym.base.errors import SpecError
+from lstmsym.model.loading import load_cell
+from lstmsym.printing.escape import dot_string, html_text, latex_text, markdown_text
 
 HOSTILE = r"\input{/etc/passwd} \write18{touch /tmp/lstmsym-pwned} \catcode`\^^M=13 } % # $ & _ ^ ~ <script>x</script> \"q\" {bad"
 
@@ -50,14 +51,15 @@ def test_hostile_text_is_escaped_and_compiles(tmp_path):
 
 
 def _compile_and_read_log(tmp_path, tex, folder) -> str:
-    from lstmsym.render import diagram_dot, render_dot
+    from lstmsym.render.documents import diagram_dot
+    from lstmsym.render.tools import render_dot
 
     work = tmp_path / "tex"
     work.mkdir()
     (work / "doc.tex").write_text(tex)
-    cell = load_cell(str(tmp_path / "evil.toml"))
+    d = derived_cell(str(tmp_path / "evil.toml"))
     for kind in ("cell", "backward"):
-        (work / f"{kind}.pdf").write_bytes(render_dot(diagram_dot(cell, kind), "pdf"))
+        (work / f"{kind}.pdf").write_bytes(render_dot(diagram_dot(d, kind), "pdf"))
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "doc.tex"], cwd=work, capture_output=True, timeout=120)
     return (work / "doc.log").read_text(errors="replace")
 

@@ -6,9 +6,9 @@ from fractions import Fraction
 
 import pytest
 
-from lstmsym.errors import SpecError
-from lstmsym.parser import Origin, parse_expression
-from lstmsym.syntax import BinOp, Call, Name, Neg, Num, Transpose
+from lstmsym.base.errors import SpecError
+from lstmsym.spec.parser import Origin, parse_expression
+from lstmsym.spec.syntax import BinOp, Call, Name, Neg, Num, Transpose
 
 ORIGIN = Origin("f.toml", 3, 6)
 

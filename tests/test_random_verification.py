@@ -8,6 +8,7 @@ import os
 import random
 
 import lstmsym
+from conftest import SPECS, derived_cell
 from lstmsym.verify.numeric import finite_difference_check
 
 CASES = int(os.environ.get("LSTMSYM_RANDOM_CASES", "60"))
@@ -15,15 +16,11 @@ CASES = int(os.environ.get("LSTMSYM_RANDOM_CASES", "60"))
 
 def draw_cases(count: int, seed: int = 20261125) -> list[tuple]:
     rng = random.Random(seed)
-    names = lstmsym.builtin_names()
+    names = lstmsym.builtin_names() + sorted(str(p) for p in SPECS.glob("construct_*.toml"))
     cases = []
     for index in range(count):
         name = rng.choice(names)
-        cell = lstmsym.cell(name)
-        sizes = {s: rng.randint(1, 4) for s in cell.sizes}
-        if "p" in sizes:
-            sizes["n"] = max(sizes["n"], 2)
-            sizes["p"] = rng.randint(1, sizes["n"] - 1)
+        sizes = derived_cell(name).cell.size_rules.sample(rng)
         cases.append((index, name, sizes, rng.randint(1, 5), rng.randint(1, 3), rng.randint(0, 10**6)))
     return cases
 
@@ -31,7 +28,7 @@ def draw_cases(count: int, seed: int = 20261125) -> list[tuple]:
 def test_random_cases_against_finite_differences():
     mismatches = []
     for index, name, sizes, steps, batch, seed in draw_cases(CASES):
-        result = finite_difference_check(lstmsym.cell(name), seed=seed, steps=steps, batch=batch, sizes=sizes)
+        result = finite_difference_check(derived_cell(name), seed=seed, steps=steps, batch=batch, sizes=sizes)
         if not result.ok:
             mismatches.append((index, name, sizes, steps, batch, seed, result.max_error, result.worst))
     print(f"{CASES} random cases, {len(mismatches)} mismatches")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import lstmsym
-from lstmsym.errors import SpecError
+from lstmsym.base.errors import SpecError
 
 RNN_H = 'h = "tanh(W @ x + U @ h_prev + b)"'
 
@@ -32,10 +32,12 @@ CASES = {
 
 EXPECTED = {
     "toml syntax": "cell.toml:17:7: TOML syntax error: Expected ']' at the end of a table declaration; expected valid TOML (https://toml.io)",
-    "unknown function": "cell.toml:35:32: unknown function 'sigmod'; expected one of exp, hard_sigmoid, identity, log, max, min, "
-                        "relu, sigmoid, softplus, sqrt, tanh; did you mean 'sigmoid'?",
+    "unknown function": "cell.toml:35:32: unknown function 'sigmod'; expected one of abs, conv, cos, dot, elu, exp, hard_sigmoid, "
+                        "hard_tanh, identity, leaky_relu, log, max, mean, min, mod, outer, relu, sigmoid, sign, sin, softplus, "
+                        "softsign, sqrt, sum, tanh; did you mean 'sigmoid'?",
     "unknown name": "cell.toml:35:23: unknown name 'h_pre'; expected one of U, W, b, h, h_prev, x; did you mean 'h_prev'?",
-    "shape mismatch": "cell.toml:34:21: shape mismatch in '@': 'W' is a matrix of shape (unknown) x m, 'h_prev' is a vector of size n; "
+    "shape mismatch": "cell.toml:34:21: shape mismatch in '@': 'W' is a matrix of shape ? x m, 'h_prev' is a vector of size n; "
+                      "size m (from cell.toml:34:13) disagrees with n here; "
                       "expected a matrix with as many columns as the vector on the right has entries",
     "used before defined": "cell.toml:35:11: 'a' is used before it is defined; expected 'a' defined above 'h'; "
                            "move the equation of 'a' above 'h'",
@@ -44,13 +46,14 @@ EXPECTED = {
     "unused parameter": "cell.toml:33:1: unused parameter 'V'; expected every declared parameter used in an equation; "
                         "remove it from [parameters] or use it",
     "duplicate definition": "cell.toml:36:1: duplicate definition of 'h'; expected each key once per table; remove or rename one of them",
-    "duplicate across tables": "cell.toml:33:1: duplicate definition: 'x' is defined as a parameter and as the input (cell.toml:22:1); "
+    "duplicate across tables": "cell.toml:33:1: duplicate definition: 'x' is defined as a parameter and as an input (cell.toml:22:1); "
                                "expected each name defined once",
     "self reference": "cell.toml:35:23: cycle: h -> h; expected equations that can be computed in order; "
                       "for the previous step's value of 'h' write 'h_prev'",
     "state never read": "cell.toml:24:1: state 'h' never reads its previous value 'h_prev'; expected a state that recurs; "
                         "a quantity that does not recur is an equation, not a state: remove [state.h]",
     "declared shape": "cell.toml:35:13: shape mismatch in '@': 'W' is a matrix of shape n x n, 'x' is a vector of size m; "
+                      "size n (from cell.toml:30:1) disagrees with m here; "
                       "expected a matrix with as many columns as the vector on the right has entries",
     "unknown size": "cell.toml:22:6: unknown size 'k'; expected one of m, n",
     "bad key": "cell.toml:5:1: unknown key 'sumary'; expected one of aliases, constants, equations, extends, family, input, keras, "
@@ -68,24 +71,96 @@ def test_error_message(case, spec_file):
 
 
 @pytest.mark.parametrize("case", ["unknown function", "shape mismatch", "unknown name"])
-def test_cli_exit_2_without_traceback(case, spec_file):
+def test_cli_exit_2_without_traceback(case, spec_file, cli):
     path = spec_file("rnn", *CASES[case])
+    code, out, err = cli("show", path)
+    assert code == 2 and out == ""
+    assert err == f"lstmsym: error: {EXPECTED[case].replace('cell.toml', str(path))}\n"
+
+
+def test_cli_subprocess_exit_status_and_no_traceback(spec_file):
+    """The console entry point itself, once as a real process."""
+    path = spec_file("rnn", *CASES["unknown name"])
     result = subprocess.run([sys.executable, "-m", "lstmsym.cli", "show", str(path)], capture_output=True, text=True)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr == f"lstmsym: error: {EXPECTED[case].replace('cell.toml', str(path))}\n"
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
-def test_unknown_cell_lists_names():
-    result = subprocess.run([sys.executable, "-m", "lstmsym.cli", "show", "lstn"], capture_output=True, text=True)
-    assert result.returncode == 2
-    assert "unknown cell 'lstn'; expected a spec file path or one of: " in result.stderr
-    assert "gru_reset_after" in result.stderr and "did you mean 'lstm'?" in result.stderr
+def test_unknown_cell_lists_names_and_folds_case(cli):
+    code, _, err = cli("show", "lstn")
+    assert code == 2
+    assert "unknown cell 'lstn'; expected a spec file path or one of: " in err
+    assert "gru_reset_after" in err and "did you mean 'lstm'?" in err
+    assert "did you mean 'lstm'?" in cli("show", "LSTM")[2]
+    assert "did you mean 'gru'?" in cli("params", "GRU")[2]
 
 
-def test_directory_and_missing_file(tmp_path):
-    with pytest.raises(SpecError, match="is a directory; expected a .toml spec file"):
-        lstmsym.cell(tmp_path / "dir.toml" if (tmp_path / "dir.toml").mkdir() is None else None)
+def test_folder_and_missing_file(tmp_path):
+    (tmp_path / "dir.toml").mkdir()
+    with pytest.raises(SpecError, match="is a folder; expected a .toml spec file"):
+        lstmsym.cell(tmp_path / "dir.toml")
     with pytest.raises(SpecError, match="cannot read the file"):
         lstmsym.cell(tmp_path / "missing.toml")
+
+
+MINIMAL = """name = "mine"
+parameters = ["W", "U", "b"]
+[sizes]
+m = "input"
+n = "hidden"
+[input]
+x = "m"
+[state.h]
+size = "n"
+[equations]
+h = "tanh(W @ x + U @ h_prev + b)"
+"""
+
+
+def test_missing_keys_come_together(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "bad"\n[sizes]\nn = "hidden"\n')
+    with pytest.raises(SpecError) as info:
+        lstmsym.cell(path)
+    assert str(info.value) == (f"{path}: missing required keys 'input' (the inputs), 'state' (the recurrent state), "
+                               "'equations' (the equations); expected the keys name, sizes, input, state, equations "
+                               "(title, summary, outputs and roles are optional)")
+
+
+def test_minimal_spec_has_defaults():
+    cell = lstmsym.cell(text=MINIMAL)
+    assert cell.title == "mine" and cell.model.outputs == ("h",) and cell.model.summary == ""
+
+
+@pytest.mark.parametrize("name", ["y_in", "h_in", "d_x", "h_bar", "T", "t", "I", "d_h_in"])
+def test_paper_names_are_allowed(name):
+    text = MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', f'{name} = "W @ x + U @ h_prev + b"\nh = "tanh({name})"')
+    cell = lstmsym.cell(text=text)
+    assert name in [n for n, _ in cell.model.equations]
+    assert cell.verify()["ok"]
+
+
+def test_unused_size_is_an_error(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(MINIMAL.replace('n = "hidden"', 'n = "hidden"\nk = "unused"'))
+    with pytest.raises(SpecError) as info:
+        lstmsym.cell(path)
+    assert str(info.value) == (f"{path}:6:1: unused size 'k'; expected every declared size used in a shape; "
+                               "remove it from [sizes], or give an input, state or parameter that shape")
+
+
+def test_extends_finds_a_spec_beside_it(tmp_path):
+    (tmp_path / "mycell.toml").write_text(MINIMAL.replace('name = "mine"', 'name = "mycell"'))
+    child = tmp_path / "child.toml"
+    child.write_text('name = "child"\nextends = "mycell"\n[equations]\nh = "relu(W @ x + U @ h_prev + b)"\n')
+    cell = lstmsym.cell(child)
+    assert "relu" in str(cell.model.equations[0][1]).lower()
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    assert lstmsym.cell(path).name == "mine"
+
+
+def test_text_given_positionally_is_read_as_a_spec():
+    assert lstmsym.cell(MINIMAL).name == "mine"

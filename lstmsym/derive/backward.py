@@ -148,7 +148,7 @@ class Backward:
         """The adjoint of `key`: everything its consumers hand back."""
         sourced = [(self.contribution(key, use), use.consumer) for use in self.uses[key]]
         for op, index in self.operand_of[key]:
-            if index == 0 and op.op in ("matvec", "conv") and not self.cell.is_batched(key):
+            if (index == 0 and op.op in ("matvec", "conv") and not self.cell.is_batched(key)) or self.adjoint[op.key] == 0:
                 continue
             sourced.append((RULES[op.op](self.cell, op, index, self.adjoint[op.key]), op.key))
         if key in self.cell.outputs or key in {s.name for s in self.cell.states}:
@@ -179,7 +179,8 @@ class Backward:
     def matrix_gradient(self, name: str) -> sympy.Expr:
         """What a parameter or matrix expression on the left of operators gets, plus what the matrix
         expressions it appears in pass down (transposed where it appears transposed)."""
-        terms = [RULES["weight"](self.cell, op, self.adjoint[op.key]) for op, index in self.operand_of[name] if index == 0]
+        terms = [RULES["weight"](self.cell, op, self.adjoint[op.key]) for op, index in self.operand_of[name]
+                 if index == 0 and self.adjoint[op.key] != 0]
         for node in self.cell.matrix_nodes:
             for term in node.terms:
                 if term.source == name:

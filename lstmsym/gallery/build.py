@@ -191,7 +191,7 @@ def gallery_specs(cells: list[str], out: Path) -> list[str]:
         resolve(spec)
     keys = {spec_key(s) for s in base}
     extra = [key for key in known if key not in keys and (key in builtin_names() or Path(key).exists())]
-    return base + sorted(extra)
+    return sorted(dict.fromkeys(base + extra), key=lambda spec: (resolve(spec).stem, spec_key(spec)))
 
 
 def write_files(out: Path, files: dict[str, bytes]) -> list[str]:

@@ -155,8 +155,8 @@ class ShapeChecker:
     @staticmethod
     def fixed_at(clash: ShapeClash) -> str:
         if clash.first and clash.second and clash.first != "rank":
-            where = f" (the size {clash.first} was fixed at {clash.where})" if clash.where else ""
-            return f"; size {clash.first} disagrees with {clash.second}{where}"
+            where = f" (from {clash.where})" if clash.where else ""
+            return f"; size {clash.first}{where} disagrees with {clash.second} here"
         return ""
 
     def clash(self, node: Node, what: str, shapes: list[tuple[str, Shape]], expected: str,
@@ -202,19 +202,21 @@ class ShapeChecker:
         """A name not seen yet (its shape will come from what it is combined with)."""
         return isinstance(node, Name) and node.id not in self.shapes and not (node.id == IDENTITY and self.identity)
 
-    def like(self, node: Name, other: Shape) -> Shape:
-        """A first use of `node` elementwise with something of shape `other`: it takes that rank."""
+    def like(self, node: Name, other: Shape, other_node: Node) -> Shape:
+        """A first use of `node` elementwise with something of shape `other`: it takes that rank (a vector
+        beside a number or a constant, as a bias or a diagonal weight is)."""
+        rank = 1 if is_constant(other_node, self.spec) else other.rank
         self.first_use[node.id] = self.at(node)
-        self.shapes[node.id] = Shape(tuple(self.dims.fresh() for _ in range(max(other.rank, 1))))
+        self.shapes[node.id] = Shape(tuple(self.dims.fresh() for _ in range(rank)))
         return self.shapes[node.id]
 
     def pair(self, left: Node, right: Node) -> tuple[Shape, Shape]:
         """The shapes of two elementwise operands, a first-seen name taking the other's rank."""
         if self.fresh(left) and not self.fresh(right):
             right_shape = self.check(right, VALUE)
-            return self.like(left, right_shape), right_shape  # type: ignore[arg-type]
+            return self.like(left, right_shape, right), right_shape  # type: ignore[arg-type]
         left_shape = self.check(left, VALUE)
-        right_shape = self.like(right, left_shape) if self.fresh(right) else self.check(right, VALUE)  # type: ignore[arg-type]
+        right_shape = self.like(right, left_shape, left) if self.fresh(right) else self.check(right, VALUE)  # type: ignore[arg-type]
         return left_shape, right_shape
 
     def call(self, node: Call) -> Shape:

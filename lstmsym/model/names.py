@@ -66,6 +66,9 @@ def check_names(spec: Spec) -> None:
             raise _unknown(spec, ref.id, where, defs)
     _check_states(spec, order)
     _check_outputs(spec, order)
+    for name, where in spec.stray_roles:
+        raise SpecError(f"a role for '{name}', which is not an equation", where, expected="one of " + ", ".join(order),
+                        suggestion=did_you_mean(name, order))
 
 
 def check_functions(spec: Spec) -> None:

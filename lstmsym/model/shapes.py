@@ -50,7 +50,7 @@ class Dims:
         self.parent[rb] = ra
         if sa is None and sb is not None:
             self.size[ra] = sb
-            self.bound_at[ra] = self.bound_at.get(rb) or where
+            self.bound_at[ra] = where or self.bound_at.get(rb)
         elif sa is None and sb is None:
             self.bound_at.setdefault(ra, where)
 

@@ -24,6 +24,13 @@ def name_html(name: str, time: str | None = None) -> str:
 class HtmlPrinter(StrPrinter):
     """Expressions as Graphviz HTML: f ⊙ c<SUB>t-1</SUB>, U<SUB>i</SUB><SUP>T</SUP> δī<SUB>t</SUB>."""
 
+    def _print(self, expr, **kwargs):
+        """The notation's functions print through _print_ElementwiseBase, whatever SymPy's printer knows of
+        functions with the same class name (Abs, Mod, Sqrt...)."""
+        if isinstance(expr, ElementwiseBase):
+            return self._print_ElementwiseBase(expr, **kwargs)
+        return super()._print(expr, **kwargs)
+
     _default_settings = dict(StrPrinter._default_settings, notation=None, shift=0)
 
     @property

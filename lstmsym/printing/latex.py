@@ -13,8 +13,20 @@ from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
 from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, print_sum
 
 LOSS = r"\ell"
+TOP = r"\top"
 TOTAL_LOSS = r"\mathcal{L}"
 STRUCTURAL_LATEX = {"sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}"}
+
+
+def superscript(tex: str, script: str) -> str:
+    """tex^{script}, braced when tex already ends in a superscript (no double superscripts)."""
+    depth, top_level_sup = 0, False
+    for char in tex:
+        depth += char == "{"
+        depth -= char == "}"
+        if char == "^" and depth == 0:
+            top_level_sup = True
+    return f"{{{tex}}}^{{{script}}}" if top_level_sup else f"{tex}^{{{script}}}"
 
 
 def time_label(offset: int) -> str:
@@ -24,6 +36,13 @@ def time_label(offset: int) -> str:
 
 class CellLatexPrinter(LatexPrinter):
     """Prints per-unit expressions as vector equations: odot between vectors, sigma, h_{t-1}, W^T."""
+
+    def _print(self, expr, **kwargs):
+        """The notation's functions print through _print_ElementwiseBase, whatever SymPy's printer knows of
+        functions with the same class name (Abs, Mod, Sqrt...)."""
+        if isinstance(expr, ElementwiseBase):
+            return self._print_ElementwiseBase(expr, **kwargs)
+        return super()._print(expr, **kwargs)
 
     printmethod = "_lstmsym_latex"
     _default_settings = dict(LatexPrinter._default_settings, notation=None, shift=0, bold=False, keep_order=False)
@@ -35,6 +54,8 @@ class CellLatexPrinter(LatexPrinter):
     # -- names -------------------------------------------------------------------------
     def glyph_tex(self, glyph: Glyph, extra: str = "") -> str:
         main = glyph.latex
+        if len(main) > 1 and main.isalnum():
+            main = rf"\mathit{{{main}}}"
         if self._settings["bold"] and glyph.vector:
             main = rf"\boldsymbol{{{main}}}" if main.startswith("\\") else rf"\mathbf{{{main}}}"
         subs = list(glyph.subs)
@@ -58,7 +79,9 @@ class CellLatexPrinter(LatexPrinter):
         return self.glyph_tex(self.notation.glyph(key))
 
     def expression(self, key: str, outer: bool = True) -> str:
-        """The LaTeX an expression-like key stands for."""
+        """The LaTeX an expression-like key stands for (or the name it was given, when it is long)."""
+        if key in self.notation.latex_aliases:
+            return self.notation.latex_aliases[key]
         cell = self.notation.cell
         node = cell.node(key)
         if isinstance(node, Operator):
@@ -169,13 +192,13 @@ class CellLatexPrinter(LatexPrinter):
         return rf"{self._operand(expr.args[0])} {self._operand(expr.args[1])}"
 
     def _print_MatTVec(self, expr: sympy.Expr) -> str:
-        return rf"{self._operand(expr.args[0])}^{{\top}} {self._operand(expr.args[1])}"
+        return superscript(self._operand(expr.args[0]), TOP) + " " + self._operand(expr.args[1])
 
     def _print_Outer(self, expr: sympy.Expr) -> str:
-        return rf"{self._operand(expr.args[0])}\, {self._operand(expr.args[1])}^{{\top}}"
+        return self._operand(expr.args[0]) + r"\, " + superscript(self._operand(expr.args[1]), TOP)
 
     def _print_BlockOuter(self, expr: sympy.Expr) -> str:
-        return rf"\operatorname{{bdiag}}\left({self._operand(expr.args[0])}\, {self._operand(expr.args[1])}^{{\top}}\right)"
+        return r"\operatorname{bdiag}\left(" + self._operand(expr.args[0]) + r"\, " + superscript(self._operand(expr.args[1]), TOP) + r"\right)"
 
     def _print_SumUnits(self, expr: sympy.Expr) -> str:
         return rf"\mathbf{{1}}^{{\top}}\left({self._print(expr.args[0])}\right)"
@@ -186,7 +209,7 @@ class CellLatexPrinter(LatexPrinter):
     def _print_Transposed(self, expr: sympy.Expr) -> str:
         inner = self._print(expr.args[0])
         simple = expr.args[0].is_Symbol and not inner.startswith(r"\delta") and not inner.startswith(r"\left")
-        return rf"{inner}^{{\top}}" if simple else rf"\left({inner}\right)^{{\top}}"
+        return superscript(inner, TOP) if simple else rf"\left({inner}\right)^{{\top}}"
 
     def _print_Conv(self, expr: sympy.Expr) -> str:
         return rf"{self._print(expr.args[0])} \ast {self._operand(expr.args[1])}"

@@ -20,6 +20,13 @@ FUNCTION_SIGNS = {"sigmoid": "σ", "hard_sigmoid": "σ"}
 class CellMathMLPrinter(MathMLPresentationPrinter):
     """Per-unit expressions as vector equations in MathML."""
 
+    def _print(self, expr, **kwargs):
+        """The notation's functions print through _print_ElementwiseBase, whatever SymPy's printer knows of
+        functions with the same class name (Abs, Mod, Sqrt...)."""
+        if isinstance(expr, ElementwiseBase):
+            return self._print_ElementwiseBase(expr, **kwargs)
+        return super()._print(expr, **kwargs)
+
     printmethod = "_lstmsym_mathml"
     _default_settings = dict(MathMLPresentationPrinter._default_settings, notation=None, shift=0, keep_order=False)
 

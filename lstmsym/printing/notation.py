@@ -69,6 +69,8 @@ class Notation:
     def __init__(self, cell: Cell) -> None:
         self.cell = cell
         self.glyphs: dict[str, Glyph] = {}
+        #: LaTeX names given to long matrix expressions, so equations fit a page (see render.context).
+        self.latex_aliases: dict[str, str] = {}
         self._rank = 0
         for key in self._reading_order():
             self.glyph(key)

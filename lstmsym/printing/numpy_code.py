@@ -72,6 +72,13 @@ def expr_rank(expr: sympy.Expr, ctx: CodeContext) -> int:
 class CellNumPyPrinter(NumPyPrinter):
     """Prints expressions over batch-major arrays; matrices of parameters are (rows, cols)."""
 
+    def _print(self, expr, **kwargs):
+        """The notation's functions print through _print_ElementwiseBase, whatever SymPy's printer knows of
+        functions with the same class name (Abs, Mod, Sqrt...)."""
+        if isinstance(expr, ElementwiseBase):
+            return self._print_ElementwiseBase(expr, **kwargs)
+        return super()._print(expr, **kwargs)
+
     _default_settings = dict(NumPyPrinter._default_settings, context=None, fully_qualified_modules=False)
     target = 0
 

@@ -15,6 +15,13 @@ from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, 
 class CellTextPrinter(StrPrinter):
     """Prints per-unit expressions as `sigmoid(W_f @ x + b_f)`, `*` elementwise, `U.T @ d`."""
 
+    def _print(self, expr, **kwargs):
+        """The notation's functions print through _print_ElementwiseBase, whatever SymPy's printer knows of
+        functions with the same class name (Abs, Mod, Sqrt...)."""
+        if isinstance(expr, ElementwiseBase):
+            return self._print_ElementwiseBase(expr, **kwargs)
+        return super()._print(expr, **kwargs)
+
     printmethod = "_lstmsym_text"
     _default_settings = dict(StrPrinter._default_settings, notation=None, keep_order=False)
 

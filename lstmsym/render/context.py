@@ -34,12 +34,14 @@ def visible_width(tex: str) -> float:
     return len(text) - scripts / 2
 
 
-def split_latex(expr: sympy.Expr, n: Notation, bold: bool = False) -> list[str]:
+def split_latex(expr: sympy.Expr, n: Notation, bold: bool = False, keep_order: bool = False) -> list[str]:
     """A long sum as several LaTeX lines, packed greedily under MAX_LINE_WIDTH, so pages do not overflow."""
-    whole = latex(expr, n, bold=bold)
+    whole = latex(expr, n, bold=bold, keep_order=keep_order)
+    if keep_order:
+        expr = flatten_sum(expr)
     if not expr.is_Add or visible_width(whole) <= MAX_LINE_WIDTH:
         return [whole]
-    terms = sorted(expr.args, key=lambda t: term_key(n, t))
+    terms = list(expr.args) if keep_order else sorted(expr.args, key=lambda t: term_key(n, t))
     chunks: list[list[sympy.Expr]] = [[]]
     for term in terms:
         trial = chunks[-1] + [term]
@@ -52,6 +54,34 @@ def split_latex(expr: sympy.Expr, n: Notation, bold: bool = False) -> list[str]:
         text = latex(sympy.Add(*chunk, evaluate=False), n, bold=bold, keep_order=True)
         lines.append(text if not index or text.startswith("-") else "+ " + text)
     return lines
+
+
+MATRIX_NAME_WIDTH = 24
+
+
+def name_long_matrices(derived: Derived, n: Notation) -> list[tuple[str, str, list[str]]]:
+    """Give each long matrix expression a name (A_1, A_2, ...) so the equations that use it fit the page; the
+    rows that define the names. Names are calligraphic, apart from the user's own."""
+    rows = []
+    for node in derived.cell.matrix_nodes:
+        if node.key in n.latex_aliases or not node.key.startswith("mat:"):
+            continue
+        tex = latex(sympy.Symbol(node.key), n)
+        if visible_width(tex) > MATRIX_NAME_WIDTH:
+            name = rf"\mathcal{{A}}_{{{len(n.latex_aliases) + 1}}}"
+            n.latex_aliases[node.key] = name
+            rows.append((name, "=", [tex.removeprefix(r"\left(").removesuffix(r"\right)")]))
+    return rows
+
+
+def flatten_sum(expr: sympy.Expr) -> sympy.Expr:
+    """An unevaluated sum of sums (as the author wrote a + b + c) as one flat unevaluated sum."""
+    if not expr.is_Add:
+        return expr
+    terms = []
+    for arg in expr.args:
+        terms.extend(flatten_sum(arg).args if flatten_sum(arg).is_Add else [arg])
+    return sympy.Add(*terms, evaluate=False)
 
 
 def align_rows(entries: list[tuple[str, str, list[str]]]) -> list[dict[str, str]]:
@@ -106,6 +136,7 @@ def sizes_text(sizes: dict[str, int]) -> str:
 def cell_context(derived: Derived) -> dict[str, Any]:
     """All values a write-up, page or cell.json needs; text stays raw (templates escape it)."""
     cell, n = derived.cell, notation_of(derived)
+    where = name_long_matrices(derived, n)
     grads = gradient_view(derived)
     lines = {st.target: split_latex(st.expr, n) for st in derived.backward.statements}
     for section, (key, kinds, _) in zip(grads["sections"], (("step", ("node",), ""), ("carry", ("carry",), ""),
@@ -137,7 +168,8 @@ def cell_context(derived: Derived) -> dict[str, Any]:
         "constants": [{"name": k, "latex": latex(sympy.Symbol(k), n), "value": str(v)} for k, v in cell.constants.items()],
         "equations": equations,
         "has_roles": any(e["role"] for e in equations),
-        "equation_rows": align_rows([(e["latex_lhs"], "=", [e["latex"]]) for e in equations]),
+        "equation_rows": align_rows([(e["latex_lhs"], "=", split_latex(expr, n, keep_order=True))
+                                     for e, (_, expr) in zip(equations, cell.equations)] + where),
         "parameters": params,
         "counts": counts_context(derived),
         "reference_sizes": sizes,

@@ -47,7 +47,7 @@ def gradient_view(derived: Derived, bold: bool = False) -> dict[str, Any]:
     back, n = derived.backward, notation_of(derived)
     view: dict[str, Any] = {"cell": derived.cell.name, "incoming": incoming_view(derived, n, bold), "sections": []}
     for key, kinds, title in SECTIONS:
-        entries = [_entry(n, st.symbol, st.expr, bold, kind=st.kind, of=st.of) for st in back.by_kind(*kinds)]
+        entries = [_entry(n, st.symbol, st.expr, bold, kind=st.kind, of=text(sympy.Symbol(st.of), n)) for st in back.by_kind(*kinds)]
         view["sections"].append({"key": key, "title": title, "entries": entries})
     bptt = derived.bptt
     view["recurrences"] = [_entry(n, r.symbol, r.expr, bold, state=r.name,

@@ -57,10 +57,12 @@ class NumpyModule:
         return len(self.cell.shapes.get(base, ()))
 
     def batched(self, key: str) -> bool:
-        base = value_key(key)
+        """Adjoints are per sequence (even a parameter-only quantity's); sizes and parameters are not."""
+        if key.startswith("size:"):
+            return False
         if adjoint_base(key) is not None or incoming_base(key) is not None:
-            return self.cell.is_batched(base) or True
-        return self.cell.is_batched(base)
+            return True
+        return self.cell.is_batched(value_key(key))
 
     def blocks(self, key: str) -> bool:
         return self.cell.is_parameter(key) and bool(self.cell.parameter(key).blocks)
@@ -274,35 +276,40 @@ class NumpyModule:
         for group in self.plan.groups.values():
             exprs.extend(self.group_args(group))
         temps, _ = sympy.cse(exprs, symbols=sympy.numbered_symbols("_c"), optimizations=None)
-        temp_rank = {}
+        temp_rank: dict[str, int] = {}
+        temp_batched: dict[str, bool] = {}
         for symbol, value in temps:
-            temp_rank[symbol.name] = self._rank_of(_apply(value, []), temp_rank)
+            temp_rank[symbol.name] = self._rank_of(value, temp_rank)
+            temp_batched[symbol.name] = any(temp_batched.get(s.name, self.batched(s.name)) for s in value.free_symbols)
         lines: list[str] = []
         emitted: set[str] = set()
         rank = lambda key: temp_rank[key] if key in temp_rank else self.rank(key)  # noqa: E731
+        batched = lambda key: temp_batched[key] if key in temp_batched else self.batched(key)  # noqa: E731
 
         def emit(expr: sympy.Expr) -> str:
             for index, (symbol, value) in enumerate(temps):
                 if symbol.name not in emitted and self._needs(expr, symbol, temps):
                     emitted.add(symbol.name)
-                    lines.append(f"{symbol.name} = {pycode(_apply(value, temps[:index]), CodeContext(rank, self.batched, self.blocks, names))}")
-            return pycode(_apply(expr, temps), CodeContext(rank, self.batched, self.blocks, names))
+                    lines.append(f"{symbol.name} = {pycode(_apply(value, temps[:index]), CodeContext(rank, batched, self.blocks, names))}")
+            return pycode(_apply(expr, temps), CodeContext(rank, batched, self.blocks, names))
 
         shared = self.plan.shared_args
+        stacked: set[str] = set()
         for st in self.plan.in_loop:
             expr, group = self.plan.strip_group(st.expr, st.of)
             if group is not None:
                 lines += self.group_adjoint_lines(group, emit, shared)
+                stacked.add(group.key)
                 lines.append(f"_lin_{group.key} = _A_{group.key} @ _M_{group.key}")
                 expr = expr + S(f"_lin_{group.key}")
                 temp_rank[f"_lin_{group.key}"] = self.rank(st.of)
             lines.append(f"{pyname(st.target)} = {emit(expr)}")
             if st.target in needed:
                 lines.append(f"D_{self.short(st.target)}[t] = {pyname(st.target)}")
-        done = {st.of for st in self.plan.in_loop}
-        for group in self.emission_order():
-            if group.vector not in done:
-                lines += self.group_adjoint_lines(group, emit, shared)
+        pending = [g for g in self.emission_order() if g.key not in stacked]
+        pending.sort(key=lambda g: g.key in shared)
+        for group in pending:
+            lines += self.group_adjoint_lines(group, emit, shared)
         return lines
 
     def _rank_of(self, expr: sympy.Expr, temp_rank: dict[str, int]) -> int:

@@ -120,6 +120,8 @@ class Spec:
     locator: Locator | None = None
     base_texts: tuple[str, ...] = ()
     text: str = ""
+    #: Roles given for names that are not equations (reported once the equations are checked).
+    stray_roles: tuple[tuple[str, Location], ...] = ()
 
     def where(self, table: str, key: str) -> Location:
         """Location of a key, for error messages."""

@@ -258,11 +258,11 @@ class SpecReader:
                 raise self.fail("equations", name, f"equation '{name}' is {kind_of(text)}", "a string holding an expression")
             tree = parse_expression(text, origin)
             out.append(Equation(name, text, tree, origin, self.string("roles", name, roles.get(name, ""))))
-        for name in roles:
-            if name not in table:
-                raise self.fail("roles", name, f"a role for '{name}', which is not an equation", one_of(table),
-                                did_you_mean(name, table), at_key=True)
         return out
+
+    def stray_roles(self, equations: list[Equation]) -> tuple[tuple[str, Location], ...]:
+        names = {eq.name for eq in equations}
+        return tuple((name, self.where("roles", name, at_key=True)) for name in self.table("roles") if name not in names)
 
     def references(self) -> tuple[Reference, ...]:
         raw = self.data.get("references", [])
@@ -303,10 +303,11 @@ class SpecReader:
         meta = self.metadata()
         sizes = self.sizes()
         states = self.states(sizes)
+        equations = self.equations(self.table("roles"))
         return Spec(
             source=self.source, **meta, references=self.references(), sizes=sizes, inputs=self.inputs(sizes),
             states=states, outputs=self.outputs(states), constants=self.constants(), parameters=self.parameters(sizes),
-            equations=self.equations(self.table("roles")), frameworks=self.frameworks(), locator=self.locator,
+            equations=equations, frameworks=self.frameworks(), locator=self.locator, stray_roles=self.stray_roles(equations),
         )
 
 

@@ -13,7 +13,7 @@ import sympy
 from ..base.errors import UsageError, did_you_mean
 from ..derive.derived import Derived
 from ..model.ir import MatrixExpr
-from ..model.vector_ops import LossGrad, MatTVec, MatVec, Next, Transposed
+from ..model.vector_ops import LossGrad, MatTVec, MatVec, Next, Outer, Transposed
 from ..printing.notation import Notation
 from ..printing.text import text
 from ..spec.naming import adjoint_base, adjoint_key, incoming_base, value_key
@@ -53,21 +53,24 @@ def distinct_sizes(derived: Derived) -> dict[str, int]:
 
 
 def target_statement(derived: Derived, notation: Notation, wrt: str):
-    """The statement or incoming adjoint a formula is for: a quantity, a parameter, or an adjoint name."""
+    """The statement or recurrence a formula is for, named as `grad` prints it (d_c_prev, d(r * h_prev),
+    d_h_in) or by its quantity (c_prev, W_f, h_tilde_bar)."""
     back = derived.backward
-    key = notation.key_of_text.get(wrt, wrt)
-    base = adjoint_base(key) or key
+    names: dict[str, tuple[str, sympy.Expr]] = {}
     for st in back.statements:
-        if st.target == key or st.of == base:
-            return st.target, st.expr
+        names.setdefault(text(st.symbol, notation), (st.target, st.expr))
+        names.setdefault(text(sympy.Symbol(st.of), notation).strip("()"), (st.target, st.expr))
     for rec in derived.bptt.recurrences:
-        if key in (rec.incoming, rec.name) and incoming_base(key):
-            return rec.incoming, rec.expr
-    if base in back.adjoint and back.adjoint[base] != 0:
-        return adjoint_key(base), back.adjoint[base]
-    choices = sorted({text(sympy.Symbol(st.of), notation) for st in back.statements} |
-                     {text(sympy.Symbol(r.incoming), notation) for r in derived.bptt.recurrences})
-    hint = did_you_mean(wrt, choices)
+        names.setdefault(text(rec.symbol, notation), (rec.incoming, rec.expr))
+    for key, expr in back.adjoint.items():
+        if expr != 0 and not isinstance(derived.cell.node(key) if derived.cell.has_node(key) else None, MatrixExpr):
+            shown = text(sympy.Symbol(key), notation).strip("()")
+            names.setdefault(shown, (adjoint_key(key), expr))
+    wanted = wrt.strip()
+    if wanted in names:
+        return names[wanted]
+    choices = sorted(name for name in names if not name.startswith("d"))
+    hint = did_you_mean(wanted, list(names))
     raise UsageError(f"--wrt '{wrt}' is not a quantity of cell '{derived.cell.name}'; expected one of {', '.join(choices)}"
                      + (f"; {hint}" if hint else ""))
 
@@ -130,6 +133,17 @@ def close(a: np.ndarray, b: np.ndarray) -> bool:
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=RTOL, atol=RTOL * scale))
 
 
+def ratio(got: np.ndarray, want: np.ndarray) -> sympy.Rational | None:
+    """c when got = c * want for a simple number c other than 0 and 1 (else None)."""
+    if np.shape(got) != np.shape(want) or not np.any(want):
+        return None
+    c = float(np.dot(np.ravel(got), np.ravel(want)) / np.dot(np.ravel(want), np.ravel(want)))
+    simple = sympy.nsimplify(round(c * 12) / 12)
+    if simple in (0, 1) or not close(got, float(simple) * want):
+        return None
+    return simple
+
+
 def expand_matrices(expr: sympy.Expr, derived: Derived) -> sympy.Expr:
     """Products with a matrix expression written out term by term, and products distributed over sums, so
     terms can be compared one by one: (W - W^T)^T d -> W^T d - W d."""
@@ -180,16 +194,23 @@ class Explainer:
         return np.concatenate([np.ravel(self.values(p, expr)) for p in self.points])
 
     def match(self, derived_terms: list, user_terms: list) -> tuple[list, list]:
-        left = [(t, self.signature(t)) for t in derived_terms]
-        right = [(t, self.signature(t)) for t in user_terms]
-        missing = []
+        """Pair terms with equal values; a term written c times over (c a simple number) leaves (c - 1) of it
+        as extra (or missing)."""
+        left = [(t, self.signature(t)) for t in derived_terms if t != 0]
+        right = [(t, self.signature(t)) for t in user_terms if t != 0]
+        missing, extra = [], []
         for term, sig in left:
             found = next((i for i, (_, s) in enumerate(right) if close(s, sig)), None)
-            if found is None:
-                missing.append(term)
-            else:
+            if found is not None:
                 right.pop(found)
-        return missing, [t for t, _ in right]
+                continue
+            scaled = next(((i, r) for i, (_, s) in enumerate(right) if (r := ratio(s, sig)) is not None), None)
+            if scaled is None:
+                missing.append(term)
+                continue
+            right.pop(scaled[0])
+            (extra if scaled[1] > 1 else missing).append(abs(scaled[1] - 1) * term)
+        return missing, extra + [t for t, _ in right]
 
     def explain(self, target: str, derived_expr: sympy.Expr, user: sympy.Expr) -> tuple[list[str], list[str]]:
         """Match whole terms; where that leaves both missing and extra terms, match their expanded products,
@@ -288,8 +309,8 @@ def check_formula(derived: Derived, notation: Notation, wrt: str, formula: str, 
     want = values(samples[0], derived_expr)
     try:
         got = values(samples[0], user)
-    except ValueError as exc:
-        return Verdict(False, f"the formula cannot be evaluated: {exc}", shown_target, correct)
+    except ValueError:
+        return Verdict(False, shape_failure(samples[0], user, notation, sizes), shown_target, correct)
     if np.shape(got) != np.shape(want) and np.size(got) != 1:
         return Verdict(False, f"shape mismatch: your formula is {shape_words(got, sizes)}, {shown_target} is "
                               f"{shape_words(want, sizes)} (sizes {', '.join(f'{k}={v}' for k, v in sizes.items())})",
@@ -303,6 +324,22 @@ def check_formula(derived: Derived, notation: Notation, wrt: str, formula: str, 
     how = "identical once expanded" if sympy.expand(user - derived_expr) == 0 else \
         f"equal at {points} random points (relative tolerance {RTOL:g}) at sizes {', '.join(f'{k}={v}' for k, v in sizes.items())}"
     return Verdict(True, how, shown_target, correct)
+
+
+def shape_failure(p: Points, user: sympy.Expr, notation: Notation, sizes: dict[str, int]) -> str:
+    """Which product of the formula does not fit, with its operands' shapes in size names."""
+    for op in sorted(user.atoms(MatVec, MatTVec, Outer), key=lambda e: len(str(e))):
+        try:
+            p.value(op)
+        except ValueError:
+            parts = []
+            for arg in op.args:
+                try:
+                    parts.append(f"{text(arg, notation)} is {shape_words(p.value(arg), sizes)}")
+                except ValueError:
+                    continue
+            return f"shape mismatch in {text(op, notation)}: " + ", ".join(parts)
+    return "shape mismatch: the formula's parts do not fit together"
 
 
 def shape_words(value: np.ndarray, sizes: dict[str, int]) -> str:

@@ -188,7 +188,8 @@ class Interpreter:
             n = self.sizes[node.shape[0]]
             total = np.zeros((n, self.sizes[node.shape[1]]), dtype=object if not self.numeric else float)
             for term in node.terms:
-                base = np.eye(n) if term.source == "I" and term.source not in env else self.matrix(term.source, env)
+                identity = np.eye(n) if self.numeric else np.array(sympy.eye(n).tolist(), dtype=object)
+                base = identity if term.source == "I" and term.source not in env else self.matrix(term.source, env)
                 coef = term.coef.xreplace({sympy.Symbol(k): v for k, v in cell.constants.items()})
                 total = total + (float(coef) if self.numeric else coef) * (base.T if term.transposed else base)
             env[node.key] = total

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,18 @@ TORCH_SEEDS = (0, 1)
 DOMAIN_TRIES = 6
 
 
+@dataclass(frozen=True)
+class Broken:
+    """A check that could not run to the end: the derived code or statements do not even evaluate."""
+
+    sizes: dict
+    steps: int
+    reason: str
+    ok: bool = False
+    max_error: float = float("inf")
+    checked: int = 0
+
+
 def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
@@ -39,6 +52,8 @@ def within_domain(check, derived: Derived, seed: int, **kwargs):
                 return check(derived, seed=seed + 1000 * attempt, **kwargs)
         except (DomainError, FloatingPointError) as exc:
             last = exc
+        except (ValueError, TypeError, IndexError) as exc:
+            return Broken({}, kwargs.get("steps", 0), f"{type(exc).__name__}: {exc}")
     from ..model.functions import FUNCTIONS
 
     restricted = sorted({f"{n} ({i.domain})" for n, i in FUNCTIONS.items() if i.positive_argument or i.nonzero_second})
