@@ -79,10 +79,19 @@ class Cell:
         n = notation(self.derived)
         return {to_text(st.symbol, n): self._form.convert(st.expr) for st in self.derived.backward.statements}
 
-    def bptt(self) -> dict[str, sympy.Expr]:
-        """The BPTT recurrences: incoming adjoint name -> expression (next(...) marks step t+1)."""
+    def bptt(self) -> dict[str, dict[str, Any]]:
+        """The BPTT recurrences: incoming adjoint name -> {"loss": the loss term's name or None, "next": what
+        step t+1 hands back, as a matrix expression evaluated at t+1 (None for an output that is not a state)}."""
+        from .model.vector_ops import LossGrad, Next
+
         n = notation(self.derived)
-        return {to_text(r.symbol, n): r.expr for r in self.derived.bptt.recurrences}
+        out = {}
+        for r in self.derived.bptt.recurrences:
+            terms = sympy.Add.make_args(r.expr)
+            loss = next((f"dloss_{t.args[0]}" for t in terms if isinstance(t, LossGrad)), None)
+            carried = next((self._form.convert(t.args[0]) for t in terms if isinstance(t, Next)), None)
+            out[to_text(r.symbol, n)] = {"loss": loss, "next": carried}
+        return out
 
     # -- counting and cost ------------------------------------------------------------------
     def count_formula(self, convention: str = "paper", num_layers: int = 1, bidirectional: bool = False) -> sympy.Expr:

@@ -9,7 +9,7 @@ import sympy
 import lstmsym
 from conftest import derived_cell
 from lstmsym.base.errors import ConventionError, UsageError
-from lstmsym.derive.counts import CountQuery, count_formula, evaluate, factored, tensors
+from lstmsym.derive.counts import CountQuery, count_formula, evaluate, factored
 from lstmsym.derive.frameworks import mapping
 from lstmsym.model.loading import load_cell
 

@@ -136,3 +136,18 @@ def test_a_wrong_function_derivative_fails(monkeypatch):
     monkeypatch.setattr(functions.Softplus, "fdiff", lambda self, argindex=1: functions.Tanh(self.args[0]))
     row = run_suite(fresh(str(SPECS / "fn_softplus.toml")), use_torch=False)
     assert not row["ok"]
+
+
+MINIMAL = sorted(str(p) for p in (SPECS.parent / "minimal").glob("*.toml"))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", CELLS + TEST_SPECS + MINIMAL, ids=lambda n: n.split("/")[-1])
+def test_autograd_through_the_spec_interpreter(name):
+    """PyTorch runs the forward equations as parsed (not the derived graph); its autograd must match the
+    derived backward of the exported module, for every cell and construct."""
+    from lstmsym.verify.torch_spec import spec_torch_check
+
+    for seed in (0, 1):
+        result = spec_torch_check(derived_cell(name), seed=seed)
+        assert result.max_error < 1e-11, result

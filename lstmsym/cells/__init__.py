@@ -1,0 +1,1 @@
+"""The built-in cells, as spec files (data, no code)."""

@@ -48,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit("verify", {"rows": rows, "ok": all(r["ok"] for r in rows), "seconds": round(elapsed, 2)})
     else:
-        print(table(["cell", "symbolic", "finite diff.", "pytorch", "entries", "result"],
-                    [[r["cell"], _fmt(r["symbolic"]), _fmt(r["finite_differences"]), _fmt(r["pytorch"]),
+        print(table(["cell", "symbolic", "finite diff.", "autograd (spec)", "torch.nn", "entries", "result"],
+                    [[r["cell"], _fmt(r["symbolic"]), _fmt(r["finite_differences"]), _fmt(r["autograd"]), _fmt(r["pytorch"]),
                       r["symbolic"]["entries"] + r["finite_differences"]["entries"], "ok" if r["ok"] else "MISMATCH"] for r in rows]))
         print(f"\n{sum(r['ok'] for r in rows)}/{len(rows)} cells verified in {elapsed:.1f} s. Max relative error allowed: "
               f"symbolic {float(SYM_TOL):.0e} (40-digit arithmetic), finite differences {FD_TOL:.0e} (float64), "
-              f"PyTorch {TORCH_TOL:.0e} (float64)." + ("" if torch_available() else " PyTorch is not installed."))
+              f"PyTorch autograd through the spec and torch.nn {TORCH_TOL:.0e} (float64)." + ("" if torch_available() else " PyTorch is not installed."))
     return 0 if all(r["ok"] for r in rows) else 1

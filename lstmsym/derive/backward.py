@@ -15,7 +15,7 @@ from typing import Callable
 import sympy
 
 from ..model.cell import Cell
-from ..model.ir import Elementwise, MatrixExpr, Operator, Reduction
+from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import size_in_expr
 from ..model.vector_ops import BlockOuter, ConvT, ConvW, MatTVec, MatVec, Outer, SumTrailing, SumUnits, transposed
 from ..spec.naming import adjoint_key, incoming_key

@@ -11,7 +11,8 @@ from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
 from ..derive.frameworks import mapping
 from .context import cell_context, sizes_text
-from .diagram import backward_diagram, forward_diagram, to_dot
+from .diagram import backward_diagram, to_dot
+from .diagram_forward import forward_diagram
 from .facts import notation
 from .gradview import gradient_view
 from .templating import environment

@@ -6,12 +6,18 @@ from ..model.functions import FUNCTIONS
 from .templating import environment
 
 
-def helper_rows() -> list[tuple[str, str, int]]:
-    """(helper name, NumPy source, arity) for each function of the table."""
-    return [(info.helper, info.numpy, info.arity) for info in FUNCTIONS.values() if info.cls is not None]
+def helper_rows(backend: str = "numpy") -> list[tuple[str, str, int]]:
+    """(helper name, source in `backend` (numpy, torch or jax), arity) for each function of the table."""
+    return [(info.helper, getattr(info, backend), info.arity) for info in FUNCTIONS.values() if info.cls is not None]
 
 
 def numpy_helpers_source() -> str:
     """A module defining one NumPy function per row of the function table."""
     body = environment("python").get_template("numpy_helpers.py.j2").render(helpers=helper_rows())
     return '"""NumPy helpers generated from lstmsym\'s function table."""\n\nimport numpy as np\n' + body
+
+
+def torch_helpers_source() -> str:
+    """A module defining one PyTorch function per row of the function table."""
+    body = environment("python").get_template("torch_helpers.py.j2").render(helpers=helper_rows("torch"))
+    return '"""PyTorch helpers generated from lstmsym\'s function table."""\n\nimport torch\n' + body

@@ -1,0 +1,1 @@
+"""JSON Schemas of the commands' --json output (data, no code)."""

@@ -74,15 +74,24 @@ def run_suite(derived: Derived, steps: int = FD_STEPS, seed: int = 0, use_torch:
         "finite_differences": {"ok": all(r.ok for r in fds), "max_error": max(r.max_error for r in fds),
                                "entries": sum(r.checked for r in fds), "sizes": [r.sizes for r in fds], "steps": steps,
                                "tolerance": f"{FD_TOL:.0e}"},
+        "autograd": None,
         "pytorch": None,
     }
-    if (use_torch if use_torch is not None else torch_available()) and mapping(derived.cell, "pytorch") is not None:
+    with_torch = use_torch if use_torch is not None else torch_available()
+    if with_torch:
+        from .torch_spec import TOLERANCE as SPEC_TOL
+        from .torch_spec import spec_torch_check
+
+        checks = [within_domain(spec_torch_check, derived, seed + k, steps=steps) for k in TORCH_SEEDS]
+        row["autograd"] = {"max_error": max(r.max_error for r in checks), "ok": all(r.ok for r in checks),
+                           "tolerance": f"{SPEC_TOL:.0e}", "sizes": [r.sizes for r in checks]}
+    if with_torch and mapping(derived.cell, "pytorch") is not None:
         from .torch_nn import TOLERANCE as TORCH_TOL
         from .torch_nn import torch_check
 
         results = [torch_check(derived, seed=seed + k, steps=max(steps, 2)) for k in TORCH_SEEDS]
         row["pytorch"] = {"module": results[0].module, "max_error": max(r.max_error for r in results),
                           "ok": all(r.ok for r in results), "tolerance": f"{TORCH_TOL:.0e}"}
-    row["ok"] = all(part["ok"] for part in (row["symbolic"], row["finite_differences"], row["pytorch"]) if part)
+    row["ok"] = all(part["ok"] for part in (row["symbolic"], row["finite_differences"], row["autograd"], row["pytorch"]) if part)
     row["seconds"] = round(time.perf_counter() - started, 2)
     return row

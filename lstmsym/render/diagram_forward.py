@@ -1,0 +1,283 @@
+"""The forward diagram of a cell, derived from its graph: boxes for layers (affine map and nonlinearity),
+circles for pointwise operations, thick straight lines for the states, inputs at the bottom."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..derive.derived import Derived
+from ..model.cell import Cell
+from ..model.functions import ElementwiseBase, info_of
+from ..model.ir import Reduction
+from ..printing.html import html, name_html
+from ..printing.notation import Notation
+from ..spec.naming import is_internal
+from .diagram import STYLE, Diagram
+
+
+class ForwardBuilder:
+    """Boxes for layers (affine map + nonlinearity), circles for pointwise operations, state lines."""
+
+    def __init__(self, cell: Cell, notation: Notation) -> None:
+        self.cell = cell
+        self.notation = notation
+        self.diagram = Diagram(f"{cell.name}_forward", dict(STYLE["graph"]))
+        self.producer: dict[str, str] = {}
+        self.counter: dict[str, int] = {}
+        self.pre = {n.key: n for n in cell.value_nodes if n.origin == "preactivation"}
+        self.ops = {op.key: op for op in cell.operators}
+        self.peeks: set[tuple[str, str]] = set()
+
+    def fresh(self, base: str) -> str:
+        self.counter[base] = self.counter.get(base, 0) + 1
+        return f"{base}{self.counter[base]}"
+
+    def is_vector(self, name: str) -> bool:
+        return self.cell.is_batched(name) and (name in self.producer or name in self.ops)
+
+    def operands(self, name: str) -> list[str]:
+        """What an operator's result is computed from, along edges (the vector of M @ v, both vectors of outer)."""
+        op = self.ops[name]
+        return list(op.args) if op.op == "outer" else [op.args[1]] + ([op.args[0]] if self.cell.is_batched(op.args[0]) else [])
+
+    def build(self) -> Diagram:
+        d = self.diagram
+        for state in self.cell.states:
+            self.producer[state.previous] = d.add(f"in_{state.previous}", "input", name_html(state.name, "t-1"))
+        for item in self.cell.inputs:
+            self.producer[item.name] = d.add(f"in_{item.name}", "input", name_html(item.name, "t"))
+        for node in self.cell.value_nodes:
+            if node.origin in ("preactivation", "operator") or not node.batched:
+                continue
+            self.producer[node.key] = self.node(node)
+        for name in list(self.cell.outputs) + [s.name for s in self.cell.states if s.name not in self.cell.outputs]:
+            out = d.add(f"out_{name}", "output", name_html(name, "t"))
+            self.connect_value(name, out)
+        self.mark_state_lines()
+        self.arrange()
+        return d
+
+    def arrange(self) -> None:
+        """Rows: state lines on top (one row each), the layers in a row, inputs at the bottom."""
+        d = self.diagram
+        d.graph["rankdir"] = "BT"
+        lines = [s for s in self.cell.states if self.lines.get(s.name)]
+        for state in lines:
+            d.same_rank.append(self.lines[state.name])
+        layers = [n.name for n in d.nodes if n.kind == "layer"]
+        if layers:
+            d.same_rank.append(layers)
+        bottom = [f"in_{i.name}" for i in self.cell.inputs] + [f"in_{s.previous}" for s in self.cell.states if not self.lines.get(s.name)]
+        d.same_rank.append(bottom)
+
+    # -- pieces ------------------------------------------------------------------------
+    def connect_value(self, name: str, head: str) -> None:
+        """An edge carrying a named quantity, labelled with it."""
+        self.diagram.connect(self.producer[name], head, self.label_of(name))
+
+    def label_of(self, name: str) -> str:
+        if is_internal(name):
+            return ""
+        glyph = self.notation.glyph(name)
+        if glyph.time == "prev":
+            return ""
+        return name_html(name, "t" if glyph.time == "step" else None)
+
+    def sources(self, expr: sympy.Expr) -> list[str]:
+        """The vector quantities an expression reads (through matrix products or elementwise)."""
+        found = []
+        def rank(symbol: sympy.Symbol) -> int:
+            keys = self.operands(symbol.name)[:1] if symbol.name in self.ops else [symbol.name]
+            return self.notation.glyph(keys[0]).rank
+
+        for symbol in sorted(expr.free_symbols, key=rank):
+            names = self.operands(symbol.name) if symbol.name in self.ops else [symbol.name]
+            for name in names:
+                if self.is_vector(name) and name not in found and name in self.producer:
+                    found.append(name)
+        return found
+
+    def node(self, node) -> str:
+        expr = node.expr
+        if isinstance(node, Reduction):
+            op = self.diagram.add(f"op_{self.ident(node.key)}", "func", "mean" if node.mean else "Σ")
+            self.feed(expr, op, self.ident(node.key))
+            return op
+        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
+            return self.layer(self.ident(node.key), info_of(expr).html, self.pre[expr.args[0].name].expr)
+        return self.emit(expr, self.ident(node.key))
+
+    @staticmethod
+    def ident(key: str) -> str:
+        """A DOT node name made from a key (':' is kept out of ids)."""
+        return key.replace(":", "_")
+
+    def layer(self, name: str, label: str, pre: sympy.Expr) -> str:
+        box = self.diagram.add(f"layer_{name}", "layer", label)
+        sources = self.sources(pre)
+        elementwise = {s.name for s in pre.free_symbols if s.name not in self.ops}
+        linear_inputs = {v for s in pre.free_symbols if s.name in self.ops for v in self.operands(s.name)}
+        line_values = {s.previous for s in self.cell.states if s.name in self.line_states} | self.line_states
+        for source in sources:
+            if source in elementwise and source not in linear_inputs and source in line_values:
+                self.peeks.add((self.producer[source], box))
+        shared = [s for s in sources if s in self.shared_inputs]
+        if len(shared) >= 2:
+            self.diagram.connect(self.junction(shared), box)
+            sources = [s for s in sources if s not in shared]
+        for source in sources:
+            self.connect_value(source, box)
+        return box
+
+    @property
+    def shared_inputs(self) -> list[str]:
+        """The step's inputs (x and previous states) that feed two or more layers: drawn as one bundle."""
+        counts: dict[str, int] = {}
+        for node in self.pre.values():
+            for source in self.sources(node.expr):
+                counts[source] = counts.get(source, 0) + 1
+        boundary = {i.name for i in self.cell.inputs} | {s.previous for s in self.cell.states if s.name not in self.line_states}
+        return [name for name, k in counts.items() if k >= 2 and name in boundary]
+
+    @property
+    def line_states(self) -> set[str]:
+        """States whose update reads the previous value elementwise: drawn as a straight line on top."""
+        return {s.name for s in self.cell.states
+                if sympy.Symbol(s.previous) in getattr(self.cell.node(s.name), "expr", sympy.S.Zero).free_symbols}
+
+    def junction(self, sources: list[str]) -> str:
+        name = "join_" + "_".join(sources)
+        if not any(n.name == name for n in self.diagram.nodes):
+            self.diagram.add(name, "junction", "")
+            for source in sources:
+                self.connect_value(source, name)
+        return name
+
+    def emit(self, expr: sympy.Expr, owner: str) -> str:
+        """Pointwise operations for an elementwise expression; returns the node producing its value."""
+        d = self.diagram
+        if expr.is_Symbol:
+            if expr.name in self.ops:
+                op = self.ops[expr.name]
+                label = {"matvec": "W·", "conv": "K∗", "outer": "⊗"}[op.op]
+                box = d.add(f"layer_{owner}_{self.fresh('lin')}", "layer" if op.op != "outer" else "op", label)
+                for vector in self.operands(expr.name):
+                    if vector in self.producer:
+                        self.connect_value(vector, box)
+                return box
+            return self.producer[expr.name]
+        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
+            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, self.pre[expr.args[0].name].expr)
+        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and self.has_linear(expr.args[0]):
+            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, expr.args[0])
+        if expr.is_Add and self.has_linear(expr) and all(self.has_linear(t) or self.is_scalar(t) for t in expr.args):
+            return self.layer(f"{owner}_{self.fresh('affine')}", "W·", expr)
+        if isinstance(expr, ElementwiseBase):
+            op = d.add(f"op_{owner}_{self.fresh(info_of(expr).name)}", "func", info_of(expr).html)
+            for arg in expr.args:
+                self.feed(arg, op, owner)
+            return op
+        if expr.is_Add:
+            return self.add_op(expr, owner)
+        if expr.is_Mul:
+            return self.mul_op(expr, owner)
+        if expr.is_Pow:
+            op = d.add(f"op_{owner}_{self.fresh('pow')}", "op", "1/x" if expr.exp == -1 else f"x<SUP>{html(expr.exp, self.notation)}</SUP>")
+            self.feed(expr.base, op, owner)
+            return op
+        op = d.add(f"op_{owner}_{self.fresh('const')}", "op", html(expr, self.notation))
+        return op
+
+    def feed(self, arg: sympy.Expr, head: str, owner: str, label: str = "") -> None:
+        if arg.is_Symbol and arg.name in self.producer and arg.name not in self.ops:
+            self.diagram.connect(self.producer[arg.name], head, label or self.label_of(arg.name))
+        elif not self.is_scalar(arg):
+            self.diagram.connect(self.emit(arg, owner), head, label)
+
+    def is_scalar(self, expr: sympy.Expr) -> bool:
+        """True when nothing in expr flows along an edge (numbers, constants, parameters): shown in a label."""
+        return all(s.name not in self.producer and s.name not in self.ops and s.name not in self.pre
+                   for s in expr.free_symbols)
+
+    def has_linear(self, expr: sympy.Expr) -> bool:
+        return any(s.name in self.ops for s in expr.free_symbols)
+
+    def add_op(self, expr: sympy.Expr, owner: str) -> str:
+        d = self.diagram
+        terms = list(expr.args)
+        constants = [t for t in terms if self.is_scalar(t)]
+        vectors = [t for t in terms if not self.is_scalar(t)]
+        if len(vectors) == 1 and vectors[0].could_extract_minus_sign():
+            label = (html(sympy.Add(*constants), self.notation) if constants else "") + "−"
+            op = d.add(f"op_{owner}_{self.fresh('minus')}", "op", label)
+            self.feed(-vectors[0], op, owner)
+            return op
+        label = "+" if not constants else "+" + html(sympy.Add(*constants), self.notation)
+        op = d.add(f"op_{owner}_{self.fresh('add')}", "op", label)
+        for term in vectors:
+            if term.could_extract_minus_sign():
+                self.feed(-term, op, owner, "−")
+            else:
+                self.feed(term, op, owner)
+        return op
+
+    def mul_op(self, expr: sympy.Expr, owner: str) -> str:
+        d = self.diagram
+        scalars = [f for f in expr.args if self.is_scalar(f)]
+        vectors = [f for f in expr.args if not self.is_scalar(f)]
+        denominators = [f.base for f in vectors if f.is_Pow and f.exp == -1]
+        vectors = [f for f in vectors if not (f.is_Pow and f.exp == -1)]
+        if denominators and vectors:
+            op = d.add(f"op_{owner}_{self.fresh('div')}", "op", "÷")
+            self.feed(sympy.Mul(*vectors, *scalars), op, owner)
+            for den in denominators:
+                self.feed(den, op, owner, "÷")
+            return op
+        label = "×" + (" " + html(sympy.Mul(*scalars), self.notation) if scalars else "")
+        op = d.add(f"op_{owner}_{self.fresh('mul')}", "op" if not scalars else "func", label)
+        for factor in vectors:
+            self.feed(factor, op, owner)
+        for den in denominators:
+            self.feed(den, op, owner, "÷")
+        return op
+
+    def mark_state_lines(self) -> None:
+        """Thick, straight lines from each previous state to the state (the cell state along the top)."""
+        d = self.diagram
+        self.lines: dict[str, list[str]] = {}
+        for state in self.cell.states:
+            path = self.path(f"in_{state.previous}", f"out_{state.name}") if state.name in self.line_states else []
+            self.lines[state.name] = path
+            for tail, head in zip(path, path[1:]):
+                for edge in d.edges:
+                    if edge.tail == tail and edge.head == head:
+                        edge.kind = "state"
+            for name in path:
+                node = next(n for n in d.nodes if n.name == name)
+                node.attrs.setdefault("group", f"state_{state.name}")
+        on_line = {name for path in self.lines.values() for name in path}
+        for edge in d.edges:
+            if (edge.tail, edge.head) in self.peeks:
+                edge.kind = "peek"
+        for edge in d.edges:
+            if edge.tail in on_line and edge.head not in on_line:
+                edge.attrs["constraint"] = "false"
+
+    def path(self, start: str, goal: str) -> list[str]:
+        nexts: dict[str, list[str]] = {}
+        for edge in self.diagram.edges:
+            nexts.setdefault(edge.tail, []).append(edge.head)
+        frontier, seen = [[start]], {start}
+        while frontier:
+            path = frontier.pop(0)
+            if path[-1] == goal:
+                return path
+            for head in nexts.get(path[-1], []):
+                if head not in seen and not head.startswith("layer_"):
+                    seen.add(head)
+                    frontier.append(path + [head])
+        return []
+
+
+def forward_diagram(derived: Derived, notation: Notation) -> Diagram:
+    return ForwardBuilder(derived.cell, notation).build()

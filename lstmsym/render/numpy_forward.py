@@ -1,0 +1,236 @@
+"""The forward half of the generated NumPy module: names, set-up, the forward loop and its cache, written
+from the cell's graph and the sequence plan (stacked products, input-only work hoisted out of the loop)."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..derive.derived import Derived
+from ..derive.plan import Group
+from ..model.ir import Elementwise, MatrixExpr, Operator, Reduction
+from ..model.vector_ops import Conv, MatVec, Outer, SumUnits
+from ..printing.numpy_code import CodeContext, pycode, pyname, sizename
+from ..spec.naming import adjoint_base, incoming_base, value_key
+
+S = sympy.Symbol
+
+
+def _apply(expr: sympy.Expr, temps) -> sympy.Expr:
+    """expr with the given common subexpressions replaced by their temporaries (in cse order)."""
+    for symbol, value in temps:
+        expr = expr.xreplace({value: symbol})
+    return expr
+
+
+class NumpyForward:
+    """The forward pass's lines, and the naming both passes share."""
+
+    def __init__(self, derived: Derived) -> None:
+        self.derived = derived
+        self.cell = derived.cell
+        self.back = derived.backward
+        self.plan = derived.plan
+        self.states = {s.name for s in self.cell.states}
+        self.inputs = [i.name for i in self.cell.inputs]
+
+    # -- naming and contexts ----------------------------------------------------------------
+    def rank(self, key: str) -> int:
+        if key.startswith("_lin_"):
+            group = next(g for g in self.plan.groups.values() if g.key == key[len("_lin_"):])
+            return len(self.cell.shapes[group.vector])
+        base = value_key(key)
+        return len(self.cell.shapes.get(base, ()))
+
+    def batched(self, key: str) -> bool:
+        """Adjoints are per sequence (even a parameter-only quantity's); sizes and parameters are not."""
+        if key.startswith("size:"):
+            return False
+        if adjoint_base(key) is not None or incoming_base(key) is not None:
+            return True
+        return self.cell.is_batched(value_key(key))
+
+    def blocks(self, key: str) -> bool:
+        return self.cell.is_parameter(key) and bool(self.cell.parameter(key).blocks)
+
+    def ctx(self, names: dict[str, str] | None = None, summed: bool = False) -> CodeContext:
+        return CodeContext(self.rank, self.batched, self.blocks, dict(names or {}), summed)
+
+    def code(self, expr: sympy.Expr, names: dict[str, str] | None = None, summed: bool = False) -> str:
+        return pycode(expr, self.ctx(names, summed))
+
+    @staticmethod
+    def short(key: str) -> str:
+        return pyname(key).strip("_")
+
+    def history(self, state: str) -> str:
+        return f"H_{self.short(state)}"
+
+    def stored(self, key: str) -> str:
+        return f"K_{self.short(key)}"
+
+    def static_array(self, key: str) -> str:
+        if key == self.cell.input:
+            return "xs"
+        if key in self.inputs:
+            return f"X_{self.short(key)}"
+        return f"S_{self.short(key)}"
+
+    def unit_shape_code(self, key: str) -> str:
+        return ", ".join(sizename(s) for s in self.cell.shapes[key])
+
+    # -- set-up --------------------------------------------------------------------------------
+    def size_lines(self) -> list[str]:
+        lines, done = [], set()
+        for index, item in enumerate(self.cell.inputs):
+            source = "xs" if index == 0 else self.static_array(item.name)
+            for axis, size in enumerate(item.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = {source}.shape[{axis + 2}]")
+                    done.add(size)
+        for p in self.cell.parameters:
+            if p.blocks:
+                if p.blocks not in done:
+                    lines.append(f"{sizename(p.blocks)} = params[{p.name!r}].shape[0]")
+                    done.add(p.blocks)
+                for axis, size in enumerate(p.shape):
+                    if size not in done:
+                        lines.append(f"{sizename(size)} = params[{p.name!r}].shape[0] * params[{p.name!r}].shape[{axis + 1}]")
+                        done.add(size)
+                continue
+            for axis, size in enumerate(p.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = params[{p.name!r}].shape[{axis}]")
+                    done.add(size)
+        for s in self.cell.states:
+            for axis, size in enumerate(s.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = _state_size(state, {s.name!r}, {size!r}, {axis})")
+                    done.add(size)
+        return lines
+
+    def setup_lines(self) -> list[str]:
+        lines = [f"{pyname(p.name)} = np.asarray(params[{p.name!r}], dtype=dtype)" for p in self.cell.parameters]
+        lines += [f"{pyname(k)} = dtype.type(CONSTANTS[{k!r}])" for k in self.cell.constants]
+        for node in self.cell.matrix_nodes:
+            lines.append(f"{pyname(node.key)} = {self.matrix_code(node)}")
+        for key in self.plan.invariant:
+            lines.append(f"{pyname(key)} = {self.node_code(self.cell.node(key), {})}")
+        for group in self.plan.groups.values():
+            mats = ", ".join(pyname(m) for m in group.matrices)
+            lines.append(f"_M_{group.key} = np.concatenate([{mats}], axis=0)" if len(group.ops) > 1
+                         else f"_M_{group.key} = {pyname(group.matrices[0])}")
+            lines.append(f"_MT_{group.key} = np.ascontiguousarray(_M_{group.key}.T)")
+        return lines
+
+    def matrix_code(self, node: MatrixExpr) -> str:
+        parts = []
+        for term in node.terms:
+            if term.source == "I" and not self.cell.has_node("I") and not self.cell.is_parameter("I"):
+                base = f"np.eye({sizename(node.shape[0])}, dtype=dtype)"
+            else:
+                base = pyname(term.source) + (".T" if term.transposed else "")
+            parts.append(f"({self.code(term.coef)}) * {base}" if term.coef != 1 else base)
+        return " + ".join(parts)
+
+    def node_code(self, node, names: dict[str, str]) -> str:
+        """The forward code of one quantity (elementwise, reduction or operator)."""
+        if isinstance(node, Elementwise):
+            return self.code(node.expr, names)
+        if isinstance(node, Reduction):
+            expr = SumUnits(node.expr)
+            if node.mean:
+                expr = expr / sympy.Mul(*[S(f"size:{s}") for s in node.over])
+            return self.code(expr, names)
+        assert isinstance(node, Operator)
+        first, second = (S(a) for a in node.args)
+        op = {"matvec": MatVec(first, second), "conv": Conv(first, second), "outer": Outer(first, second)}[node.op]
+        return self.code(op, names)
+
+    # -- groups ----------------------------------------------------------------------------------
+    def offsets(self, group: Group) -> list[tuple[str, str]]:
+        """(start, stop) of each product's block in the stacked product, as Python expressions."""
+        out, start = [], "0"
+        for op in group.ops:
+            rows = sizename(op.shape[0])
+            stop = rows if start == "0" else f"{start} + {rows}"
+            out.append((start, stop))
+            start = stop
+        return out
+
+    def width(self, group: Group) -> str:
+        return self.offsets(group)[-1][1]
+
+    def group_lines(self, group: Group, product: str, target: str = "") -> list[str]:
+        lines = [f"_P_{group.key}{target} = {product}"]
+        for op, (start, stop) in zip(group.ops, self.offsets(group)):
+            name = self.static_array(op.key) if target else pyname(op.key)
+            lines.append(f"{name} = _P_{group.key}{target}[..., {start}:{stop}]")
+        return lines
+
+    # -- forward -----------------------------------------------------------------------------------
+    def static_names(self) -> dict[str, str]:
+        return {key: self.static_array(key) for key in self.plan.static}
+
+    def forward_setup(self) -> list[str]:
+        lines = [f"{self.static_array(i.name)} = _side(inputs, {i.name!r}, T, B, dtype)" for i in self.cell.side_inputs]
+        lines += self.size_lines() + self.setup_lines()
+        names = self.static_names()
+        for key in self.inputs:
+            if key in self.plan.groups:
+                lines += self.group_lines(self.plan.groups[key], f"_seq_matmul({self.static_array(key)}, _MT_{self.plan.groups[key].key})", "_all")
+        for node in self.cell.value_nodes:
+            if node.key in self.plan.static and node.key not in self.inputs and node.key not in self.plan.group_of_op:
+                lines.append(f"{self.static_array(node.key)} = {self.node_code(node, names)}")
+                if node.key in self.plan.groups:
+                    group = self.plan.groups[node.key]
+                    lines += self.group_lines(group, f"_seq_matmul({self.static_array(node.key)}, _MT_{group.key})", "_all")
+        for state in self.cell.states:
+            h = self.history(state.name)
+            lines.append(f"{h} = np.empty((T + 1, B{''.join(', ' + sizename(s) for s in state.shape)}), dtype=dtype)")
+            lines.append(f"{h}[0] = _initial(state, {state.name!r}, (B{''.join(', ' + sizename(s) for s in state.shape)},), dtype)")
+        for key in self.plan.cached:
+            if key not in self.plan.static:
+                lines.append(f"{self.stored(key)} = np.empty((T, B{''.join(', ' + sizename(s) for s in self.cell.shapes[key])}), dtype=dtype)")
+        return lines
+
+    def step_names(self) -> dict[str, str]:
+        return {key: f"{self.static_array(key)}[t]" for key in self.plan.static}
+
+    def forward_loop(self) -> list[str]:
+        lines = [f"{pyname(s.previous)} = {self.history(s.name)}[t]" for s in self.cell.states]
+        names = self.step_names()
+        for vector, group in self.plan.groups.items():
+            if vector in self.cell.state_of_previous:
+                lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
+        for node in self.cell.value_nodes:
+            if node.key in self.plan.static or node.key in self.plan.invariant or node.key in self.plan.group_of_op:
+                continue
+            lines.append(f"{pyname(node.key)} = {self.node_code(node, names)}")
+            if node.key in self.plan.groups:
+                group = self.plan.groups[node.key]
+                lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+        for key in self.plan.cached:
+            if key not in self.plan.static:
+                lines.append(f"{self.stored(key)}[t] = {pyname(key)}")
+        for state in self.cell.states:
+            lines.append(f"{self.history(state.name)}[t + 1] = {pyname(state.name)}")
+        return lines
+
+    def sequence_array(self, key: str) -> str:
+        if key in self.states:
+            return f"{self.history(key)}[1:]"
+        return self.static_array(key) if key in self.plan.static else self.stored(key)
+
+    def forward_result(self) -> dict[str, object]:
+        outputs = [self.sequence_array(o) for o in self.cell.outputs]
+        flat = [f"{a}.reshape(T, B, -1)" if self.rank(o) != 1 else a for a, o in zip(outputs, self.cell.outputs)]
+        cache = {"xs": "xs"}
+        cache.update({f"input:{i.name}": self.static_array(i.name) for i in self.cell.side_inputs})
+        cache.update({f"history:{s.name}": self.history(s.name) for s in self.cell.states})
+        cache.update({key: self.sequence_array(key) for key in self.plan.cached})
+        return {
+            "ys": flat[0] + ".copy()" if len(flat) == 1 else f"np.concatenate([{', '.join(flat)}], axis=-1)",
+            "state_T": {s.name: f"{self.history(s.name)}[T].copy()" for s in self.cell.states},
+            "cache": cache,
+        }
+

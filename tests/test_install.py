@@ -1,0 +1,43 @@
+"""A normal install works: a wheel built from the checkout, installed into a fresh venv (not editable), runs
+the commands from there."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, need
+
+
+@pytest.mark.dot
+def test_wheel_in_a_clean_venv(tmp_path):
+    need("dot")
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(wheels)], check=True,
+                   capture_output=True, timeout=600)
+    wheel = next(wheels.glob("lstmsym-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=600)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-2000:]
+    lstmsym = str(venv / "bin" / "lstmsym")
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import lstmsym; print(lstmsym.__file__, lstmsym.__version__)"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert str(venv) in where.stdout, where.stdout + where.stderr
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([lstmsym, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+
+    verify = run("verify", "lstm")
+    assert verify.returncode == 0 and "1/1 cells verified" in verify.stdout, verify.stdout + verify.stderr
+    check = run("check", "lstm", "--wrt", "c_prev", "--formula", "d_c * f")
+    assert check.returncode == 0 and check.stdout.startswith("equivalent"), check.stderr
+    build = run("build", "rnn", "--out", str(tmp_path / "out"), "--format", "md,svg,json")
+    assert build.returncode == 0, build.stderr
+    assert {"README.md", "cell.svg", "cell.json"} <= {p.name for p in (tmp_path / "out" / "rnn").iterdir()}
+    for argv in (["show", "gru"], ["params", "lstm", "-m", "2", "-n", "3"], ["grad", "rnn"], ["cost", "rnn"], ["list"],
+                 ["compare", "lstm", "rnn"], ["export", "lstm"], ["new", "mine", "-o", str(tmp_path / "mine.toml")]):
+        result = run(*argv)
+        assert result.returncode == 0, (argv, result.stderr)
