@@ -169,10 +169,12 @@ class Notation:
         """Internal key -> the identifier it is shown as in text (never one of the user's own names)."""
         taken = set(self.user_names)
         out: dict[str, str] = {}
-        keys = [n.key for n in self.cell.nodes] + [f"in:{s.name}" for s in self.cell.states]
-        keys += [f"in:{o}" for o in self.cell.outputs]
-        keys += [f"d:{k}" for k in [n.key for n in self.cell.nodes] + [i.name for i in self.cell.inputs]
-                 + list(self.cell.state_of_previous) + [p.name for p in self.cell.parameters]]
+        user = [n.key for n in self.cell.nodes if not is_internal(n.key)] + [i.name for i in self.cell.inputs]
+        user += list(self.cell.state_of_previous) + [p.name for p in self.cell.parameters]
+        internal = [n.key for n in self.cell.nodes if is_internal(n.key)]
+        # the adjoints of the user's own quantities get the plain names first (d_h_in for an equation h_in)
+        keys = [f"d:{k}" for k in user] + internal + [f"in:{s.name}" for s in self.cell.states]
+        keys += [f"in:{o}" for o in self.cell.outputs] + [f"d:{k}" for k in internal]
         for key in keys:
             wanted = self._wanted(key, out)
             if wanted is None or key in out:

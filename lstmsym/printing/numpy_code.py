@@ -119,7 +119,7 @@ class CellNumPyPrinter(NumPyPrinter):
         if expr.exp.is_Integer and expr.exp < 0:
             return f"(1/{base}**{-expr.exp})"
         if expr.exp == sympy.Rational(1, 2):
-            return f"np.sqrt({self._print(expr.base)})"
+            return f"_sqrt({self._print(expr.base)})"
         return f"{base}**{self._print(expr.exp)}"
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
@@ -139,7 +139,7 @@ class CellNumPyPrinter(NumPyPrinter):
             return f"(({v}) @ {self.at_rank(matrix, 2)})"
         if matrix.is_Symbol and self.ctx.blocks(matrix.name):
             return f"_block_matvec_t({self.at_rank(matrix, 2)}, {v})"
-        return f"np.einsum('...rc,...r->...c', {self.at_rank(matrix, 2)}, {v})"
+        return f"_einsum('...rc,...r->...c', {self.at_rank(matrix, 2)}, {v})"
 
     def _print_MatVec(self, expr: sympy.Expr) -> str:
         matrix, vector = expr.args
@@ -148,7 +148,7 @@ class CellNumPyPrinter(NumPyPrinter):
             return f"(({v}) @ {self.at_rank(matrix, 2)}.T)"
         if matrix.is_Symbol and self.ctx.blocks(matrix.name):
             return f"_block_matvec({self.at_rank(matrix, 2)}, {v})"
-        return f"np.einsum('...rc,...c->...r', {self.at_rank(matrix, 2)}, {v})"
+        return f"_einsum('...rc,...c->...r', {self.at_rank(matrix, 2)}, {v})"
 
     def _print_Outer(self, expr: sympy.Expr) -> str:
         left, right = (self.at_rank(a, 1) for a in expr.args)
@@ -167,16 +167,16 @@ class CellNumPyPrinter(NumPyPrinter):
         if rank == 0:
             return code
         axes = ", ".join(str(-k) for k in range(1, rank + 1))
-        return f"np.sum({code}, axis=({axes},))"
+        return f"_sum({code}, ({axes},))"
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
         inner, k = expr.args
         rank = expr_rank(inner, self.ctx)
         axes = ", ".join(str(-j) for j in range(1, int(k) + 1))
-        return f"np.sum({self.at_rank(inner, rank)}, axis=({axes},))"
+        return f"_sum({self.at_rank(inner, rank)}, ({axes},))"
 
     def _print_Transposed(self, expr: sympy.Expr) -> str:
-        return f"np.swapaxes({self.at_rank(expr.args[0], 2)}, -1, -2)"
+        return f"_swapaxes({self.at_rank(expr.args[0], 2)}, -1, -2)"
 
     def _print_Conv(self, expr: sympy.Expr) -> str:
         return f"_conv2d({self.at_rank(expr.args[1], 3)}, {self.at_rank(expr.args[0], 4)})"

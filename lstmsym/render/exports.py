@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Callable
 
 from ..derive.derived import Derived
+from .jax_module import export_jax
 from .numpy_module import export_numpy
+from .torch_module import export_torch
 
-TARGETS: dict[str, Callable[[Derived], str]] = {"numpy": export_numpy}
+TARGETS: dict[str, Callable[[Derived], str]] = {"numpy": export_numpy, "torch": export_torch, "jax": export_jax}

@@ -109,24 +109,24 @@ class NumpyForward:
         return lines
 
     def setup_lines(self) -> list[str]:
-        lines = [f"{pyname(p.name)} = np.asarray(params[{p.name!r}], dtype=dtype)" for p in self.cell.parameters]
-        lines += [f"{pyname(k)} = dtype.type(CONSTANTS[{k!r}])" for k in self.cell.constants]
+        lines = [f"{pyname(p.name)} = _param(params, {p.name!r}, dtype)" for p in self.cell.parameters]
+        lines += [f"{pyname(k)} = _const(CONSTANTS[{k!r}], dtype)" for k in self.cell.constants]
         for node in self.cell.matrix_nodes:
             lines.append(f"{pyname(node.key)} = {self.matrix_code(node)}")
         for key in self.plan.invariant:
             lines.append(f"{pyname(key)} = {self.node_code(self.cell.node(key), {})}")
         for group in self.plan.groups.values():
             mats = ", ".join(pyname(m) for m in group.matrices)
-            lines.append(f"_M_{group.key} = np.concatenate([{mats}], axis=0)" if len(group.ops) > 1
+            lines.append(f"_M_{group.key} = _cat([{mats}], 0)" if len(group.ops) > 1
                          else f"_M_{group.key} = {pyname(group.matrices[0])}")
-            lines.append(f"_MT_{group.key} = np.ascontiguousarray(_M_{group.key}.T)")
+            lines.append(f"_MT_{group.key} = _transpose_copy(_M_{group.key})")
         return lines
 
     def matrix_code(self, node: MatrixExpr) -> str:
         parts = []
         for term in node.terms:
             if term.source == "I" and not self.cell.has_node("I") and not self.cell.is_parameter("I"):
-                base = f"np.eye({sizename(node.shape[0])}, dtype=dtype)"
+                base = f"_eye({sizename(node.shape[0])}, dtype)"
             else:
                 base = pyname(term.source) + (".T" if term.transposed else "")
             parts.append(f"({self.code(term.coef)}) * {base}" if term.coef != 1 else base)
@@ -186,11 +186,11 @@ class NumpyForward:
                     lines += self.group_lines(group, f"_seq_matmul({self.static_array(node.key)}, _MT_{group.key})", "_all")
         for state in self.cell.states:
             h = self.history(state.name)
-            lines.append(f"{h} = np.empty((T + 1, B{''.join(', ' + sizename(s) for s in state.shape)}), dtype=dtype)")
+            lines.append(f"{h} = _empty((T + 1, B{''.join(', ' + sizename(s) for s in state.shape)}), dtype)")
             lines.append(f"{h}[0] = _initial(state, {state.name!r}, (B{''.join(', ' + sizename(s) for s in state.shape)},), dtype)")
         for key in self.plan.cached:
             if key not in self.plan.static:
-                lines.append(f"{self.stored(key)} = np.empty((T, B{''.join(', ' + sizename(s) for s in self.cell.shapes[key])}), dtype=dtype)")
+                lines.append(f"{self.stored(key)} = _empty((T, B{''.join(', ' + sizename(s) for s in self.cell.shapes[key])}), dtype)")
         return lines
 
     def step_names(self) -> dict[str, str]:
@@ -213,7 +213,7 @@ class NumpyForward:
             if key not in self.plan.static:
                 lines.append(f"{self.stored(key)}[t] = {pyname(key)}")
         for state in self.cell.states:
-            lines.append(f"{self.history(state.name)}[t + 1] = {pyname(state.name)}")
+            lines.append(f"{self.history(state.name)}[t + 1] = {names.get(state.name, pyname(state.name))}")
         return lines
 
     def sequence_array(self, key: str) -> str:
@@ -229,8 +229,8 @@ class NumpyForward:
         cache.update({f"history:{s.name}": self.history(s.name) for s in self.cell.states})
         cache.update({key: self.sequence_array(key) for key in self.plan.cached})
         return {
-            "ys": flat[0] + ".copy()" if len(flat) == 1 else f"np.concatenate([{', '.join(flat)}], axis=-1)",
-            "state_T": {s.name: f"{self.history(s.name)}[T].copy()" for s in self.cell.states},
+            "ys": f"_copy({flat[0]})" if len(flat) == 1 else f"_cat([{', '.join(flat)}], -1)",
+            "state_T": {s.name: f"_copy({self.history(s.name)}[T])" for s in self.cell.states},
             "cache": cache,
         }
 

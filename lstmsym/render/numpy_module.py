@@ -32,7 +32,7 @@ class NumpyModule(NumpyForward):
                 parts.append(f"d_carry_{self.short(self.cell.state_of_previous[carries[term.args[0]].of].name)}")
             else:
                 raise ValueError(f"a recurrence term the code generator cannot place: {term}")
-        return " + ".join(parts) if parts else f"np.zeros_like({self.history(rec.name)}[0])"
+        return " + ".join(parts) if parts else f"_zeros_like({self.history(rec.name)}[0])"
 
     def group_args(self, group: Group) -> tuple[sympy.Expr, ...]:
         return self.plan.group_args(group)
@@ -164,7 +164,7 @@ class NumpyModule(NumpyForward):
 
     def backward_setup(self, needed: set[str]) -> list[str]:
         lines = ["xs = cache['xs']", "T, B = xs.shape[0], xs.shape[1]", "dtype = xs.dtype",
-                 "dys = np.asarray(dys, dtype=dtype)"]
+                 "dys = _asarray(dys, dtype)"]
         lines += [f"{self.static_array(i.name)} = cache[{('input:' + i.name)!r}]" for i in self.cell.side_inputs]
         lines.append("state = {" + ", ".join(f"{s.name!r}: cache[{('history:' + s.name)!r}][0]" for s in self.cell.states) + "}")
         lines += self.size_lines() + self.setup_lines()
@@ -179,10 +179,10 @@ class NumpyModule(NumpyForward):
             if group.key in self.plan.shared_args:
                 lines.append(f"_A_{group.key}_all = _A_{self.plan.shared_args[group.key]}_all")
             else:
-                lines.append(f"_A_{group.key}_all = np.empty((T, B, {self.width(group)}), dtype=dtype)")
+                lines.append(f"_A_{group.key}_all = _empty((T, B, {self.width(group)}), dtype)")
         for key in sorted(needed):
             shape = "".join(", " + sizename(s) for s in self.cell.shapes.get(value_key(key), ()))
-            lines.append(f"D_{self.short(key)} = np.empty((T, B{shape}), dtype=dtype)")
+            lines.append(f"D_{self.short(key)} = _empty((T, B{shape}), dtype)")
         return lines
 
     def dys_lines(self) -> list[str]:
@@ -220,13 +220,13 @@ class NumpyModule(NumpyForward):
             source = self.static_array(st.of)
             code = self.code(expr, names) if expr != 0 else "0"
             target = "dxs" if st.of == self.cell.input else f"dinputs[{st.of!r}]"
-            lines.append(f"{target} = np.broadcast_to({code}, {source}.shape).astype(dtype, copy=True)")
+            lines.append(f"{target} = _broadcast_copy({code}, {source}.shape, dtype)")
         for group in self.plan.groups.values():
             source = self.plan.shared_args.get(group.key, group.key)
             if group.key in self.used_outer:
                 lines.append(f"_G_{group.key} = _outer_sum(_A_{source}_all, {names.get(group.vector, self.stored(group.vector))})")
             if group.key in self.used_colsum:
-                lines.append(f"_colsum_{group.key} = _A_{group.key}_all.reshape(-1, _A_{group.key}_all.shape[-1]).sum(axis=0)")
+                lines.append(f"_colsum_{group.key} = _sum(_A_{group.key}_all.reshape(-1, _A_{group.key}_all.shape[-1]), (0,))")
         for p in self.cell.parameters:
             codes = []
             for code, term in param_terms[p.name]:

@@ -1,0 +1,83 @@
+"""The forward pass written without in-place writes: per-step values kept in lists (for autograd in the
+PyTorch module) or one step as a pure function (for JAX's lax.scan). Same graph, same names and the same
+printer as the NumPy module; only the bookkeeping differs."""
+
+from __future__ import annotations
+
+from ..printing.numpy_code import pyname, sizename
+from .numpy_forward import NumpyForward
+
+
+class FunctionalForward(NumpyForward):
+    """Forward lines for frameworks that differentiate the forward pass themselves."""
+
+    def shape_code(self, shape: tuple[str, ...]) -> str:
+        return "".join(", " + sizename(s) for s in shape)
+
+    # -- autograd: lists over time ------------------------------------------------------------------------
+    def autograd_setup(self) -> list[str]:
+        lines = [f"{self.static_array(i.name)} = _side(inputs, {i.name!r}, T, B, dtype)" for i in self.cell.side_inputs]
+        lines += self.size_lines() + self.setup_lines()
+        names = self.static_names()
+        for key in self.inputs:
+            if key in self.plan.groups:
+                group = self.plan.groups[key]
+                lines += self.group_lines(group, f"_seq_matmul({self.static_array(key)}, _MT_{group.key})", "_all")
+        for node in self.cell.value_nodes:
+            if node.key in self.plan.static and node.key not in self.inputs and node.key not in self.plan.group_of_op:
+                lines.append(f"{self.static_array(node.key)} = {self.node_code(node, names)}")
+                if node.key in self.plan.groups:
+                    group = self.plan.groups[node.key]
+                    lines += self.group_lines(group, f"_seq_matmul({self.static_array(node.key)}, _MT_{group.key})", "_all")
+        for state in self.cell.states:
+            lines.append(f"{self.history(state.name)} = [_initial(state, {state.name!r}, (B{self.shape_code(state.shape)},), dtype)]")
+        for name in self.cell.outputs:
+            if name not in self.states and name not in self.plan.static:
+                lines.append(f"Y_{self.short(name)} = []")
+        return lines
+
+    def autograd_loop(self) -> list[str]:
+        lines = [line for line in self.forward_loop() if "[t + 1] = " not in line and not line.startswith("K_")]
+        names = self.step_names()
+        for name in self.cell.outputs:
+            if name not in self.states and name not in self.plan.static:
+                lines.append(f"Y_{self.short(name)}.append({pyname(name)})")
+        for state in self.cell.states:
+            lines.append(f"{self.history(state.name)}.append({names.get(state.name, pyname(state.name))})")
+        return lines
+
+    def autograd_result(self) -> dict[str, object]:
+        arrays = []
+        for name in self.cell.outputs:
+            if name in self.states:
+                array = f"_stack({self.history(name)}[1:])"
+            elif name in self.plan.static:
+                array = self.static_array(name)
+            else:
+                array = f"_stack(Y_{self.short(name)})"
+            arrays.append(f"{array}.reshape(T, B, -1)")
+        return {"ys": arrays[0] if len(arrays) == 1 else f"_cat([{', '.join(arrays)}], -1)",
+                "state_T": {s.name: f"{self.history(s.name)}[T]" for s in self.cell.states}}
+
+    # -- one step as a pure function -------------------------------------------------------------------------
+    def step_setup(self) -> list[str]:
+        """What a step reads that does not change over time: parameters, constants, matrices, stacks."""
+        return self.setup_lines()
+
+    def step_body(self) -> list[str]:
+        """One step from `x` (and side inputs) and the previous states; nothing is hoisted out of it."""
+        lines = []
+        for vector, group in self.plan.groups.items():
+            if vector in self.inputs or vector in self.cell.state_of_previous:
+                lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
+        for node in self.cell.value_nodes:
+            if node.key in self.plan.invariant or node.key in self.plan.group_of_op:
+                continue
+            lines.append(f"{pyname(node.key)} = {self.node_code(node, {})}")
+            if node.key in self.plan.groups:
+                group = self.plan.groups[node.key]
+                lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+        return lines
+
+    def step_outputs(self) -> list[str]:
+        return [pyname(o) for o in self.cell.outputs]

@@ -1,0 +1,58 @@
+"""The cell as a standalone JAX file: pure init/step/scan functions (lax.scan over the step), printed from the
+same graph and with the same printer as the NumPy module, in JAX's vocabulary."""
+
+from __future__ import annotations
+
+from ..base.version import __version__
+from ..derive.derived import Derived
+from ..printing.numpy_code import pyname, sizename
+from .functional import FunctionalForward
+from .helpers import helper_rows
+from .templating import environment
+
+
+class JaxModule(FunctionalForward):
+    """Every line of the generated JAX file."""
+
+    def step_size_lines(self) -> list[str]:
+        """Sizes read off the step's arrays (batch-first, without the time axis) and the parameters."""
+        lines, done = [], set()
+        for item in self.cell.inputs:
+            for axis, size in enumerate(item.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = {pyname(item.name)}.shape[{axis + 1}]")
+                    done.add(size)
+        for p in self.cell.parameters:
+            for axis, size in enumerate(p.shape):
+                if size not in done and not p.blocks:
+                    lines.append(f"{sizename(size)} = params[{p.name!r}].shape[{axis}]")
+                    done.add(size)
+        for s in self.cell.states:
+            for axis, size in enumerate(s.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = state[{s.name!r}].shape[{axis + 1}]")
+                    done.add(size)
+        return lines
+
+    def output(self) -> str:
+        parts = [f"{pyname(o)}.reshape({pyname(self.cell.input)}.shape[0], -1)" for o in self.cell.outputs]
+        return parts[0] if len(parts) == 1 else f"jnp.concatenate([{', '.join(parts)}], axis=-1)"
+
+    def render(self) -> str:
+        cell = self.cell
+        hidden = "n" if "n" in cell.sizes else (cell.states[0].shape[0] if cell.states[0].shape else next(iter(cell.sizes)))
+        env = environment("python")
+        env.filters["pyname"] = pyname
+        return env.get_template("jax_module.py.j2").render(
+            cell=cell, version=__version__, helpers=helper_rows("jax"), size_names=list(cell.sizes),
+            parameters={p.name: (tuple(p.shape), p.blocks) for p in cell.parameters},
+            state={s.name: tuple(s.shape) for s in cell.states}, states=cell.states,
+            side=bool(cell.side_inputs), side_inputs=[i.name for i in cell.side_inputs], outputs=tuple(cell.outputs),
+            constants={k: float(v) for k, v in cell.constants.items()}, hidden_size=hidden,
+            size_lines=self.step_size_lines(), setup=self.step_setup(), body=self.step_body(), output=self.output(),
+        )
+
+
+def export_jax(derived: Derived) -> str:
+    """Source of a standalone JAX file implementing the cell (imports only jax)."""
+    return JaxModule(derived).render()

@@ -1,0 +1,66 @@
+"""The cell as a standalone PyTorch file: the same generated forward and derived backward as the NumPy
+module (printed with PyTorch's vocabulary), a list-based forward for autograd, a torch.autograd.Function
+for the derived backward, and nn.Module wrappers that follow nn.LSTM's conventions and parameter names."""
+
+from __future__ import annotations
+
+from ..base.version import __version__
+from ..derive.derived import Derived
+from ..derive.frameworks import LAYOUTS, block_shape, mapping
+from .functional import FunctionalForward
+from .helpers import helper_rows
+from .numpy_module import NumpyModule
+from .templating import environment
+
+
+class TorchModule(NumpyModule, FunctionalForward):
+    """Every line of the generated PyTorch file."""
+
+    def layout(self) -> list[tuple[str, list[tuple[str, str]], str]]:
+        """torch.nn's tensors of the cell, when its spec has a [pytorch] table."""
+        result = mapping(self.cell, "pytorch")
+        if result is None:
+            return []
+        out = []
+        for tensor in result.tensors:
+            blocks = [(name, block_shape(self.cell, result, tensor, 0, k)[0]) for k, name in enumerate(tensor.rows[0])]
+            out.append((tensor.name, blocks, LAYOUTS["pytorch"]["partner"].get(tensor.name, "")))
+        return out
+
+    def hidden_size(self) -> str:
+        if "n" in self.cell.sizes:
+            return "n"
+        return self.cell.states[0].shape[0] if self.cell.states[0].shape else next(iter(self.cell.sizes))
+
+    def render(self) -> str:
+        cell = self.cell
+        terms = self.param_terms()
+        needed = self.needed_adjoints(terms)
+        loop = self.backward_loop(needed)
+        layout = self.layout()
+        proj = next((blocks[0][1] for name, blocks, _ in layout if name == "weight_hr"), None)
+        fixed = {cell.input_size, self.hidden_size()} | ({proj} if proj else set())
+        result = mapping(cell, "pytorch")
+        return environment("python").get_template("torch_module.py.j2").render(
+            cell=cell, version=__version__, helpers=helper_rows("torch"),
+            class_name="".join(part.capitalize() for part in cell.name.split("_")),
+            parameters={p.name: (tuple(p.shape), p.blocks) for p in cell.parameters},
+            param_names=[p.name for p in cell.parameters],
+            inputs={i.name: tuple(i.shape) for i in cell.inputs}, side=bool(cell.side_inputs),
+            state={s.name: tuple(s.shape) for s in cell.states}, state_names=", ".join(s.name for s in cell.states),
+            carries={s.name: f"d_carry_{self.short(s.name)}" for s in cell.states},
+            constants={k: float(v) for k, v in cell.constants.items()}, outputs=tuple(cell.outputs),
+            output_shapes={o: tuple(cell.shapes[o]) for o in cell.outputs},
+            input_size=cell.input_size, hidden_size=self.hidden_size(), output_size="",
+            extra_sizes=[s for s in cell.sizes if s not in fixed and any(s in p.shape or s == p.blocks for p in cell.parameters)],
+            layout=layout, torch_class=result.cls if result else "", proj=proj,
+            forward_setup=self.forward_setup(), forward_loop=self.forward_loop(), result=self.forward_result(),
+            backward_setup=self.backward_setup(needed), backward_loop=loop, backward_post=self.backward_post(needed, terms),
+            autograd_setup=self.autograd_setup(), autograd_loop=self.autograd_loop(), autograd_result=self.autograd_result(),
+            cached=self.plan.cached,
+        )
+
+
+def export_torch(derived: Derived) -> str:
+    """Source of a standalone PyTorch file implementing the cell (imports only torch)."""
+    return TorchModule(derived).render()
