@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 import lstmsym
-from conftest import derived_cell
+from conftest import SPECS, derived_cell
 from lstmsym.model.vector_ops import MatTVec, MatVec, Outer
 from lstmsym.printing.text import text
 from lstmsym.render.facts import notation
@@ -69,7 +69,7 @@ def test_shape_is_checked_first_at_distinct_sizes():
     assert v.reason.startswith("shape mismatch: your formula is a matrix of shape m x n, d_W_f is a matrix of shape n x m")
 
 
-@pytest.mark.parametrize("cell", lstmsym.builtin_names())
+@pytest.mark.parametrize("cell", lstmsym.builtin_names() + sorted(str(p) for p in SPECS.glob("construct_*.toml")))
 def test_every_printed_formula_is_accepted(cell):
     """Everything `grad` prints parses back and is equivalent to itself (incl. d(...) and matrix expressions)."""
     d = derived_cell(cell)

@@ -10,17 +10,18 @@ from ..base.errors import SpecError, did_you_mean
 from ..derive.derived import Derived
 from ..model import functions
 from ..model.ir import MatrixExpr
-from ..model.vector_ops import (BlockOuter, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits,
+from ..model.sizes import SIZE_PREFIX
+from ..model.vector_ops import (BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits,
                                 Transposed, transposed)
 from ..printing.notation import Notation
 from ..printing.text import text
-from ..spec.naming import adjoint_key
+from ..spec.naming import IDENTITY, adjoint_key
 from ..spec.parser import Origin, parse_expression
 from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose
 
 ORIGIN = Origin("<formula>")
 #: Calls a formula may make besides the notation's functions: name -> arity.
-FORMULA_CALLS = {"outer": 2, "sum": 1, "sum_positions": 1, "step": 1, "floor": 1, "d": 1, "next": 1,
+FORMULA_CALLS = {"outer": 2, "sum": 1, "mean": 1, "dot": 2, "conv": 2, "sum_positions": 1, "step": 1, "floor": 1, "d": 1, "next": 1,
                  "conv_transpose": 2, "conv_weight": 2, "blocks": 1}
 MAX_EXPONENT = 16
 
@@ -40,7 +41,11 @@ class FormulaReader:
             if shown is not None:
                 self.names.setdefault(shown, key)
         self.names.update({f"dloss_{o}": f"dloss:{o}" for o in cell.outputs})
-        self.expressions = {text(sympy.Symbol(key), notation): key for key in keys if notation.is_expression(key)}
+        if any(t.source == IDENTITY for m in cell.matrix_nodes for t in m.terms):
+            self.names.setdefault(IDENTITY, IDENTITY)
+        for size in cell.sizes:
+            self.names.setdefault(size, SIZE_PREFIX + size)
+        self.expressions = {unwrap(text(sympy.Symbol(key), notation)): key for key in keys if notation.is_expression(key)}
 
     def fail(self, node: Node, message: str, expected: str, suggestion: str | None = None) -> SpecError:
         return SpecError(message, ORIGIN.at(self.text, node.pos), expected=expected, suggestion=suggestion)
@@ -83,13 +88,32 @@ class FormulaReader:
             matrix = next((op.args[0] for op in self.cell.operators if self.cell.is_parameter(op.args[0])
                            and self.cell.parameter(op.args[0]).blocks), None)
             return BlockOuter(*inner.args, sympy.Symbol(matrix or "?"))
+        if node.func in ("sum", "mean", "dot"):
+            reduction = self.reduction(node)
+            if reduction is not None:
+                return reduction
+            if node.func != "sum":
+                raise self.fail(node, f"{node.func}(...) is not a reduction of cell '{self.cell.name}'",
+                                "one of " + (", ".join(k for k in self.expressions if k.startswith(node.func + "(")) or "none"))
         args = [self.read(a) for a in node.args]
         calls = {"outer": lambda: Outer(*args), "sum": lambda: SumUnits(args[0]), "next": lambda: Next(args[0]),
                  "sum_positions": lambda: SumTrailing(args[0], sympy.Integer(2)),
-                 "conv_transpose": lambda: ConvT(*args), "conv_weight": lambda: ConvW(*args, sympy.Symbol(self.kernel_for(args)))}
+                 "conv": lambda: Conv(*args), "conv_transpose": lambda: ConvT(*args), "conv_weight": lambda: ConvW(*args, sympy.Symbol(self.kernel_for(args)))}
         if node.func in calls:
             return calls[node.func]()
         return functions.apply(node.func, args)
+
+    def reduction(self, node: Call) -> sympy.Expr | None:
+        """sum/mean/dot written as the cell writes one of its reductions: that reduction's value."""
+        written = unwrap(self.text[node.pos:self.closing(self.text.index("(", node.pos)) + 1])
+        try:
+            shown = unwrap(text(sympy.Function(node.func)(*[self.read(a) for a in node.args]), self.notation, keep_order=True))
+        except SpecError:
+            shown = written
+        for form in (shown, written):
+            if form in self.expressions:
+                return sympy.Symbol(self.expressions[form])
+        return None
 
     def kernel_for(self, args) -> str:
         return next((op.args[0] for op in self.cell.operators if op.op == "conv"), "?")
@@ -99,16 +123,16 @@ class FormulaReader:
         inner = node.args[0]
         opening = self.text.index("(", node.pos)
         written = self.text[opening + 1:self.closing(opening)].strip()
-        candidates = {key_text.strip("()"): key for key_text, key in self.expressions.items()}
+        candidates = self.expressions
         try:
-            shown = text(self.read(inner), self.notation, keep_order=True).strip("()")
+            shown = unwrap(text(self.read(inner), self.notation, keep_order=True))
         except SpecError:
             shown = written
         for form in (shown, written):
             if form in candidates:
                 return sympy.Symbol(adjoint_key(candidates[form]))
         raise self.fail(node, f"d({written}) is not the adjoint of a quantity of cell '{self.cell.name}'",
-                        "d(...) of an operand as `grad` prints it, e.g. " + (", ".join(f"d({k.strip('()')})" for k in self.expressions) or "none"))
+                        "d(...) of an operand as `grad` prints it, e.g. " + (", ".join(f"d({k})" for k in self.expressions) or "none"))
 
     def closing(self, opening: int) -> int:
         depth, index = 0, opening
@@ -150,6 +174,18 @@ class FormulaReader:
         left, right = self.read(node.left), self.read(node.right)
         return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                 "/": lambda: left / right, "**": lambda: left**right}[node.op]()
+
+
+def unwrap(shown: str) -> str:
+    """'(a + b)' -> 'a + b' when the outer brackets enclose everything; 'f(x)' and '(a) * (b)' unchanged."""
+    while shown.startswith("(") and shown.endswith(")"):
+        depth = 0
+        for index, char in enumerate(shown):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0 and index < len(shown) - 1:
+                return shown
+        shown = shown[1:-1].strip()
+    return shown
 
 
 def read_formula(derived: Derived, notation: Notation, source: str) -> sympy.Expr:
