@@ -1,4 +1,4 @@
-"""How PyTorch and Keras lay out a cell's parameters, read from the spec's [pytorch]/[keras] tables."""
+"""How PyTorch, Keras, Flax and ONNX lay out a cell's parameters, read from the spec's [pytorch]/[keras]/[flax]/[onnx] tables."""
 
 from __future__ import annotations
 
@@ -26,6 +26,25 @@ LAYOUTS: dict[str, dict[str, Any]] = {
         "partner": {},
         "transposed": ("kernel", "recurrent_kernel"),
         "label": "Keras {cls}",
+    },
+    # Flax linen: one Dense per gate and source, named "<dense>/kernel" or "<dense>/bias"; kernels are (in, out).
+    "flax": {
+        "class_key": "module",
+        "tensors": None,
+        "suffixes": ("kernel", "bias"),
+        "partner": {},
+        "transposed": ("*/kernel",),
+        "label": "Flax linen {cls}",
+    },
+    # ONNX operators: blocks stacked on the rows; a bias's two rows (Wb, Rb) are concatenated, and every tensor
+    # has a leading num_directions axis.
+    "onnx": {
+        "class_key": "op",
+        "tensors": ("W", "R", "B", "P"),
+        "partner": {},
+        "concatenated": ("B",),
+        "directions": True,
+        "label": "ONNX {cls}",
     },
 }
 #: Whose parametrisation a count follows: the spec as written, or a framework's layout.
@@ -77,12 +96,18 @@ def mapping(cell: Cell, framework: str) -> Mapping | None:
     cls = raw.get(layout["class_key"])
     if not isinstance(cls, str):
         raise SpecError(f"[{framework}] lacks '{layout['class_key']}'", where, expected="the class name, e.g. \"LSTM\"")
+    names = layout["tensors"] or tuple(k for k in raw if k not in (layout["class_key"], "options"))
     tensors = []
-    for name in layout["tensors"]:
+    for name in names:
         if name in raw:
             tensors.append(Tensor(name, _rows(raw[name], framework, name, cell)))
     for key in raw:
-        if key not in layout["tensors"] and key not in (layout["class_key"], "options"):
+        if key in (layout["class_key"], "options"):
+            continue
+        if layout["tensors"] is None and key.rpartition("/")[2] not in layout["suffixes"]:
+            raise SpecError(f"unknown key '{key}' in [{framework}]", cell.spec.where(framework, key),
+                            expected="a tensor path ending in " + " or ".join(f"/{x}" for x in layout["suffixes"]))
+        if layout["tensors"] is not None and key not in layout["tensors"]:
             raise SpecError(f"unknown key '{key}' in [{framework}]", cell.spec.where(framework, key),
                             expected=one_of(layout["tensors"] + (layout["class_key"], "options")))
     result = Mapping(framework, cls, dict(raw.get("options", {})), tuple(tensors))
@@ -136,8 +161,18 @@ def tensor_shape(cell: Cell, result: Mapping, tensor: Tensor) -> tuple:
     stacked = sympy.Add(*[size(shape[0]) for shape in shapes])
     rest = tuple(size(s) for s in shapes[0][1:])
     shape = (stacked,) + rest
-    if tensor.name in LAYOUTS[result.framework].get("transposed", ()):
+    if is_transposed(result.framework, tensor.name):
         shape = shape[::-1]
-    if len(tensor.rows) > 1:
+    if len(tensor.rows) > 1 and tensor.name in LAYOUTS[result.framework].get("concatenated", ()):
+        shape = (len(tensor.rows) * shape[0],) + shape[1:]
+    elif len(tensor.rows) > 1:
         shape = (sympy.Integer(len(tensor.rows)),) + shape
     return shape
+
+
+def is_transposed(framework: str, tensor: str) -> bool:
+    """Whether the framework stores this tensor's blocks as (in, out): blocks then sit side by side."""
+    for pattern in LAYOUTS[framework].get("transposed", ()):
+        if tensor == pattern or (pattern.startswith("*/") and tensor.endswith(pattern[1:])):
+            return True
+    return False

@@ -1,5 +1,8 @@
-"""Weights in and out of the frameworks' own modules, read from each spec's layout tables."""
+"""Weights in and out of PyTorch, Keras, Flax linen and ONNX, by each cell's layout tables."""
 
-from .torch_nn import from_torch, to_torch
+from .libraries import (from_flax, from_keras, from_onnx, from_torch, keras_weights, onnx_attributes, to_flax,
+                        to_keras, to_onnx, to_torch)
+from .stack import Stack
 
-__all__ = ["from_torch", "to_torch"]
+__all__ = ["Stack", "from_flax", "from_keras", "from_onnx", "from_torch", "keras_weights", "onnx_attributes",
+           "to_flax", "to_keras", "to_onnx", "to_torch"]

@@ -13,7 +13,7 @@ from ..base.errors import Location, SpecError, one_of
 from .syntax import names_in
 
 MERGED_TABLES = ("sizes", "input", "state", "constants", "parameters", "roles")
-OWN_KEYS = ("name", "title", "year", "summary", "source", "aliases", "references", "pytorch", "keras", "notes")
+OWN_KEYS = ("name", "title", "year", "summary", "source", "aliases", "references", "pytorch", "keras", "flax", "onnx", "notes")
 MAX_DEPTH = 4
 
 

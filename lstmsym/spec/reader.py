@@ -21,10 +21,11 @@ TOP_KEYS = {
     "notes": "remarks", "references": "references", "sizes": "symbolic sizes", "input": "the inputs",
     "state": "the recurrent state", "outputs": "the outputs", "constants": "named constants",
     "parameters": "parameters", "equations": "the equations", "roles": "a sentence per equation",
-    "pytorch": "the PyTorch mapping", "keras": "the Keras mapping", "extends": "a base spec",
+    "pytorch": "the PyTorch mapping", "keras": "the Keras mapping", "flax": "the Flax linen mapping",
+    "onnx": "the ONNX operator mapping", "extends": "a base spec",
     "remove": "equations or parameters to drop from the base",
 }
-FRAMEWORK_KEYS = ("pytorch", "keras")
+FRAMEWORK_KEYS = ("pytorch", "keras", "flax", "onnx")
 REQUIRED = ("name", "sizes", "input", "state", "equations")
 SIZE_KEYS = ("role", "less_than", "divides", "kernel", "verify", "reference")
 STATE_KEYS = ("size", "shape", "previous", "role")

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..derive.derived import Derived
-from ..interop.torch_nn import from_torch, split_blocks, to_torch, torch_mapping
+from ..interop.layout import Layout
+from ..interop.libraries import from_torch, to_torch
+from ..interop.stack import from_framework
 from ..model.cell import Cell
 from .loader import numpy_module
 from .sampling import concrete_sizes, random_params, random_states
@@ -31,7 +33,7 @@ def build_module(cell: Cell, sizes: dict[str, int]):
     """The torch.nn module matching the cell, in float64."""
     import torch
 
-    spec = torch_mapping(cell)
+    spec = Layout(cell, "pytorch").mapping
     options = dict(spec.options)
     rows = lambda tensor: sizes[cell.parameter(next(b for b in spec.tensor(tensor).rows[0] if b)).shape[0]]  # noqa: E731
     if spec.tensor("weight_hr") is not None:
@@ -56,7 +58,7 @@ def torch_check(derived: Derived, seed: int = 0, steps: int = 5, batch: int = 3,
     with torch.no_grad():
         for name, value in to_torch(cell, params).items():
             getattr(module, name).copy_(value)
-    assert all(np.allclose(from_torch(cell, dict(module.named_parameters()))[k], params[k]) for k in params)
+    assert all(np.allclose(from_torch(cell, dict(module.named_parameters()))["l0"][k], params[k]) for k in params)
     xs = rng.normal(size=(steps, batch, sizes[cell.input_size]))
     state = random_states(cell, sizes, batch, rng)
     ours = numpy_module(derived)
@@ -82,10 +84,9 @@ def torch_check(derived: Derived, seed: int = 0, steps: int = 5, batch: int = 3,
     for k in params:
         errors[f"d_{k}"] = relative(dparams[k], mapped[k])
     worst = max(errors, key=errors.get)
-    return TorchResult(cell.name, f"torch.nn.{torch_mapping(cell).cls}", errors[worst], worst)
+    return TorchResult(cell.name, f"torch.nn.{Layout(cell, 'pytorch').mapping.cls}", errors[worst], worst)
 
 
 def _gradients_by_parameter(cell: Cell, grads) -> dict[str, np.ndarray]:
     """A parameter's gradient is its own block's (a bias split in ih + hh has the same gradient in each)."""
-    blocks, _ = split_blocks(cell, grads)
-    return blocks
+    return from_framework(cell, "pytorch", grads, fold=False)["l0"]
