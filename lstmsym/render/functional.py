@@ -34,10 +34,24 @@ class FunctionalForward(NumpyForward):
         for name in self.cell.outputs:
             if name not in self.states and name not in self.plan.static:
                 lines.append(f"Y_{self.short(name)} = []")
+        # Per-step views by one unbind each: indexing [t] would make autograd scatter every step's gradient
+        # into a zero tensor of the whole sequence (T^2 work in the backward).
+        arrays = sorted({value.removesuffix("[t]") for value in NumpyForward.step_names(self).values()})
+        lines += [f"{array}_steps = {array}.unbind(0)" for array in arrays]
         return lines
 
+    def step_names(self) -> dict[str, str]:
+        names = super().step_names()
+        if getattr(self, "_unbound", False):
+            return {key: value.removesuffix("[t]") + "_steps[t]" for key, value in names.items()}
+        return names
+
     def autograd_loop(self) -> list[str]:
-        lines = [line for line in self.forward_loop() if "[t + 1] = " not in line and not line.startswith("K_")]
+        self._unbound = True
+        try:
+            lines = [line for line in self.forward_loop() if "[t + 1] = " not in line and not line.startswith("K_")]
+        finally:
+            self._unbound = False
         names = self.step_names()
         for name in self.cell.outputs:
             if name not in self.states and name not in self.plan.static:

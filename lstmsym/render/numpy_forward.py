@@ -162,10 +162,11 @@ class NumpyForward:
 
     def group_lines(self, group: Group, product: str, target: str = "") -> list[str]:
         lines = [f"_P_{group.key}{target} = {product}"]
-        for op, (start, stop) in zip(group.ops, self.offsets(group)):
-            name = self.static_array(op.key) if target else pyname(op.key)
-            lines.append(f"{name} = _P_{group.key}{target}[..., {start}:{stop}]")
-        return lines
+        names = [self.static_array(op.key) if target else pyname(op.key) for op in group.ops]
+        if len(names) == 1:
+            return lines + [f"{names[0]} = _P_{group.key}{target}"]
+        widths = ", ".join(sizename(op.shape[0]) for op in group.ops)
+        return lines + [f"{', '.join(names)} = _split(_P_{group.key}{target}, ({widths}))"]
 
     # -- forward -----------------------------------------------------------------------------------
     def static_names(self) -> dict[str, str]:

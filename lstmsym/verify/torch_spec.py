@@ -45,10 +45,11 @@ class Value:
 class SpecInterpreter:
     """Evaluates one cell's equations, as written, on torch tensors."""
 
-    def __init__(self, cell: Cell, params: dict[str, Any], sizes: dict[str, int]) -> None:
+    def __init__(self, cell: Cell, params: dict[str, Any], sizes: dict[str, int], dtype: Any = None) -> None:
         import torch
 
         self.torch, self.cell, self.sizes = torch, cell, sizes
+        self.dtype = dtype or torch.float64
         self.params = {}
         for p in cell.parameters:
             value = params[p.name]
@@ -59,7 +60,7 @@ class SpecInterpreter:
 
     def step(self, inputs: dict[str, Any], prev: dict[str, Any]) -> dict[str, Value]:
         env: dict[str, Value] = dict(self.params)
-        env.update({k: Value(self.torch.tensor(float(v), dtype=self.torch.float64), False, 0) for k, v in self.cell.constants.items()})
+        env.update({k: Value(self.torch.tensor(float(v), dtype=self.dtype), False, 0) for k, v in self.cell.constants.items()})
         for item in self.cell.inputs:
             env[item.name] = Value(inputs[item.name], True, len(item.shape))
         for state in self.cell.states:
@@ -72,7 +73,7 @@ class SpecInterpreter:
     def value(self, node: Node) -> Value:
         torch = self.torch
         if isinstance(node, Num):
-            return Value(torch.tensor(float(node.value), dtype=torch.float64), False, 0)
+            return Value(torch.tensor(float(node.value), dtype=self.dtype), False, 0)
         if isinstance(node, Name):
             if node.id == IDENTITY and node.id not in self.env:
                 raise ValueError("the identity outside a matrix expression")
@@ -92,7 +93,7 @@ class SpecInterpreter:
         (I is the identity of the size of the vector the matrix multiplies)."""
         torch = self.torch
         if isinstance(node, Name) and node.id == IDENTITY and node.id not in self.env:
-            return Value(torch.eye(self.identity_size, dtype=torch.float64), False, 2)
+            return Value(torch.eye(self.identity_size, dtype=self.dtype), False, 2)
         if isinstance(node, BinOp) and node.op in ("+", "-"):
             left, right = self.matrix(node.left), self.matrix(node.right)
             out = left.tensor + right.tensor if node.op == "+" else left.tensor - right.tensor
@@ -152,10 +153,13 @@ class SpecInterpreter:
         return Value(result, any(a.batched for a in args), rank)
 
     def binop(self, node: BinOp) -> Value:
+        torch = self.torch
         if node.op == "@":
             vector = self.value(node.right)
             self.identity_size = vector.tensor.shape[-1]
             matrix = self.matrix(node.left)
+            if not matrix.batched and matrix.tensor.dim() == 2:  # what nn.Linear does
+                return Value(torch.nn.functional.linear(vector.tensor, matrix.tensor), vector.batched, 1)
             result = (matrix.tensor @ vector.tensor.unsqueeze(-1)).squeeze(-1)
             return Value(result, matrix.batched or vector.batched, 1)
         left, right = self.value(node.left), self.value(node.right)
