@@ -11,7 +11,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CELLS
+from conftest import CELLS, SPECS
 from conftest import derived_cell
 from lstmsym.base.errors import LstmsymError
 from lstmsym.derive.derived import Derived
@@ -95,3 +95,25 @@ def test_random_bytes(data):
     except UnicodeDecodeError:
         return
     load(text)
+
+
+CONSTRUCTS = sorted(SPECS.glob("construct_*.toml"))
+
+
+@FUZZ
+@given(which=st.sampled_from(CONSTRUCTS), line=st.integers(0, 50), expr=expressions(),
+       extra=st.lists(st.sampled_from(["C", "A", "q", "k", "K", "s", "v", "mu", "var", "t", "dt", "blocks"]), max_size=3))
+def test_grammar_level_new_constructs(which, line, expr, extra):
+    """The new grammar (reductions, side inputs, heads, matrix states, outer products, convolutions): any
+    equation of a construct spec replaced by a generated expression over its own names and the usual ones."""
+    import re
+
+    text = which.read_text()
+    equations = [m for m in re.finditer(r'^(\w+) = "(.*)"$', text.split("[equations]", 1)[1], re.M)]
+    if not equations:
+        return
+    target = equations[line % len(equations)]
+    for name in extra:
+        expr = f"{expr} * {name}" if line % 2 else f"sum({name}) + {expr}"
+    head, tail = text.split("[equations]", 1)
+    load(head + "[equations]" + tail.replace(target.group(0), f"{target.group(1)} = '{expr}'", 1))

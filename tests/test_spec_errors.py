@@ -164,3 +164,59 @@ def test_byte_order_mark_is_accepted(tmp_path):
 
 def test_text_given_positionally_is_read_as_a_spec():
     assert lstmsym.cell(MINIMAL).name == "mine"
+
+
+CONV = """name = "conv"
+[sizes]
+C = "channels"
+H = "height"
+k = { role = "kernel", kernel = true }
+[input]
+x = ["C", "H", "H"]
+[state]
+h = { shape = ["C", "H", "H"] }
+[parameters]
+K = { shape = ["C", "C", "k", "k"] }
+[equations]
+h = "tanh(conv(K, EXPR) + h_prev)"
+"""
+CONSTRUCT_ERRORS = {
+    "reduction of a scalar": (MINIMAL.replace("+ b)", "+ b) * sum(1)"),
+                              "11:37: sum() of a scalar; expected a vector, matrix or feature map to reduce "
+                              "(the result is a per-sequence scalar)"),
+    "outer product used as a vector": (MINIMAL.replace("U @ h_prev", "U @ outer(h_prev, x)"),
+                                       "11:21: shape mismatch in '@': 'U' is a matrix of shape ? x ?, the right operand "
+                                       "is a matrix of shape n x m; expected a matrix with as many columns as the vector "
+                                       "on the right has entries"),
+    "mod by zero": (MINIMAL.replace("+ b)", "+ mod(b, 0))"), "11:39: mod() by zero; expected a non-zero divisor"),
+    "convolution on a vector": (CONV.replace('x = ["C", "H", "H"]', 'x = "C"').replace("EXPR", "x"),
+                                "13:19: conv() on a vector of size C; expected a feature map (channels x height x "
+                                "width), e.g. x = [\"C\", \"H\", \"W\"]"),
+}
+
+
+@pytest.mark.parametrize("case", CONSTRUCT_ERRORS)
+def test_new_construct_errors(case, tmp_path, cli):
+    text, expected = CONSTRUCT_ERRORS[case]
+    path = tmp_path / "cell.toml"
+    path.write_text(text)
+    code, out, err = cli("show", path)
+    assert code == 2 and err.strip() == f"lstmsym: error: {path}:{expected}"
+
+
+def test_heads_that_do_not_divide_n(tmp_path, cli):
+    path = tmp_path / "heads.toml"
+    path.write_text(MINIMAL.replace('n = "hidden"', 'n = "hidden"\nk = { role = "heads", divides = "n" }')
+                    .replace('parameters = ["W", "U", "b"]', "")
+                    .replace("[equations]", '[parameters]\nW = "w"\nU = { shape = ["n", "n"], blocks = "k" }\nb = "b"\n[equations]'))
+    assert cli("params", path, "-m", "3", "-n", "4", "--size", "k=2")[0] == 0
+    code, _, err = cli("params", path, "-m", "3", "-n", "4", "--size", "k=3")
+    assert code != 0 and err.strip() == "lstmsym: error: sizes k = 3, n = 4 break the rule k divides n of cell 'mine'"
+
+
+def test_kernel_larger_than_the_map(tmp_path, cli):
+    path = tmp_path / "conv.toml"
+    path.write_text(CONV.replace("EXPR", "x"))
+    assert cli("params", path, "--size", "H=5", "--size", "k=3", "--size", "C=2")[0] == 0
+    code, _, err = cli("params", path, "--size", "H=3", "--size", "k=5", "--size", "C=2")
+    assert code != 0 and err.strip() == "lstmsym: error: sizes k = 5, H = 3 break the rule k <= H of cell 'conv'"

@@ -230,7 +230,7 @@ class ShapeChecker:
             raise SpecError(f"the second argument of {node.func}() is not a constant", self.at(node.args[1]),
                             expected="a number or a name from [constants], e.g. leaky_relu(x, 0.01)")
         if info.nonzero_second and is_constant(node.args[1], self.spec) and self.constant_value(node.args[1]) == 0:
-            raise SpecError(f"{node.func}() by zero", self.at(node.args[1]), expected=f"a non-zero divisor ({info.domain})")
+            raise SpecError(f"{node.func}() by zero", self.at(node.args[1]), expected="a non-zero divisor")
         shapes = list(self.pair(*node.args)) if len(node.args) == 2 else [self.check(node.args[0], VALUE)]
         result = shapes[0]
         for shape in shapes[1:]:
