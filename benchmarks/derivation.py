@@ -14,17 +14,43 @@ import sympy
 from sympy.core.cache import clear_cache
 
 import lstmsym
-from lstmsym.backward import Backward
-from lstmsym.bptt import BPTT
-from lstmsym.cell import Cell
-from lstmsym.registry import resolve
-from lstmsym.spec import load_spec
+from lstmsym.derive.derived import Derived
+from lstmsym.model.cell import Cell
+from lstmsym.spec.catalogue import resolve
+from lstmsym.spec.files import load_spec
 
 
 def derive(name: str) -> None:
     """Everything gradient-related, from the spec file: parse, build, one-step and BPTT equations."""
-    back = Backward(Cell(load_spec(resolve(name))))
-    BPTT(back).recurrences
+    facts = Derived(Cell(load_spec(resolve(name))))
+    facts.backward, facts.bptt
+
+
+def check_times(name: str) -> tuple[float, float, str]:
+    """Seconds for `check`'s verdict on the printed adjoint of the first state's previous value, as printed
+    (right) and with its first term dropped (wrong); the derivation is done before timing."""
+    from lstmsym.render.facts import notation
+    from lstmsym.render.gradview import gradient_view
+    from lstmsym.verify.check import check_formula
+
+    facts = Derived(Cell(load_spec(resolve(name))))
+    n = notation(facts)
+    entries = [e for section in gradient_view(facts)["sections"] for e in section["entries"]]
+    entry = next(e for e in entries if e["target"].endswith("_prev")) if any(e["target"].endswith("_prev") for e in entries) else entries[0]
+    terms = sympy.Add.make_args(next(st.expr for st in facts.backward.statements if text_of(st.symbol, n) == entry["target"]))
+    from lstmsym.printing.text import text
+    wrong = text(sympy.Add(*terms[1:]), n) if len(terms) > 1 else f"2 * ({entry['text']})"
+    out = []
+    for formula in (entry["text"], wrong):
+        start = time.perf_counter()
+        check_formula(facts, n, entry["target"], formula)
+        out.append(time.perf_counter() - start)
+    return out[0], out[1], entry["target"]
+
+
+def text_of(symbol, n) -> str:
+    from lstmsym.printing.text import text
+    return text(symbol, n)
 
 
 def timed(fn, repeat: int = 5) -> float:
@@ -76,8 +102,17 @@ def main() -> None:
     print("1. Derivation time per cell (parse spec, build cell, one-step and BPTT equations; median of 5)")
     rows = [(name, timed(lambda: derive(name))) for name in lstmsym.builtin_names()]
     for name, seconds in rows:
-        print(f"   {name:18s} {seconds * 1e3:7.1f} ms")
-    print(f"   total {sum(s for _, s in rows):.2f} s for {len(rows)} cells; slowest {max(rows, key=lambda r: r[1])[0]}")
+        print(f"   {name:24s} {seconds * 1e3:7.1f} ms")
+    times = sorted(s for _, s in rows)
+    print(f"   total {sum(times):.2f} s for {len(rows)} cells; median {statistics.median(times) * 1e3:.1f} ms; "
+          f"slowest {max(rows, key=lambda r: r[1])[0]} {times[-1] * 1e3:.0f} ms (goal: median at most 100 ms)")
+
+    print("\n1b. `check` verdicts: the printed adjoint of each cell's first previous state, right and with a term dropped")
+    checks = [(name, *check_times(name)) for name in lstmsym.builtin_names()]
+    worst = max(checks, key=lambda r: max(r[1], r[2]))
+    print(f"   {len(checks)} cells: slowest verdict {max(worst[1], worst[2]):.2f} s ({worst[0]}, --wrt {worst[3]}); "
+          f"median right {statistics.median(r[1] for r in checks):.2f} s, wrong {statistics.median(r[2] for r in checks):.2f} s "
+          "(goal: every verdict under 2 s)")
 
     ours = timed(lambda: derive("lstm"))
     print("\n2. LSTM gradient equations against hidden size n (m = 3, one step)")

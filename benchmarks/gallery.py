@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import lstmsym
-from lstmsym.render import diagram_dot
 
 CLI = [sys.executable, "-m", "lstmsym.cli", "build"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +40,7 @@ def main() -> None:
         full = timed(CLI + ["--out", str(Path(tmp) / "full"), "--force"])
         sympy_import = timed([sys.executable, "-c", "import sympy"])
         dot_file = Path(tmp) / "one.dot"
-        dot_file.write_text(diagram_dot(lstmsym.cell("lstm")))
+        dot_file.write_text(lstmsym.cell("lstm").dot())
         one_dot = min(timed(["dot", "-Tsvg", str(dot_file), "-o", os.devnull]) for _ in range(5))
         tex = Path(tmp) / "t.tex"
         tex.write_text("\\documentclass{article}\\usepackage{amsmath}\\begin{document}\\begin{align*}a&=b\\end{align*}\\end{document}\n")

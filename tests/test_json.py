@@ -28,6 +28,8 @@ def schema(name: str) -> dict:
     ("check", ["check", "lstm", "--wrt", "c_prev", "--formula", "d_c_in * f"]),
     ("cost", ["cost", "lstm", "-m", "3", "-n", "4", "--batch", "2", "--steps", "5"]),
     ("cost", ["cost", "lstm"]),
+    ("flow", ["flow", "lstm", "--steps", "20", "--seeds", "1"]),
+    ("flow", ["flow", "tests/specs/construct_matrix_state.toml", "--steps", "5", "--seeds", "1"]),
 ])
 def test_every_json_output_validates(name, argv, cli):
     code, out, err = cli(*[str(ROOT / a) if a.startswith("tests/") else a for a in argv], "--json")

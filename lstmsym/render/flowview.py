@@ -1,0 +1,59 @@
+"""The gradient-flow blocks as text and LaTeX, for `lstmsym flow`, the write-ups and the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from ..derive.flow import V, Block, Factor, Flow
+from ..printing.latex import latex
+from ..printing.notation import Notation
+from ..printing.text import text
+
+
+def _factor_text(factor: Factor, n: Notation) -> str:
+    if factor.kind == "diag":
+        return f"diag({text(factor.coef, n)})" if factor.coef != 1 else "I"
+    return text(sympy.Symbol(factor.matrix), n) + (".T" if factor.transposed else "")
+
+
+def _factor_latex(factor: Factor, n: Notation) -> str:
+    if factor.kind == "diag":
+        return r"\operatorname{diag}\left(" + latex(factor.coef, n) + r"\right)" if factor.coef != 1 else "I"
+    return latex(sympy.Symbol(factor.matrix), n) + (r"^{\top}" if factor.transposed else "")
+
+
+def block_text(block: Block, n: Notation) -> str:
+    """J as a sum of chains, or its adjoint form (J^T v = ...) when it has no chain form."""
+    if block.zero:
+        return "0"
+    if block.chains is None:
+        return f"J^T v = {text(block.adjoint.xreplace({V: sympy.Symbol('v')}), n)}"
+    return " + ".join(" @ ".join(_factor_text(f, n) for f in chain) for chain in block.chains)
+
+
+def block_latex(block: Block, n: Notation) -> str:
+    if block.zero:
+        return "0"
+    if block.chains is None:
+        return r"J^{\top} v = " + latex(block.adjoint.xreplace({V: sympy.Symbol("v")}), n)
+    return " + ".join(" ".join(_factor_latex(f, n) for f in chain) for chain in block.chains)
+
+
+def flow_view(derived, n: Notation, profile=None) -> dict[str, Any]:
+    """Everything a page or the CLI shows about gradient flow."""
+    flow = Flow(derived)
+    state_latex = {s.name: (latex(sympy.Symbol(s.name), n), latex(sympy.Symbol(s.previous), n)) for s in derived.cell.states}
+    blocks = []
+    for block in flow.blocks:
+        blocks.append({"row": block.row, "col": block.col, "text": block_text(block, n), "latex": block_latex(block, n),
+                       "structure": block.structure, "gates": list(block.gates), "zero": block.zero,
+                       "row_latex": state_latex[block.row][0], "col_latex": state_latex[block.col][1],
+                       "col_text": text(sympy.Symbol(next(s.previous for s in derived.cell.states if s.name == block.col)), n)})
+    view: dict[str, Any] = {"cell": derived.cell.name, "blocks": blocks}
+    if profile is not None:
+        view["profile"] = {"steps": list(profile.steps), "median": [float(f"{v:.3g}") for v in profile.median],
+                           "low": [float(f"{v:.3g}") for v in profile.low], "high": [float(f"{v:.3g}") for v in profile.high],
+                           "sizes": profile.sizes}
+    return view
