@@ -55,7 +55,7 @@ def test_check_names_stale_files_and_noop_is_quick(tmp_path, cli):
     fmt = ("--format", "md,svg,json,tex")
     assert cli("build", "lstm", "--out", out, *fmt)[0] == 0
     assert {p.name for p in (out / "lstm").iterdir()} == {"README.md", "cell.svg", "backward.svg", "cell.json", "lstm.tex",
-                                                           "cell.dot", "backward.dot"}
+                                                           "cell.dot", "backward.dot", "flow.svg"}
     code, out_text, _ = cli("build", "lstm", "--out", out, *fmt)
     assert code == 0 and "up to date" in out_text
     assert cli("build", "lstm", "--out", out, *fmt, "--check")[0] == 0

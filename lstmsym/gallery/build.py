@@ -164,13 +164,15 @@ class Gallery:
         plot_formats = tuple(f for f in ("svg", "pdf") if f in self.formats)
         plot_files = {}
         if plot_formats and plots.matplotlib_available():
-            plot_files = plots.all_figures(cells, plot_formats)
+            plot_files = plots.all_figures(cells, plot_formats, record)
         elif plot_formats:
             skipped.append("matplotlib")
         files.update({rel: data for rel, data in plot_files.items() if rel.endswith(".svg")})
         if "md" in self.formats:
-            files["index.md"] = documents.index_md(cells, with_plots="plots/parameters.svg" in plot_files).encode()
-        tex = documents.handbook_tex(cells, record, with_plots=any(rel.endswith(".pdf") for rel in plot_files))
+            files["index.md"] = documents.index_md(cells, with_plots="plots/parameters.svg" in plot_files,
+                                                   flow_plot="plots/flow.svg" in plot_files).encode()
+        tex = documents.handbook_tex(cells, record, with_plots=any(rel.endswith(".pdf") for rel in plot_files),
+                                     flow_plot="plots/flow.pdf" in plot_files)
         if "tex" in self.formats:
             files["handbook.tex"] = tex.encode()
         if "pdf" in self.formats and not skipped:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..derive.derived import derived
 from ..model.loading import load_cell
-from ..render import documents, tools
+from ..render import documents, plots, tools
 from ..verify import record as records
 
 FORMATS = ("tex", "pdf", "md", "svg", "png", "json")
@@ -30,6 +30,8 @@ def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool) -> 
     files = ["cell.dot", "backward.dot"]
     if dot:
         files += [f"{kind}.{fmt}" for kind in KINDS for fmt in ("svg", "png") if fmt in formats]
+    if "svg" in formats and plots.matplotlib_available():
+        files.append("flow.svg")
     files += [f"{name}.tex"] * ("tex" in formats) + ["README.md"] * ("md" in formats) + ["cell.json"] * ("json" in formats)
     if "pdf" in formats and dot and tex:
         files.append(f"{name}.pdf")
@@ -57,7 +59,13 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
                 result.figures[f"{kind}.pdf"] = tools.render_dot(source, "pdf")
     elif wants_images:
         result.skipped.append("dot")
-    tex_source = documents.writeup_tex(d, result.verification, figures=dot)
+    flow = result.verification.get("flow")
+    if flow and plots.matplotlib_available():
+        if "svg" in formats:
+            result.files[f"{prefix}flow.svg"] = plots.flow_figure(cell.name, cell.family, flow, "svg")
+        if "pdf" in formats or figures:
+            result.figures["flow.pdf"] = plots.flow_figure(cell.name, cell.family, flow, "pdf")
+    tex_source = documents.writeup_tex(d, result.verification, figures=dot, flow_figure="flow.pdf" in result.figures)
     if "tex" in formats:
         result.files[f"{prefix}{cell.name}.tex"] = tex_source.encode()
     if "md" in formats:

@@ -95,6 +95,74 @@ def align_rows(entries: list[tuple[str, str, list[str]]]) -> list[dict[str, str]
     return rows
 
 
+def split_product(expr: sympy.Expr, n: Notation, width: int = MAX_LINE_WIDTH) -> list[str]:
+    """A long product (or sum) as several LaTeX lines, factors packed greedily under `width`."""
+    if expr.is_Add:
+        return split_latex(expr, n)
+    whole = latex(expr, n)
+    if not expr.is_Mul or visible_width(whole) <= width:
+        return [whole]
+    chunks: list[list[sympy.Expr]] = [[]]
+    for factor in sympy.Mul.make_args(expr):
+        trial = chunks[-1] + [factor]
+        if chunks[-1] and visible_width(latex(sympy.Mul(*trial, evaluate=False), n)) > width:
+            chunks.append([factor])
+        else:
+            chunks[-1] = trial
+    return [latex(sympy.Mul(*chunk, evaluate=False), n) for chunk in chunks]
+
+
+#: Narrower than MAX_LINE_WIDTH: a chain's lines carry "+" and an indent.
+CHAIN_WIDTH = 48
+
+
+def chain_lines(chain, n: Notation) -> list[str]:
+    """One chain diag(a) M ... of a Jacobian block as align* lines: its factors (a long diagonal split in pieces)
+    packed greedily under MAX_LINE_WIDTH."""
+    from .flowview import factor_latex
+
+    pieces: list[str] = []
+    for factor in chain:
+        parts = split_product(factor.coef, n, CHAIN_WIDTH) if factor.kind == "diag" and factor.coef != 1 else []
+        if len(parts) > 1:
+            pieces += [r"\operatorname{diag}\Big(" + parts[0]] + parts[1:-1] + [parts[-1] + r"\Big)"]
+        else:
+            pieces.append(factor_latex(factor, n))
+    lines = [""]
+    for piece in pieces:
+        trial = (lines[-1] + " " + piece).strip()
+        if lines[-1] and visible_width(trial) > CHAIN_WIDTH:
+            lines.append(piece)
+        else:
+            lines[-1] = trial
+    return [line if k == 0 else r"\quad " + line for k, line in enumerate(lines)]
+
+
+def flow_context(derived: Derived, n) -> dict[str, Any]:
+    """The state-to-state Jacobian blocks as align* rows (the adjoint form Jᵀv where a block has no chains)."""
+    from ..derive.flow import V, Flow
+    from .flowview import flow_view
+
+    view = flow_view(derived, n)
+    entries = []
+    for block, shown in zip(Flow(derived).blocks, view["blocks"]):
+        if block.zero:
+            continue
+        frac = rf"\frac{{\partial {shown['row_latex']}}}{{\partial {shown['col_latex']}}}"
+        if block.chains is None:
+            entries.append((rf"\left({frac}\right)^{{\top}} v", "=",
+                            split_latex(block.adjoint.xreplace({V: sympy.Symbol("v")}), n)))
+            continue
+        lines: list[str] = []
+        for index, chain in enumerate(block.chains):
+            part = chain_lines(chain, n)
+            lines += [("+ " if index and k == 0 else "") + line for k, line in enumerate(part)]
+        entries.append((frac, "=", lines))
+    view["rows"] = align_rows(entries)
+    view["zero"] = [b for b in view["blocks"] if b["zero"]]
+    return view
+
+
 def _shape_latex(shape: list[str]) -> str:
     return r" \times ".join(shape) if shape else r"\text{scalar}"
 
@@ -175,6 +243,7 @@ def cell_context(derived: Derived) -> dict[str, Any]:
         "reference_sizes": sizes,
         "reference_sizes_text": sizes_text(sizes),
         "gradients": grads,
+        "flow": flow_context(derived, n),
         "cost": cost_context(derived),
         "version": __version__,
     }

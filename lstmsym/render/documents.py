@@ -18,8 +18,10 @@ from .gradview import gradient_view
 from .templating import environment
 from .views import cell_view, formula_latex
 
+#: The sequence lengths the documents tabulate from the gradient-survival profile.
+FLOW_STEPS_SHOWN = (1, 10, 50, 200)
 #: What a Markdown page may link to, by build format: file name patterns ({name} is the cell's name).
-PAGE_FILES = {"svg": ("cell.svg", "backward.svg"), "pdf": ("{name}.pdf",), "tex": ("{name}.tex",), "json": ("cell.json",),
+PAGE_FILES = {"svg": ("cell.svg", "backward.svg", "flow.svg"), "pdf": ("{name}.pdf",), "tex": ("{name}.tex",), "json": ("cell.json",),
               "dot": ("cell.dot", "backward.dot")}
 
 
@@ -30,8 +32,20 @@ def verification_context(derived: Derived, entry: dict[str, Any] | None) -> dict
     symbolic = dict(entry["symbolic"])
     symbolic["sizes_text"] = sizes_text(symbolic["sizes"])
     torch_map = mapping(derived.cell, "pytorch")
-    return {"available": True, "symbolic": symbolic, "finite_differences": dict(entry["finite_differences"]),
-            "pytorch": f"torch.nn.{torch_map.cls}" if torch_map is not None else ""}
+    out = {"available": True, "symbolic": symbolic, "finite_differences": dict(entry["finite_differences"]),
+           "pytorch": f"torch.nn.{torch_map.cls}" if torch_map is not None else ""}
+    if entry.get("flow"):
+        flow = entry["flow"]
+        shown = [k for k, t in enumerate(flow["steps"]) if t in FLOW_STEPS_SHOWN]
+        out["flow"] = dict(flow, sizes_text=sizes_text(flow["sizes"]),
+                           rows=[{"steps": flow["steps"][k], "median": _g(flow["median"][k]), "low": _g(flow["low"][k]),
+                                  "high": _g(flow["high"][k])} for k in shown])
+    return out
+
+
+def _g(value: float) -> str:
+    """3 significant digits, as a page prints a measured norm."""
+    return f"{value:.3g}"
 
 
 def diagram_dot(derived: Derived, kind: str = "cell") -> str:
@@ -40,9 +54,12 @@ def diagram_dot(derived: Derived, kind: str = "cell") -> str:
     return to_dot(build(derived, notation(derived)))
 
 
-def writeup_tex(derived: Derived, verification: dict[str, Any] | None = None, figures: bool = True) -> str:
+def writeup_tex(derived: Derived, verification: dict[str, Any] | None = None, figures: bool = True,
+                flow_figure: bool = False) -> str:
+    """The LaTeX write-up; `figures` includes the diagrams (cell.pdf, backward.pdf), `flow_figure` flow.pdf."""
     return environment("latex").get_template("writeup.tex.j2").render(
-        cell=cell_context(derived), verification=verification_context(derived, verification), figures=figures)
+        cell=cell_context(derived), verification=verification_context(derived, verification), figures=figures,
+        flow_figure=flow_figure)
 
 
 def readme_md(derived: Derived, verification: dict[str, Any] | None = None, files: tuple[str, ...] = ()) -> str:
@@ -87,14 +104,19 @@ def gallery_sizes_text() -> str:
     return "m = 128, n = 256, p = 128"
 
 
-def index_md(cells: list[Derived], with_plots: bool = False) -> str:
+def index_md(cells: list[Derived], with_plots: bool = False, flow_plot: bool = False) -> str:
     plots = {k: f"plots/{k}.svg" for k in ("parameters", "flops", "memory")} if with_plots else {}
+    if with_plots and flow_plot:
+        plots["flow"] = "plots/flow.svg"
     return environment("markdown").get_template("index.md.j2").render(
         cells=index_rows(cells), sizes_text=gallery_sizes_text(), version=__version__, plots=plots)
 
 
-def handbook_tex(cells: list[Derived], verifications: dict[str, dict[str, Any]], with_plots: bool = False) -> str:
+def handbook_tex(cells: list[Derived], verifications: dict[str, dict[str, Any]], with_plots: bool = False,
+                 flow_plot: bool = False) -> str:
     return environment("latex").get_template("handbook.tex.j2").render(
         cells=[cell_context(c) for c in cells], rows=index_rows(cells), sizes_text=gallery_sizes_text(), version=__version__,
         verifications={c.cell.name: verification_context(c, verifications.get(c.cell.name)) for c in cells},
-        sub="\\section", width="0.8", plots=["parameters", "flops", "memory"] if with_plots else [], figures=True)
+        sub="\\section", width="0.8", plots=(["parameters", "flops", "memory"] + ["flow"] * flow_plot) if with_plots else [],
+        figures=True,
+        flow_figure=False)

@@ -18,7 +18,7 @@ def _factor_text(factor: Factor, n: Notation) -> str:
     return text(sympy.Symbol(factor.matrix), n) + (".T" if factor.transposed else "")
 
 
-def _factor_latex(factor: Factor, n: Notation) -> str:
+def factor_latex(factor: Factor, n: Notation) -> str:
     if factor.kind == "diag":
         return r"\operatorname{diag}\left(" + latex(factor.coef, n) + r"\right)" if factor.coef != 1 else "I"
     return latex(sympy.Symbol(factor.matrix), n) + (r"^{\top}" if factor.transposed else "")
@@ -38,7 +38,14 @@ def block_latex(block: Block, n: Notation) -> str:
         return "0"
     if block.chains is None:
         return r"J^{\top} v = " + latex(block.adjoint.xreplace({V: sympy.Symbol("v")}), n)
-    return " + ".join(" ".join(_factor_latex(f, n) for f in chain) for chain in block.chains)
+    return " + ".join(" ".join(factor_latex(f, n) for f in chain) for chain in block.chains)
+
+
+def block_lines(block: Block, n: Notation) -> list[str]:
+    """The right-hand side for an align* block: one chain per line (a sum's later lines start with +)."""
+    if block.zero or block.chains is None:
+        return [block_latex(block, n).removeprefix(r"J^{\top} v = ")]
+    return [("+ " if k else "") + " ".join(factor_latex(f, n) for f in chain) for k, chain in enumerate(block.chains)]
 
 
 def flow_view(derived, n: Notation, profile=None) -> dict[str, Any]:
@@ -50,6 +57,7 @@ def flow_view(derived, n: Notation, profile=None) -> dict[str, Any]:
         blocks.append({"row": block.row, "col": block.col, "text": block_text(block, n), "latex": block_latex(block, n),
                        "structure": block.structure, "gates": list(block.gates), "zero": block.zero,
                        "row_latex": state_latex[block.row][0], "col_latex": state_latex[block.col][1],
+                       "lines": block_lines(block, n), "adjoint_form": block.chains is None,
                        "col_text": text(sympy.Symbol(next(s.previous for s in derived.cell.states if s.name == block.col)), n)})
     view: dict[str, Any] = {"cell": derived.cell.name, "blocks": blocks}
     if profile is not None:

@@ -43,6 +43,78 @@ def series(derived: Derived, kind: str) -> tuple[float, ...]:
     return tuple(values)
 
 
+def _save(fig, fmt: str) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"CreationDate": None, "ModDate": None}
+    fig.savefig(buffer, format=fmt, metadata=metadata)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+RC = {"svg.hashsalt": "lstmsym", "svg.fonttype": "none", "font.size": 9, "pdf.compression": 6, "path.simplify": False}
+
+
+def flow_figure(name: str, family: str, flow: dict[str, Any], fmt: str) -> bytes:
+    """One cell's gradient-survival profile: the median norm against T, the quartiles shaded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    color = FAMILY_COLORS.get(family, "#555555")
+    with matplotlib.rc_context(RC):
+        fig, ax = plt.subplots(figsize=(4.6, 2.9))
+        ax.fill_between(flow["steps"], _floor(flow["low"]), _floor(flow["high"]), color=color, alpha=0.2, linewidth=0)
+        ax.plot(flow["steps"], _floor(flow["median"]), color=color, linewidth=1.8, marker="o", markersize=3)
+        _flow_axes(ax, f"{name}: gradient surviving T steps")
+        fig.tight_layout()
+        return _save(fig, fmt)
+
+
+def flow_comparison(rows: list[tuple[str, str, dict[str, Any]]], fmt: str) -> bytes:
+    """Every cell's median profile on one plot, the classic cells drawn thick and named."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(RC):
+        fig, ax = plt.subplots(figsize=(7.0, 4.4))
+        for name, family, flow in rows:
+            highlight = name in HIGHLIGHT + ("mingru",)
+            ax.plot(flow["steps"], _floor(flow["median"]), color=FAMILY_COLORS.get(family, "#555555"),
+                    linewidth=2.2 if highlight else 0.8, alpha=1.0 if highlight else 0.45, zorder=3 if highlight else 2)
+            if highlight:
+                ax.annotate(name, (flow["steps"][-1], _floor(flow["median"])[-1]), xytext=(4, 0),
+                            textcoords="offset points", va="center", fontsize=8)
+        for family, color in FAMILY_COLORS.items():
+            ax.plot([], [], color=color, label=family)
+        _flow_axes(ax, "Gradient surviving T steps, every cell (median)")
+        ax.set_xlim(1, 200 * 2.2)
+        ax.legend(title="family", loc="lower left", fontsize=8)
+        fig.tight_layout()
+        return _save(fig, fmt)
+
+
+FLOOR = 1e-60
+
+
+def _floor(values: list[float]) -> list[float]:
+    """Norms below 1e-60 drawn at 1e-60 (a log axis cannot show zero)."""
+    return [max(v, FLOOR) for v in values]
+
+
+def _flow_axes(ax, title: str) -> None:
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("steps T")
+    ax.set_ylabel("||(J_T ... J_1)^T u||")
+    ax.set_title(title)
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+
+
 def figure(cells: list[Derived], kind: str, fmt: str) -> bytes:
     """One comparison plot, as SVG or PDF bytes that do not change between runs."""
     import matplotlib
@@ -51,8 +123,7 @@ def figure(cells: list[Derived], kind: str, fmt: str) -> bytes:
     import matplotlib.pyplot as plt
 
     title, ylabel = KINDS[kind]
-    with matplotlib.rc_context({"svg.hashsalt": "lstmsym", "svg.fonttype": "none", "font.size": 9,
-                                "pdf.compression": 6, "path.simplify": False}):
+    with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(7.0, 4.4))
         for d in cells:
             cell = d.cell
@@ -73,13 +144,16 @@ def figure(cells: list[Derived], kind: str, fmt: str) -> bytes:
         ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
         ax.legend(title="family", loc="upper left", fontsize=8)
         fig.tight_layout()
-        buffer = io.BytesIO()
-        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"CreationDate": None, "ModDate": None}
-        fig.savefig(buffer, format=fmt, metadata=metadata)
-        plt.close(fig)
-    return buffer.getvalue()
+        return _save(fig, fmt)
 
 
-def all_figures(cells: list[Derived], formats: tuple[str, ...] = ("svg", "pdf")) -> dict[str, bytes]:
-    """plots/<kind>.svg for the Markdown index, plots/<kind>.pdf for the handbook (only those asked for)."""
-    return {f"plots/{kind}.{fmt}": figure(cells, kind, fmt) for kind in KINDS for fmt in formats}
+def all_figures(cells: list[Derived], formats: tuple[str, ...] = ("svg", "pdf"),
+                record: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """plots/<kind>.svg for the Markdown index, plots/<kind>.pdf for the handbook (only those asked for), and
+    plots/flow.* from the profiles in the verification record."""
+    out = {f"plots/{kind}.{fmt}": figure(cells, kind, fmt) for kind in KINDS for fmt in formats}
+    rows = [(d.cell.name, d.cell.family, (record or {}).get(d.cell.name, {}).get("flow")) for d in cells]
+    rows = [row for row in rows if row[2]]
+    if rows:
+        out.update({f"plots/flow.{fmt}": flow_comparison(rows, fmt) for fmt in formats})
+    return out

@@ -46,8 +46,19 @@ def run_checks(derived: Derived) -> dict[str, Any]:
     """The record entry of a cell: the suite with fixed sizes and seeds (a deterministic outcome)."""
     row = run_suite(derived, use_torch=False)
     entry = {key: {k: v for k, v in row[key].items() if k != "max_error"} for key in KEPT}
+    entry["flow"] = flow_entry(derived)
     entry["digest"] = cell_digest(derived)
     return entry
+
+
+def flow_entry(derived: Derived) -> dict[str, Any]:
+    """The gradient-survival profile (3 significant digits: what the documents print and plot)."""
+    from .flow import profile, profile_sizes
+
+    measured = profile(derived, profile_sizes(derived.cell))
+    return {"steps": list(measured.steps), "median": [float(f"{v:.3g}") for v in measured.median],
+            "low": [float(f"{v:.3g}") for v in measured.low], "high": [float(f"{v:.3g}") for v in measured.high],
+            "sizes": measured.sizes}
 
 
 def load(path: Path) -> dict[str, Any]:
