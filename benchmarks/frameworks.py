@@ -82,8 +82,12 @@ def generated(name: str):
 
 
 def layer_class(module):
+    """The generated layer over sequences: the nn.Module whose constructor takes num_layers."""
+    import inspect
+
     return next(getattr(module, k) for k in dir(module) if isinstance(getattr(module, k), type)
-                and issubclass(getattr(module, k), torch.nn.Module) and not k.endswith("Cell") and not k.startswith("_"))
+                and issubclass(getattr(module, k), torch.nn.Module)
+                and "num_layers" in inspect.signature(getattr(module, k).__init__).parameters)
 
 
 class Case:

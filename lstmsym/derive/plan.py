@@ -72,6 +72,9 @@ class Plan:
         for node in self.cell.value_nodes:
             if node.key in self.invariant:
                 continue
+            # An outer product for all steps at once would hold T matrices per sequence: it stays in the loop.
+            if isinstance(node, Operator) and node.op == "outer":
+                continue
             if set(self.reads(node)) <= fixed | set(found):
                 found.append(node.key)
         return found
