@@ -9,6 +9,7 @@ from ..derive.counts import evaluate, factored
 from ..model.sizes import at_sizes
 from ..render.views import formula_text
 from ..spec.catalogue import builtin_names
+from ..derive.scan import ScanForm
 from .common import Progress, add_json, add_sizes, emit, given_sizes, load, sizes_for
 from .tables import table
 
@@ -45,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
         present = sizes_for(c, sizes, strict=False)
         reference = c.size_rules.reference_sizes()
         total = evaluate(c, formula, present) if sizes and all(s.name in present for s in formula.free_symbols) else None
+        scan = ScanForm(d)
         rows.append({"name": c.name, "title": c.title, "family": c.family, "year": c.year, "formula": formula_text(formula),
-                     "total": total, "reference_total": int(at_sizes(formula, reference)), "aliases": list(c.spec.aliases)})
+                     "total": total, "reference_total": int(at_sizes(formula, reference)), "aliases": list(c.spec.aliases),
+                     "scan": scan.linear_names, "parallel": scan.parallel})
     by_reference = args.sort == "params" and not sizes
     rows.sort(key=_sort_key(args.sort, by_reference))
     if args.json:
@@ -54,11 +57,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if by_reference:
         print("sorted by the parameter count at each cell's reference sizes (give -m/-n to sort at your sizes)")
-    columns = ["name", "family", "year", "parameters (paper)"] + (["total"] if sizes else []) + ["title"]
+    columns = ["name", "family", "year", "parameters (paper)"] + (["total"] if sizes else []) + ["scan", "title"]
     body = [[r["name"], r["family"], r["year"] or "", r["formula"]] + ([r["total"] if r["total"] is not None else "-"] if sizes else [])
-            + [r["title"]] for r in rows]
+            + [(", ".join(r["scan"]) + (" (all)" if r["parallel"] else "")) if r["scan"] else "", r["title"]] for r in rows]
     print(table(columns, body))
-    print(f"\n{len(rows)} cells")
+    print(f"\n{len(rows)} cells; scan: states of the form s_t = a_t * s_prev + b_t, (all) when the whole forward "
+          "pass runs as linear scans (export ... parallel=True)")
     return 0
 
 

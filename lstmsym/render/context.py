@@ -138,6 +138,22 @@ def chain_lines(chain, n: Notation) -> list[str]:
     return [line if k == 0 else r"\quad " + line for k, line in enumerate(lines)]
 
 
+def scan_context(derived: Derived, n) -> dict[str, Any]:
+    """The states with a parallel-scan form s_t = a_t ⊙ s_{t-1} + b_t, with a and b in LaTeX and text."""
+    from ..derive.scan import ScanForm
+    from ..printing.text import text
+
+    form = ScanForm(derived)
+    states = []
+    for ls in form.states:
+        state = next(s for s in derived.cell.states if s.name == ls.state)
+        states.append({"name": ls.state, "latex": latex(sympy.Symbol(ls.state), n), "previous_latex": latex(sympy.Symbol(ls.previous), n),
+                       "a_latex": latex(ls.a, n), "b_latex": latex(ls.b, n), "a_text": text(ls.a, n), "b_text": text(ls.b, n),
+                       "previous": state.previous, "round": ls.order + 1, "input_only": ls.a == 0})
+    others = [s.name for s in derived.cell.states if s.name not in form.linear_names]
+    return {"states": states, "parallel": form.parallel, "others": others, "rounds": len({s["round"] for s in states})}
+
+
 def flow_context(derived: Derived, n) -> dict[str, Any]:
     """The state-to-state Jacobian blocks as align* rows (the adjoint form Jᵀv where a block has no chains)."""
     from ..derive.flow import V, Flow
@@ -244,6 +260,7 @@ def cell_context(derived: Derived) -> dict[str, Any]:
         "reference_sizes_text": sizes_text(sizes),
         "gradients": grads,
         "flow": flow_context(derived, n),
+        "scan": scan_context(derived, n),
         "cost": cost_context(derived),
         "version": __version__,
     }

@@ -15,12 +15,13 @@ class JaxModule(FunctionalForward):
     """Every line of the generated JAX file."""
 
     def step_size_lines(self) -> list[str]:
-        """Sizes read off the step's arrays (batch-first, without the time axis) and the parameters."""
+        """Sizes read off the step's arrays (counted from the last axis, so step() also runs on every step at
+        once with a leading time axis) and the parameters."""
         lines, done = [], set()
         for item in self.cell.inputs:
             for axis, size in enumerate(item.shape):
                 if size not in done:
-                    lines.append(f"{sizename(size)} = {pyname(item.name)}.shape[{axis + 1}]")
+                    lines.append(f"{sizename(size)} = {pyname(item.name)}.shape[{axis - len(item.shape)}]")
                     done.add(size)
         for p in self.cell.parameters:
             for axis, size in enumerate(p.shape):
@@ -30,12 +31,13 @@ class JaxModule(FunctionalForward):
         for s in self.cell.states:
             for axis, size in enumerate(s.shape):
                 if size not in done:
-                    lines.append(f"{sizename(size)} = state[{s.name!r}].shape[{axis + 1}]")
+                    lines.append(f"{sizename(size)} = state[{s.name!r}].shape[{axis - len(s.shape)}]")
                     done.add(size)
         return lines
 
     def output(self) -> str:
-        parts = [f"{pyname(o)}.reshape({pyname(self.cell.input)}.shape[0], -1)" for o in self.cell.outputs]
+        lead = f"{pyname(self.cell.input)}.shape[:{-len(self.cell.inputs[0].shape) if self.cell.inputs[0].shape else 'None'}]"
+        parts = [f"{pyname(o)}.reshape({lead} + (-1,))" for o in self.cell.outputs]
         return parts[0] if len(parts) == 1 else f"jnp.concatenate([{', '.join(parts)}], axis=-1)"
 
     def render(self) -> str:
@@ -50,7 +52,17 @@ class JaxModule(FunctionalForward):
             side=bool(cell.side_inputs), side_inputs=[i.name for i in cell.side_inputs], outputs=tuple(cell.outputs),
             constants={k: float(v) for k, v in cell.constants.items()}, hidden_size=hidden,
             size_lines=self.step_size_lines(), setup=self.step_setup(), body=self.step_body(), output=self.output(),
+            scan_rounds=self.scan_rounds(),
         )
+
+    def scan_rounds(self) -> list[list[str]]:
+        """The states in the order their linear scans resolve them (empty: no parallel form)."""
+        from ..derive.scan import ScanForm
+
+        form = ScanForm(self.derived)
+        if not form.parallel:
+            return []
+        return [[ls.state for ls in form.states if ls.order == k] for k in sorted({ls.order for ls in form.states})]
 
 
 def export_jax(derived: Derived) -> str:

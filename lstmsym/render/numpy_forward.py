@@ -217,6 +217,45 @@ class NumpyForward:
             lines.append(f"{self.history(state.name)}[t + 1] = {names.get(state.name, pyname(state.name))}")
         return lines
 
+    # -- the parallel forward (cells whose states all have a scan form) ------------------------------
+    def vector_body(self, cache: bool = True) -> list[str]:
+        """The loop body for every step at once: previous states are whole histories (H[:-1]), inputs and
+        input-only quantities whole arrays; elementwise code and matrix products broadcast over time."""
+        lines = [f"{pyname(s.previous)} = {self.history(s.name)}[:-1]" for s in self.cell.states]
+        names = self.static_names()
+        for vector, group in self.plan.groups.items():
+            if vector in self.cell.state_of_previous:
+                lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
+        for node in self.cell.value_nodes:
+            if node.key in self.plan.static or node.key in self.plan.invariant or node.key in self.plan.group_of_op:
+                continue
+            lines.append(f"{pyname(node.key)} = {self.node_code(node, names)}")
+            if node.key in self.plan.groups:
+                group = self.plan.groups[node.key]
+                lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+        if cache:
+            lines += [f"{self.stored(key)}[...] = {pyname(key)}" for key in self.plan.cached if key not in self.plan.static]
+        return lines
+
+    def scan_phases(self) -> list[dict[str, object]]:
+        """One entry per round of the scan: the body to run, then a, b and the history each state fills."""
+        from ..derive.scan import ScanForm
+
+        form = ScanForm(self.derived)
+        if not form.parallel:
+            return []
+        names = self.static_names()
+        body = self.vector_body(cache=False)
+        phases = []
+        outside = set(self.plan.static) | set(self.plan.invariant) | {p.name for p in self.cell.parameters} | set(self.cell.constants)
+        for order in sorted({ls.order for ls in form.states}):
+            states = [ls for ls in form.states if ls.order == order]
+            reads = {str(x) for ls in states for x in (ls.a.free_symbols | ls.b.free_symbols) if not str(x).startswith("size:")}
+            phases.append({"body": body if reads - outside else [], "states": [
+                {"history": self.history(ls.state), "a": self.code(ls.a, names), "b": self.code(ls.b, names)}
+                for ls in states]})
+        return phases
+
     def sequence_array(self, key: str) -> str:
         if key in self.states:
             return f"{self.history(key)}[1:]"
