@@ -29,6 +29,8 @@ def schema(name: str) -> dict:
     ("cost", ["cost", "lstm", "-m", "3", "-n", "4", "--batch", "2", "--steps", "5"]),
     ("cost", ["cost", "lstm"]),
     ("flow", ["flow", "lstm", "--steps", "20", "--seeds", "1"]),
+    ("equiv", ["equiv", "peephole", "lstm"]),
+    ("equiv", ["equiv", "mgu", "gru"]),
     ("flow", ["flow", "tests/specs/construct_matrix_state.toml", "--steps", "5", "--seeds", "1"]),
 ])
 def test_every_json_output_validates(name, argv, cli):

@@ -9,11 +9,11 @@ from typing import Sequence
 
 from ..base.errors import LstmsymError
 from ..base.version import __version__
-from . import (cmd_build, cmd_check, cmd_compare, cmd_convert, cmd_cost, cmd_export, cmd_flow, cmd_grad, cmd_list, cmd_new, cmd_params, cmd_show,
+from . import (cmd_build, cmd_check, cmd_compare, cmd_convert, cmd_cost, cmd_equiv, cmd_export, cmd_flow, cmd_grad, cmd_list, cmd_new, cmd_params, cmd_show,
                cmd_verify)
 
 COMMANDS = {"list": cmd_list, "show": cmd_show, "params": cmd_params, "compare": cmd_compare, "grad": cmd_grad,
-            "verify": cmd_verify, "check": cmd_check, "export": cmd_export, "convert": cmd_convert, "flow": cmd_flow, "build": cmd_build, "cost": cmd_cost,
+            "verify": cmd_verify, "check": cmd_check, "export": cmd_export, "convert": cmd_convert, "flow": cmd_flow, "equiv": cmd_equiv, "build": cmd_build, "cost": cmd_cost,
             "new": cmd_new}
 
 

@@ -16,7 +16,7 @@ import sympy
 
 from ..base.errors import LayoutError
 from ..derive.counts import no_counterpart
-from ..derive.frameworks import LAYOUTS, Mapping, Tensor, block_shape, is_transposed, mapping, tensor_shape
+from ..derive.frameworks import LAYOUTS, Tensor, block_shape, is_transposed, mapping, tensor_shape
 from ..model.cell import Cell
 from ..model.sizes import size_symbol
 
