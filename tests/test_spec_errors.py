@@ -220,3 +220,14 @@ def test_kernel_larger_than_the_map(tmp_path, cli):
     assert cli("params", path, "--size", "H=5", "--size", "k=3", "--size", "C=2")[0] == 0
     code, _, err = cli("params", path, "--size", "H=3", "--size", "k=5", "--size", "C=2")
     assert code != 0 and err.strip() == "lstmsym: error: sizes k = 5, H = 3 break the rule k <= H of cell 'conv'"
+
+
+def test_log_of_a_pre_activation_gets_a_domain_explanation(tmp_path, cli):
+    path = tmp_path / "logcell.toml"
+    path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "tanh(log(W @ x + U @ h_prev + b))"'))
+    code, out, err = cli("verify", path)
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("lstmsym: error: cell 'mine': every sampled point left a function's domain (invalid value encountered in log)")
+    assert "keep their arguments inside it, e.g. log(softplus(a))" in err
+    path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "tanh(log(softplus(W @ x + U @ h_prev + b)))"'))
+    assert cli("verify", path)[0] == 0

@@ -259,7 +259,7 @@ class ShapeChecker:
             shape = self.check(node.args[0], VALUE)
             if shape.rank == 0:
                 raise SpecError(f"{node.func}() of a scalar", self.at(node),
-                                expected=f"a vector, matrix or feature map to reduce (the result is a per-sequence scalar)")
+                                expected="a vector, matrix or feature map to reduce (the result is a per-sequence scalar)")
             return SCALAR
         if node.func == "dot":
             left, right = self.pair(node.args[0], node.args[1])
