@@ -1,7 +1,7 @@
 #!/bin/sh
 # Set up a fresh Debian machine (as root) for lstmsym.
 #   sh scripts/setup.sh gallery   Graphviz, TeX and the package: enough to build the gallery
-#   sh scripts/setup.sh test      all of the above, plus PyTorch (CPU, pinned), Keras 3, JAX/Flax, ONNX Runtime and the test tools
+#   sh scripts/setup.sh test      all of the above, plus PyTorch (CPU, pinned), Keras 3, JAX/Flax, ONNX Runtime, Chromium and the test tools
 set -eu
 what="${1:-test}"
 cd "$(dirname "$0")/.."
@@ -10,6 +10,10 @@ export PIP_BREAK_SYSTEM_PACKAGES=1   # Debian marks its Python as externally man
 if command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends graphviz texlive-latex-base texlive-latex-recommended latexmk >/dev/null
+    if [ "$what" = test ]; then
+        # The HTML handbook's tests drive Debian's Chromium through Playwright (no browser download).
+        apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    fi
 fi
 python3 -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 case "$what" in

@@ -48,6 +48,10 @@ def test_hostile_text_is_escaped_and_compiles(tmp_path):
     assert "/etc/passwd" not in log.replace(r"\input\{/etc/passwd\}", "")
     readme = (out / "evil" / "README.md").read_text()
     assert "<script>" not in readme and r"\<script\>" in readme and r"\$" in readme
+    page = (out / "site" / "evil.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    bib = (out / "references.bib").read_text()
+    assert bib.count("{") == bib.count("}")
 
 
 def _compile_and_read_log(tmp_path, tex, folder) -> str:

@@ -18,7 +18,7 @@ from ..base.version import __version__
 from ..base.writing import write_bytes_atomic
 from ..derive.derived import derived
 from ..model.loading import load_cell
-from ..render import documents, plots, tools
+from ..render import documents, plots, references, site, tools
 from ..spec.catalogue import builtin_names, resolve
 from ..spec.files import load_spec
 from ..verify import record as records
@@ -161,16 +161,22 @@ class Gallery:
     def whole_files(self, outputs: list[CellOutput], record: dict[str, Any], skipped: list[str]) -> dict[str, bytes]:
         cells = [derived(load_cell(spec)) for spec in self.specs]
         files: dict[str, bytes] = {}
-        plot_formats = tuple(f for f in ("svg", "pdf") if f in self.formats)
+        plot_formats = tuple(f for f in ("svg", "pdf") if f in self.formats or (f == "svg" and "html" in self.formats))
         plot_files = {}
         if plot_formats and plots.matplotlib_available():
             plot_files = plots.all_figures(cells, plot_formats, record)
         elif plot_formats:
             skipped.append("matplotlib")
-        files.update({rel: data for rel, data in plot_files.items() if rel.endswith(".svg")})
+        files.update(plot_files)
+        if "html" in self.formats:
+            svgs = {rel: data for rel, data in plot_files.items() if rel.endswith(".svg")}
+            for page, html in site.index_pages(cells, svgs).items():
+                files[f"site/{page}"] = html.encode()
         if "md" in self.formats:
             files["index.md"] = documents.index_md(cells, with_plots="plots/parameters.svg" in plot_files,
                                                    flow_plot="plots/flow.svg" in plot_files).encode()
+        bib = references.bib_text(cells).encode()
+        files["references.bib"] = bib
         tex = documents.handbook_tex(cells, record, with_plots=any(rel.endswith(".pdf") for rel in plot_files),
                                      flow_plot="plots/flow.pdf" in plot_files)
         if "tex" in self.formats:
@@ -178,7 +184,7 @@ class Gallery:
         if "pdf" in self.formats and not skipped:
             figures = {f"{o.name}/{rel}": data for o in outputs for rel, data in o.figures.items()}
             figures.update({rel: data for rel, data in plot_files.items() if rel.endswith(".pdf")})
-            files["handbook.pdf"] = tools.compile_pdf(tex, figures, "handbook")
+            files["handbook.pdf"] = tools.compile_pdf(tex, figures, "handbook", "", {"references.bib": bib})
         files[RECORD] = records.record_text({c.cell.name: record[c.cell.name] for c in cells if c.cell.name in record}).encode()
         return files
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from ..derive.derived import derived
 from ..model.loading import load_cell
-from ..render import documents, plots, tools
+from ..render import documents, plots, references, site, tools
 from ..verify import record as records
 
-FORMATS = ("tex", "pdf", "md", "svg", "png", "json")
-DEFAULT_FORMATS = "tex,pdf,md,svg,png,json"
+FORMATS = ("tex", "pdf", "md", "svg", "png", "json", "html")
+DEFAULT_FORMATS = "tex,pdf,md,svg,png,json,html"
 KINDS = ("cell", "backward")
 
 
@@ -35,6 +35,10 @@ def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool) -> 
     files += [f"{name}.tex"] * ("tex" in formats) + ["README.md"] * ("md" in formats) + ["cell.json"] * ("json" in formats)
     if "pdf" in formats and dot and tex:
         files.append(f"{name}.pdf")
+    if "pdf" in formats and dot:
+        files += [f"{kind}.pdf" for kind in KINDS]
+    if "pdf" in formats and plots.matplotlib_available():
+        files.append("flow.pdf")
     return tuple(files)
 
 
@@ -50,19 +54,24 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
     for kind, source in dots.items():
         result.files[f"{prefix}{kind}.dot"] = source.encode()
     wants_images = any(f in formats for f in ("svg", "png", "pdf"))
+    svgs: dict[str, bytes] = {}
     if dot:
         for kind, source in dots.items():
             for fmt in ("svg", "png"):
                 if fmt in formats:
                     result.files[f"{prefix}{kind}.{fmt}"] = tools.render_dot(source, fmt)
+            if "html" in formats:
+                svgs[kind] = result.files.get(f"{prefix}{kind}.svg") or tools.render_dot(source, "svg")
             if "pdf" in formats or figures:
                 result.figures[f"{kind}.pdf"] = tools.render_dot(source, "pdf")
     elif wants_images:
         result.skipped.append("dot")
     flow = result.verification.get("flow")
     if flow and plots.matplotlib_available():
+        if "svg" in formats or "html" in formats:
+            svgs["flow"] = plots.flow_figure(cell.name, cell.family, flow, "svg")
         if "svg" in formats:
-            result.files[f"{prefix}flow.svg"] = plots.flow_figure(cell.name, cell.family, flow, "svg")
+            result.files[f"{prefix}flow.svg"] = svgs["flow"]
         if "pdf" in formats or figures:
             result.figures["flow.pdf"] = plots.flow_figure(cell.name, cell.family, flow, "pdf")
     tex_source = documents.writeup_tex(d, result.verification, figures=dot, flow_figure="flow.pdf" in result.figures)
@@ -73,11 +82,19 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
         result.files[f"{prefix}README.md"] = documents.readme_md(d, result.verification, present).encode()
     if "json" in formats:
         result.files[f"{prefix}cell.json"] = documents.cell_json(d, result.verification).encode()
+    if "html" in formats:
+        present = planned_files(cell.name, formats, dot, tex)
+        links = {label: f"../{cell.name}/{rel}" for label, rel in (("write-up (PDF)", f"{cell.name}.pdf"), ("LaTeX", f"{cell.name}.tex"),
+                                                                    ("Markdown", "README.md"), ("cell.json", "cell.json")) if rel in present}
+        result.files[f"site/{cell.name}.html"] = site.cell_page(d, result.verification, svgs, links).encode()
     if "pdf" in formats:
+        # The figures the .tex includes, beside it: the committed write-up and handbook compile from the folder.
+        result.files.update({f"{prefix}{rel}": data for rel, data in result.figures.items()})
         if not tex:
             result.skipped.append("tex")
         elif dot:
-            result.files[f"{prefix}{cell.name}.pdf"] = tools.compile_pdf(tex_source, result.figures, cell.name)
+            bib = {"references.bib": references.bib_text([d]).encode()} if cell.references else {}
+            result.files[f"{prefix}{cell.name}.pdf"] = tools.compile_pdf(tex_source, result.figures, cell.name, cell.name, bib)
     return result
 
 

@@ -40,6 +40,12 @@ def latex_text(text: str) -> str:
     return _latin1(text)
 
 
+def bibtex_text(text: str) -> str:
+    """Text safe in a BibTeX field: LaTeX-escaped, with braces spelled out (BibTeX counts every brace, escaped
+    or not, so an escaped brace would unbalance the field)."""
+    return latex_text(text).replace(r"\{", r"\textbraceleft{}").replace(r"\}", r"\textbraceright{}")
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>$~])")
 
 

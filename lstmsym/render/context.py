@@ -14,6 +14,7 @@ from ..derive.cost import KINDS
 from ..derive.counts import CountQuery, evaluate
 from ..derive.derived import Derived
 from ..model.sizes import at_sizes
+from ..model.vector_ops import MatTVec, MatVec, Next
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..printing.order import term_key
@@ -21,7 +22,7 @@ from .facts import notation as notation_of
 from .gradview import gradient_view
 from .views import counts_view, equations_view, formula_latex, parameters_view
 
-MAX_LINE_WIDTH = 62
+MAX_LINE_WIDTH = 50
 REFERENCE_BATCH, REFERENCE_STEPS = 32, 100
 
 
@@ -34,9 +35,31 @@ def visible_width(tex: str) -> float:
     return len(text) - scripts / 2
 
 
+def spread(expr: sympy.Expr, n: Notation) -> sympy.Expr:
+    """The same expression with its linear operators (next(), M @, Mᵀ @, sums) spread over the sums they hold,
+    and over-long products of a sum expanded: more terms, each short enough for a line (layout only)."""
+    def too_wide(term: sympy.Expr) -> bool:
+        return visible_width(latex(term, n)) > 0.75 * MAX_LINE_WIDTH
+
+    out = []
+    for term in sympy.Add.make_args(expr):
+        if isinstance(term, (Next, MatVec, MatTVec)) and term.args[-1].is_Add and too_wide(term):
+            head = term.args[:-1]
+            out += [spread(type(term)(*head, t), n) for t in term.args[-1].args]
+        elif term.is_Mul and too_wide(term) and any(f.is_Add for f in term.args):
+            out += [spread(t, n) for t in sympy.Add.make_args(sympy.expand(term, deep=False, mul=True))]
+        else:
+            out.append(term)
+    return sympy.Add(*out, evaluate=False) if len(out) > 1 else out[0]
+
+
 def split_latex(expr: sympy.Expr, n: Notation, bold: bool = False, keep_order: bool = False) -> list[str]:
     """A long sum as several LaTeX lines, packed greedily under MAX_LINE_WIDTH, so pages do not overflow."""
     whole = latex(expr, n, bold=bold, keep_order=keep_order)
+    if visible_width(whole) > MAX_LINE_WIDTH:
+        spreaded = spread(expr, n)
+        if spreaded.is_Add and len(spreaded.args) > len(sympy.Add.make_args(expr)):
+            expr, keep_order = spreaded, True
     if keep_order:
         expr = flatten_sum(expr)
     if not expr.is_Add or visible_width(whole) <= MAX_LINE_WIDTH:
@@ -84,6 +107,18 @@ def flatten_sum(expr: sympy.Expr) -> sympy.Expr:
     return sympy.Add(*terms, evaluate=False)
 
 
+#: A left-hand side wider than this (a reduction's adjoint, δ(mean(...))) gets an align* of its own, so it does
+#: not widen the left column of every other row.
+WIDE_LHS = 12
+
+
+def align_blocks(entries: list[tuple[str, str, list[str]]]) -> list[list[dict[str, str]]]:
+    """align* blocks: one for all entries, or one per entry when some left-hand side is wide."""
+    if any(visible_width(lhs) > WIDE_LHS for lhs, _, _ in entries):
+        return [align_rows([entry]) for entry in entries]
+    return [align_rows(entries)] if entries else []
+
+
 def align_rows(entries: list[tuple[str, str, list[str]]]) -> list[dict[str, str]]:
     """Rows of an align* block from (lhs, relation, rhs lines): continuation lines, separators on all but the last."""
     rows = []
@@ -95,13 +130,30 @@ def align_rows(entries: list[tuple[str, str, list[str]]]) -> list[dict[str, str]
     return rows
 
 
+def split_sum(expr: sympy.Expr, n: Notation, width: int) -> list[str]:
+    """A long sum packed greedily under `width`, later lines starting with their sign."""
+    if not expr.is_Add:
+        return [latex(expr, n)]
+    chunks: list[list[sympy.Expr]] = [[]]
+    for term in expr.args:
+        trial = chunks[-1] + [term]
+        if chunks[-1] and visible_width(latex(sympy.Add(*trial, evaluate=False), n, keep_order=True)) > width:
+            chunks.append([term])
+        else:
+            chunks[-1] = trial
+    lines = [latex(sympy.Add(*chunk, evaluate=False), n, keep_order=True) for chunk in chunks]
+    return [line if k == 0 or line.startswith("-") else "+ " + line for k, line in enumerate(lines)]
+
+
 def split_product(expr: sympy.Expr, n: Notation, width: int = MAX_LINE_WIDTH) -> list[str]:
     """A long product (or sum) as several LaTeX lines, factors packed greedily under `width`."""
     if expr.is_Add:
-        return split_latex(expr, n)
+        return split_sum(expr, n, width)
     whole = latex(expr, n)
     if not expr.is_Mul or visible_width(whole) <= width:
         return [whole]
+    if any(f.is_Add and visible_width(latex(f, n)) > width for f in expr.args):
+        return split_sum(sympy.expand(expr), n, width)
     chunks: list[list[sympy.Expr]] = [[]]
     for factor in sympy.Mul.make_args(expr):
         trial = chunks[-1] + [factor]
@@ -112,8 +164,10 @@ def split_product(expr: sympy.Expr, n: Notation, width: int = MAX_LINE_WIDTH) ->
     return [latex(sympy.Mul(*chunk, evaluate=False), n) for chunk in chunks]
 
 
+#: A Jacobian block longer than this many lines is named, not printed (`lstmsym flow` prints it).
+MAX_FLOW_LINES = 12
 #: Narrower than MAX_LINE_WIDTH: a chain's lines carry "+" and an indent.
-CHAIN_WIDTH = 48
+CHAIN_WIDTH = 40
 
 
 def chain_lines(chain, n: Notation) -> list[str]:
@@ -160,21 +214,25 @@ def flow_context(derived: Derived, n) -> dict[str, Any]:
     from .flowview import flow_view
 
     view = flow_view(derived, n)
+    view["long"] = []
     entries = []
     for block, shown in zip(Flow(derived).blocks, view["blocks"]):
         if block.zero:
             continue
         frac = rf"\frac{{\partial {shown['row_latex']}}}{{\partial {shown['col_latex']}}}"
         if block.chains is None:
-            entries.append((rf"\left({frac}\right)^{{\top}} v", "=",
-                            split_latex(block.adjoint.xreplace({V: sympy.Symbol("v")}), n)))
+            lines = split_latex(block.adjoint.xreplace({V: sympy.Symbol("v")}), n)
+            lhs = rf"\left({frac}\right)^{{\top}} v"
+        else:
+            lines, lhs = [], frac
+            for index, chain in enumerate(block.chains):
+                part = chain_lines(chain, n)
+                lines += [("+ " if index and k == 0 else "") + line for k, line in enumerate(part)]
+        if len(lines) > MAX_FLOW_LINES or any(visible_width(line) > 1.25 * MAX_LINE_WIDTH for line in lines):
+            view["long"].append(shown)
             continue
-        lines: list[str] = []
-        for index, chain in enumerate(block.chains):
-            part = chain_lines(chain, n)
-            lines += [("+ " if index and k == 0 else "") + line for k, line in enumerate(part)]
-        entries.append((frac, "=", lines))
-    view["rows"] = align_rows(entries)
+        entries.append((lhs, "=", lines))
+    view["align"] = align_blocks(entries)
     view["zero"] = [b for b in view["blocks"] if b["zero"]]
     return view
 
@@ -227,9 +285,10 @@ def cell_context(derived: Derived) -> dict[str, Any]:
                                                               ("input", ("input",), ""), ("params", ("param",), ""))):
         relation = r"\mathrel{+}=" if key == "params" else "="
         statements = derived.backward.by_kind(*kinds)
-        section["rows"] = align_rows([(e["latex_lhs"], relation, lines[st.target]) for e, st in zip(section["entries"], statements)])
-    grads["recurrence_rows"] = align_rows([(e["latex_lhs"], "=", split_latex(rec.expr, n))
-                                           for rec, e in zip(derived.bptt.recurrences, grads["recurrences"])])
+        rows = [(e["latex_lhs"], relation, lines[st.target]) for e, st in zip(section["entries"], statements)]
+        section["rows"], section["blocks"] = align_rows(rows), align_blocks(rows)
+    recurrences = [(e["latex_lhs"], "=", split_latex(rec.expr, n)) for rec, e in zip(derived.bptt.recurrences, grads["recurrences"])]
+    grads["recurrence_rows"], grads["recurrence_blocks"] = align_rows(recurrences), align_blocks(recurrences)
     grads["sum_rows"] = align_rows([(s["latex_lhs"], "=", [s["latex"]]) for s in grads["sums"][:3]])
     params = parameters_view(derived)
     for p in params:

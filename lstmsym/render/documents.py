@@ -55,11 +55,12 @@ def diagram_dot(derived: Derived, kind: str = "cell") -> str:
 
 
 def writeup_tex(derived: Derived, verification: dict[str, Any] | None = None, figures: bool = True,
-                flow_figure: bool = False) -> str:
-    """The LaTeX write-up; `figures` includes the diagrams (cell.pdf, backward.pdf), `flow_figure` flow.pdf."""
+                flow_figure: bool = False, bibliography: str = "../references") -> str:
+    """The LaTeX write-up; `figures` includes the diagrams (cell.pdf, backward.pdf), `flow_figure` flow.pdf;
+    citations come from `bibliography`.bib (the gallery's references.bib, one folder up)."""
     return environment("latex").get_template("writeup.tex.j2").render(
         cell=cell_context(derived), verification=verification_context(derived, verification), figures=figures,
-        flow_figure=flow_figure)
+        flow_figure=flow_figure, bibliography=bibliography)
 
 
 def readme_md(derived: Derived, verification: dict[str, Any] | None = None, files: tuple[str, ...] = ()) -> str:

@@ -1,15 +1,104 @@
-"""HTML pieces of a cell (equations as MathML, no JavaScript), for notebooks and the HTML handbook."""
+"""The HTML handbook (output/site/): one page per cell and a sortable index, with equations as MathML, diagrams
+as inline SVG, no JavaScript and no network. Text is escaped by the template engine (autoescape); MathML
+comes from lstmsym's MathML printer and SVG from dot."""
 
 from __future__ import annotations
 
-import sympy
+import re
+from typing import Any
 
+import sympy
+from markupsafe import Markup
+
+from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
-from ..printing.mathml import equation
+from ..derive.scan import ScanForm
+from ..printing.mathml import equation, mathml
+from ..printing.text import text
+from .context import cell_context
 from .facts import notation
+from .flowview import flow_view
+from .gradview import gradient_view
+from .references import bib_text
+from .templating import environment
+from .views import formula_text
+
+#: The index's orders: key -> (title, sort key of a row).
+SORTS = {"name": ("name", lambda r: r["name"]), "year": ("year", lambda r: (r["year"] or 0, r["name"])),
+         "params": ("parameters", lambda r: (r["total"], r["name"]))}
+PAGES = {"name": "index.html", "year": "by-year.html", "params": "by-parameters.html"}
 
 
 def equations_html(derived: Derived) -> str:
     """The forward equations, one MathML block each."""
     n = notation(derived)
     return "".join(equation(sympy.Symbol(name), expr, n, keep_order=True) for name, expr in derived.cell.equations)
+
+
+def inline_svg(data: bytes | None) -> Markup | None:
+    """dot's SVG without its XML prolog and DOCTYPE, to sit inside an HTML page."""
+    if not data:
+        return None
+    svg = data.decode("utf-8")
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    return Markup(svg.strip())
+
+
+def cell_page(derived: Derived, verification: dict[str, Any] | None, svgs: dict[str, bytes], links: dict[str, str]) -> str:
+    """One cell's page. `svgs`: cell, backward, flow (SVG bytes); `links`: other files of the cell, by label."""
+    from .documents import verification_context
+
+    n = notation(derived)
+    ctx = cell_context(derived)
+    grads = gradient_view(derived)
+    statements = derived.backward.statements
+    sections = []
+    for section, kinds in zip(grads["sections"], (("node",), ("carry",), ("input",), ("param",))):
+        chosen = [st for st in statements if st.kind in kinds]
+        relation = "+=" if kinds == ("param",) else "="
+        sections.append({"title": section["title"],
+                         "math": [Markup(equation(st.symbol, st.expr, n, relation)) for st in chosen]})
+    recurrences = [Markup(equation(sympy.Symbol(rec.incoming), rec.expr, n)) for rec in derived.bptt.recurrences]
+    equations = [{"math": Markup(equation(sympy.Symbol(name), expr, n, keep_order=True)), "role": derived.cell.role(name)}
+                 for name, expr in derived.cell.equations]
+    return environment("html").get_template("site_cell.html.j2").render(
+        cell=ctx, equations=equations, sections=sections, recurrences=recurrences,
+        flow=flow_view(derived, n), verification=verification_context(derived, verification),
+        svgs={k: inline_svg(v) for k, v in svgs.items()}, links=links, bibtex=bib_text([derived]).strip(),
+        count_math={row["convention"]: Markup(f'<math>{mathml(factored(derived.count(_query(row["convention"]))), n)}</math>')
+                    for row in ctx["counts"]})
+
+
+def _query(convention: str):
+    from ..derive.counts import CountQuery
+
+    return CountQuery(convention)
+
+
+def index_rows(cells: list[Derived]) -> list[dict[str, Any]]:
+    rows = []
+    for d in cells:
+        sizes = d.cell.size_rules.reference_sizes()
+        formula = factored(d.cell.parameter_count())
+        scan = ScanForm(d)
+        rows.append({"name": d.cell.name, "title": d.cell.title, "family": d.cell.family, "year": d.cell.year,
+                     "formula": Markup(f"<math>{mathml(formula, notation(d))}</math>"), "formula_text": formula_text(formula),
+                     "total": evaluate(d.cell, formula, sizes),
+                     "scan": ", ".join(scan.linear_names) + (" (all)" if scan.parallel and scan.states else "")})
+    return rows
+
+
+def index_pages(cells: list[Derived], plots: dict[str, bytes]) -> dict[str, str]:
+    """index.html (by name), by-year.html, by-parameters.html: the same table in three orders (no JavaScript)."""
+    rows = index_rows(cells)
+    out = {}
+    for key, (title, sort) in SORTS.items():
+        out[PAGES[key]] = environment("html").get_template("site_index.html.j2").render(
+            rows=sorted(rows, key=sort), sort=key, pages=PAGES, sorts=SORTS,
+            plots={k: inline_svg(v) for k, v in plots.items()})
+    return out
+
+
+__all__ = ["cell_page", "equations_html", "index_pages", "inline_svg", "text"]

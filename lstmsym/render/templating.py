@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 
 from ..base.errors import LstmsymError
-from ..printing.escape import dot_string, latex_text, markdown_text
+from ..printing.escape import bibtex_text, dot_string, latex_text, markdown_text
 
 
 def templates_dir() -> Path:
@@ -30,7 +30,8 @@ LATEX_SYNTAX = dict(
 
 @lru_cache(maxsize=None)
 def environment(kind: str) -> jinja2.Environment:
-    """kind 'latex' uses \\VAR{}/\\BLOCK{}; 'python', 'markdown' and 'dot' use Jinja's defaults."""
+    """kind 'latex' uses \\VAR{}/\\BLOCK{}; 'python', 'markdown' and 'dot' use Jinja's defaults; 'html' also
+    escapes every value it prints (MathML and SVG arrive as Markup)."""
     syntax = LATEX_SYNTAX if kind == "latex" else {}
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
@@ -38,10 +39,11 @@ def environment(kind: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=kind == "html",
         **syntax,
     )
     env.filters["dot"] = dot_string
     env.filters["tex"] = latex_text
+    env.filters["bib"] = bibtex_text
     env.filters["md"] = markdown_text
     return env

@@ -34,26 +34,35 @@ def render_dot(source: str, fmt: str) -> bytes:
     if not dot_available():
         raise ToolMissingError(DOT_HINT)
     try:
-        return graphviz.Source(source).pipe(format=fmt, engine="dot")
+        data = graphviz.Source(source).pipe(format=fmt, engine="dot")
+        if fmt == "pdf":  # cairo stamps the time and ignores SOURCE_DATE_EPOCH: fix it (same length, offsets kept)
+            data = re.sub(rb"/CreationDate \(D:\d{14}Z\)", b"/CreationDate (D:19800101000000Z)", data)
+        return data
     except graphviz.ExecutableNotFound:
         raise ToolMissingError(DOT_HINT) from None
     except graphviz.CalledProcessError as exc:
         raise LstmsymError(f"dot failed: {exc.stderr.decode(errors='replace')[:300]}") from None
 
 
-def compile_pdf(tex: str, figures: dict[str, bytes], name: str = "doc") -> bytes:
-    """Compile LaTeX with latexmk in a scratch folder; `figures` maps relative paths to file bytes.
+def compile_pdf(tex: str, figures: dict[str, bytes], name: str = "doc", folder: str = "",
+                root_files: dict[str, bytes] | None = None) -> bytes:
+    """Compile LaTeX with latexmk in a scratch folder laid out as the gallery is: the document in `folder`,
+    `figures` relative to it, `root_files` (references.bib) at the top.
 
     SOURCE_DATE_EPOCH and FORCE_SOURCE_DATE fix the dates, and the templates set \\pdfsuppressptexinfo=-1
     and an empty \\pdftrailerid, so the same input gives the same bytes."""
     if not tex_available():
         raise ToolMissingError(TEX_HINT)
     with tempfile.TemporaryDirectory(prefix="lstmsym-tex-") as tmp:
-        root = Path(tmp)
+        top = Path(tmp)
+        root = top / folder if folder else top
+        root.mkdir(parents=True, exist_ok=True)
         (root / f"{name}.tex").write_text(tex)
         for rel, data in figures.items():
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_bytes(data)
+        for rel, data in (root_files or {}).items():
+            (top / rel).write_bytes(data)
         env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, FORCE_SOURCE_DATE="1", TZ="UTC")
         cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", f"{name}.tex"]
         result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)

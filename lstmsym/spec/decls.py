@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -14,6 +16,10 @@ from .syntax import Node
 Shape = tuple[str, ...]
 
 
+#: Words a BibTeX key skips in a title.
+TITLE_STOPWORDS = ("with", "from", "into", "over", "that", "this", "through", "using", "towards", "toward")
+
+
 @dataclass(frozen=True)
 class Reference:
     authors: str
@@ -24,10 +30,14 @@ class Reference:
 
     @property
     def key(self) -> str:
-        """A BibTeX key: first author's surname and the year, e.g. hochreiter1997."""
+        """A BibTeX key: first author's surname, the year and the title's first long word (hochreiter1997long),
+        the same in every document and in references.bib."""
         first = self.authors.split(" and ")[0].split(",")[0].strip().split(" ")[-1]
-        letters = "".join(c for c in first.lower() if c.isalnum() and c.isascii())
-        return f"{letters or 'anon'}{self.year}"
+        letters = "".join(c for c in unicodedata.normalize("NFKD", first.lower()) if c.isalnum() and c.isascii())
+        words = ["".join(c for c in unicodedata.normalize("NFKD", w.lower()) if c.isalnum() and c.isascii())
+                 for w in self.title.split()]
+        word = next((w for w in words if len(w) > 3 and w not in TITLE_STOPWORDS), words[0] if words else "")
+        return f"{letters or 'anon'}{self.year}{word}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+"""The HTML handbook in a real browser: headless Chromium (Debian's) driven by Playwright opens the index and
+three cell pages; MathML must have a rendered size, SVGs must be visible, the console must stay quiet, every
+link must resolve, and screenshots must be non-blank and of a stable size."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SPECS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+VIEWPORT = {"width": 1000, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from lstmsym.cli.main import main
+
+    out = tmp_path_factory.mktemp("gallery")
+    assert main(["build", "lstm", "gru", "rnn", str(SPECS / "construct_conv.toml"), "--out", str(out),
+                 "--format", "html,svg,json,md"]) == 0
+    return out / "site"
+
+
+def test_every_link_resolves(site):
+    pages = sorted(site.glob("*.html"))
+    assert {p.name for p in pages} >= {"index.html", "by-year.html", "by-parameters.html", "lstm.html", "construct_conv.html"}
+    for page in pages:
+        for href in re.findall(r'href="([^"#]+)"', page.read_text()):
+            assert (page.parent / href).resolve().exists(), (page.name, href)
+        text = page.read_text()
+        assert "<script" not in text and not re.search(r'(src|href|url)\(?="?https?://', text)
+
+
+@pytest.mark.parametrize("page", ["index.html", "lstm.html", "gru.html", "construct_conv.html"])
+def test_page_in_chromium(site, page, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed (apt-get install chromium); scripts/setup.sh installs it")
+    from PIL import Image
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        tab = browser.new_page(viewport=VIEWPORT)
+        errors: list[str] = []
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto((site / page).as_uri())
+        sizes = tab.evaluate("() => [...document.querySelectorAll('math')].map(m => { const r = m.getBoundingClientRect(); return [r.width, r.height]; })")
+        assert sizes and all(w > 0 and h > 0 for w, h in sizes)
+        svgs = tab.evaluate("() => [...document.querySelectorAll('svg')].map(s => { const r = s.getBoundingClientRect(); "
+                            "return [r.width, r.height, getComputedStyle(s).visibility, getComputedStyle(s).display]; })")
+        assert svgs and all(w > 50 and h > 50 and vis == "visible" and disp != "none" for w, h, vis, disp in svgs)
+        shot = tmp_path / "page.png"
+        tab.screenshot(path=str(shot))
+        browser.close()
+    assert errors == []
+    image = Image.open(shot).convert("L")
+    assert image.size == (VIEWPORT["width"], VIEWPORT["height"])
+    dark = sum(1 for v in image.getdata() if v < 200)
+    assert dark > 0.01 * image.size[0] * image.size[1]
