@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import sympy
+
 from ..base.jsonio import dumps, tagged
 from ..base.version import __version__
 from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
 from ..derive.frameworks import mapping
+from ..printing.latex import latex
 from .context import cell_context, sizes_text
 from .diagram import backward_diagram, to_dot
 from .diagram_forward import forward_diagram
@@ -34,6 +37,14 @@ def verification_context(derived: Derived, entry: dict[str, Any] | None) -> dict
     torch_map = mapping(derived.cell, "pytorch")
     out = {"available": True, "symbolic": symbolic, "finite_differences": dict(entry["finite_differences"]),
            "pytorch": f"torch.nn.{torch_map.cls}" if torch_map is not None else ""}
+    if entry.get("worked"):
+        n = notation(derived)
+        worked = dict(entry["worked"])
+        worked["sizes_text"] = sizes_text(worked["sizes"])
+        worked["rows"] = [dict(row, latex=latex(sympy.Symbol(row["name"]), n),
+                               values_text=", ".join(f"{v:.3f}" for v in row["values"]) + (", ..." if row["more"] else ""),
+                               colours_hex=[c.lstrip("#").upper() for c in row["colours"]]) for row in worked["rows"]]
+        out["worked"] = worked
     if entry.get("flow"):
         flow = entry["flow"]
         shown = [k for k, t in enumerate(flow["steps"]) if t in FLOW_STEPS_SHOWN]

@@ -74,6 +74,27 @@ class FunctionalForward(NumpyForward):
                 "state_T": {s.name: f"{self.history(s.name)}[T]" for s in self.cell.states}}
 
     # -- one step as a pure function -------------------------------------------------------------------------
+    def step_size_lines(self) -> list[str]:
+        """Sizes read off the step's arrays (counted from the last axis, so step() also runs on every step at
+        once with a leading time axis) and the parameters."""
+        lines, done = [], set()
+        for item in self.cell.inputs:
+            for axis, size in enumerate(item.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = {pyname(item.name)}.shape[{axis - len(item.shape)}]")
+                    done.add(size)
+        for p in self.cell.parameters:
+            for axis, size in enumerate(p.shape):
+                if size not in done and not p.blocks:
+                    lines.append(f"{sizename(size)} = params[{p.name!r}].shape[{axis}]")
+                    done.add(size)
+        for s in self.cell.states:
+            for axis, size in enumerate(s.shape):
+                if size not in done:
+                    lines.append(f"{sizename(size)} = state[{s.name!r}].shape[{axis - len(s.shape)}]")
+                    done.add(size)
+        return lines
+
     def step_setup(self) -> list[str]:
         """What a step reads that does not change over time: parameters, constants, matrices, stacks."""
         return self.setup_lines()

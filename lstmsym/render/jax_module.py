@@ -14,27 +14,6 @@ from .templating import environment
 class JaxModule(FunctionalForward):
     """Every line of the generated JAX file."""
 
-    def step_size_lines(self) -> list[str]:
-        """Sizes read off the step's arrays (counted from the last axis, so step() also runs on every step at
-        once with a leading time axis) and the parameters."""
-        lines, done = [], set()
-        for item in self.cell.inputs:
-            for axis, size in enumerate(item.shape):
-                if size not in done:
-                    lines.append(f"{sizename(size)} = {pyname(item.name)}.shape[{axis - len(item.shape)}]")
-                    done.add(size)
-        for p in self.cell.parameters:
-            for axis, size in enumerate(p.shape):
-                if size not in done and not p.blocks:
-                    lines.append(f"{sizename(size)} = params[{p.name!r}].shape[{axis}]")
-                    done.add(size)
-        for s in self.cell.states:
-            for axis, size in enumerate(s.shape):
-                if size not in done:
-                    lines.append(f"{sizename(size)} = state[{s.name!r}].shape[{axis - len(s.shape)}]")
-                    done.add(size)
-        return lines
-
     def output(self) -> str:
         lead = f"{pyname(self.cell.input)}.shape[:{-len(self.cell.inputs[0].shape) if self.cell.inputs[0].shape else 'None'}]"
         parts = [f"{pyname(o)}.reshape({lead} + (-1,))" for o in self.cell.outputs]

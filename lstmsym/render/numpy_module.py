@@ -13,11 +13,12 @@ from ..model.vector_ops import LossGrad, Next
 from ..printing.numpy_code import CodeContext, is_matrix_valued, pycode, pyname, sizename
 from ..spec.naming import adjoint_base, incoming_base, value_key
 from .helpers import helper_rows
+from .functional import FunctionalForward
 from .numpy_forward import NumpyForward, S, _apply
 from .templating import environment
 
 
-class NumpyModule(NumpyForward):
+class NumpyModule(FunctionalForward):
     """Every line of the generated module, from a cell's Derived facts."""
 
     # -- backward -------------------------------------------------------------------------------
@@ -261,6 +262,9 @@ class NumpyModule(NumpyForward):
             state_histories=[self.history(s.name) for s in self.cell.states],
             backward_setup=self.backward_setup(needed), backward_loop=loop, backward_post=self.backward_post(needed, terms),
             cached=self.plan.cached,
+            trace_sizes=self.step_size_lines(), trace_setup=self.step_setup(), trace_body=self.step_body(),
+            side_inputs=[i.name for i in cell.side_inputs], states=cell.states,
+            traced=[name for name, _ in cell.equations],
         )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 
 from ..base.errors import LstmsymError
+from ..printing.numpy_code import pyname
 from ..printing.escape import bibtex_text, dot_string, latex_text, markdown_text
 
 
@@ -45,5 +46,6 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["dot"] = dot_string
     env.filters["tex"] = latex_text
     env.filters["bib"] = bibtex_text
+    env.filters["pyname"] = pyname
     env.filters["md"] = markdown_text
     return env

@@ -17,7 +17,8 @@ from .suite import run_suite
 PACKAGE = Path(__file__).resolve().parent.parent
 #: The engine: everything that decides what a cell computes, how it is turned into code, and how it is checked.
 ENGINE_GLOBS = ("base/*.py", "spec/*.py", "model/*.py", "derive/*.py", "verify/*.py", "interop/*.py",
-                "printing/numpy_code.py", "render/numpy_module.py", "render/helpers.py", "render/templating.py")
+                "printing/numpy_code.py", "render/numpy_module.py", "render/numpy_forward.py", "render/functional.py",
+                "render/helpers.py", "render/templating.py")
 ENGINE_TEMPLATES = ("numpy_module.py.j2", "numpy_helpers.py.j2")
 #: What the record keeps of a suite run (the timing and the PyTorch part vary with the machine).
 KEPT = ("symbolic", "finite_differences")
@@ -47,8 +48,16 @@ def run_checks(derived: Derived) -> dict[str, Any]:
     row = run_suite(derived, use_torch=False)
     entry = {key: {k: v for k, v in row[key].items() if k != "max_error"} for key in KEPT}
     entry["flow"] = flow_entry(derived)
+    entry["worked"] = worked_entry(derived)
     entry["digest"] = cell_digest(derived)
     return entry
+
+
+def worked_entry(derived: Derived) -> dict[str, Any]:
+    """One step on a tiny fixed example, every quantity in equation order (numbers to 3 decimals)."""
+    from .worked import worked_step
+
+    return worked_step(derived)
 
 
 def flow_entry(derived: Derived) -> dict[str, Any]:
