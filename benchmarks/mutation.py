@@ -3,7 +3,7 @@ cost, code-generation and printing rules. Each mutant is applied to a copy of th
 suite runs against it without the golden-file test (test_committed_gallery_is_current), so only real checks
 can kill it. Prints each mutant's outcome and the score by area.
 
-Run:  python benchmarks/mutation.py            (all mutants, one at a time, each suite on 2 workers; about an hour here)
+Run:  python benchmarks/mutation.py            (all mutants, 2 at a time; about an hour here)
       python benchmarks/mutation.py --list     (the mutants only)
       python benchmarks/mutation.py 3 17       (some mutants, by number)"""
 
@@ -154,10 +154,9 @@ def run(index: int) -> tuple[int, bool, float]:
     with tempfile.TemporaryDirectory(prefix="lstmsym-mutant-") as tmp:
         copy = Path(tmp) / "repo"
         shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "output", "__pycache__", ".pytest_cache", ".hypothesis"))
-        shutil.copytree(ROOT / "output", copy / "output", ignore=shutil.ignore_patterns("*.pdf", "*.png"))
         apply(copy, mutant)
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "2", "-p", "no:cacheprovider", "-k", f"not {IGNORE}", *TESTS],
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "-k", f"not {IGNORE}", *TESTS],
                                 cwd=copy, capture_output=True, text=True, env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin:/usr/local/bin",
                                                                                 "HOME": tmp, "KERAS_BACKEND": "torch"})
         return index, result.returncode != 0, time.perf_counter() - started
@@ -173,7 +172,7 @@ def main(argv: list[str]) -> None:
         apply_check = (ROOT / MUTANTS[index][1]).read_text().count(MUTANTS[index][2])
         assert apply_check == 1, (index, MUTANTS[index][4])
     areas: dict[str, list[bool]] = {}
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         for index, killed, seconds in pool.map(run, chosen):
             area, rel, _, _, what = MUTANTS[index]
             areas.setdefault(area, []).append(killed)
