@@ -150,16 +150,20 @@ def apply(copy: Path, mutant: tuple) -> None:
 
 
 def run(index: int) -> tuple[int, bool, float]:
-    mutant = MUTANTS[index]
+    """Mutant `index` against the tests in a copy of the checkout (index -1: no mutation, the baseline)."""
+    mutant = MUTANTS[index] if index >= 0 else None
     with tempfile.TemporaryDirectory(prefix="lstmsym-mutant-") as tmp:
         copy = Path(tmp) / "repo"
         shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "output", "__pycache__", ".pytest_cache", ".hypothesis"))
-        apply(copy, mutant)
+        if mutant is not None:
+            apply(copy, mutant)
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "-k", f"not {IGNORE}", *TESTS],
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", "-k", f"not {IGNORE}", *TESTS],
                                 cwd=copy, capture_output=True, text=True, env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin:/usr/local/bin",
                                                                                 "HOME": tmp, "KERAS_BACKEND": "torch"})
-        return index, result.returncode != 0, time.perf_counter() - started
+        if result.returncode not in (0, 1):  # 2-5: interrupted, internal or usage error, nothing collected
+            raise SystemExit(f"mutant {index}: pytest exited with {result.returncode}, not a test verdict:\n{result.stdout[-2000:]}")
+        return index, result.returncode == 1, time.perf_counter() - started
 
 
 def main(argv: list[str]) -> None:
@@ -171,6 +175,10 @@ def main(argv: list[str]) -> None:
     for index in chosen:
         apply_check = (ROOT / MUTANTS[index][1]).read_text().count(MUTANTS[index][2])
         assert apply_check == 1, (index, MUTANTS[index][4])
+    baseline = run(-1)
+    if baseline[1]:
+        raise SystemExit("the unmutated checkout fails these tests: fix that first")
+    print(f"baseline: the tests pass on the unmutated checkout ({baseline[2]:.0f} s)", flush=True)
     areas: dict[str, list[bool]] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
         for index, killed, seconds in pool.map(run, chosen):
