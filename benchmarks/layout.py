@@ -22,16 +22,16 @@ def main() -> None:
     parser.add_argument("--dir", default=str(ROOT / "output"), help="a gallery folder (reads <cell>/cell.dot, backward.dot)")
     args = parser.parse_args()
     names = args.cells or lstmsym.builtin_names()
-    print(f"{'cell':24s} {'diagram':9s} {'crossings':>9s} {'through box':>11s} {'state lines':>11s} {'not L->R/straight':>17s}")
+    print(f"{'cell':24s} {'diagram':17s} {'crossings':>9s} {'through box':>11s} {'state lines':>11s} {'not L->R/straight':>17s}")
     totals = {"crossings": 0, "through": 0, "state_bad": 0}
     seed_ok, every_ok = True, True
     for name in names:
-        for kind in ("cell", "backward"):
+        for kind in ("cell", "backward", "unrolled", "unrolled_backward"):
             path = Path(args.dir) / name / f"{kind}.dot"
             if not path.exists():
                 continue
-            r = check_dot(f"{name}/{kind}", path.read_text())
-            print(f"{name:24s} {kind:9s} {r.crossings:9d} {r.through_box:11d} {r.state_lines:11d} {r.state_bad:17d}")
+            r = check_dot(f"{name}/{kind}", path.read_text(), kind)
+            print(f"{name:24s} {kind:17s} {r.crossings:9d} {r.through_box:11d} {r.state_lines:11d} {r.state_bad:17d}")
             totals["crossings"] += r.crossings
             totals["through"] += r.through_box
             totals["state_bad"] += r.state_bad

@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 export PIP_BREAK_SYSTEM_PACKAGES=1   # Debian marks its Python as externally managed (PEP 668)
 if command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends graphviz texlive-latex-base texlive-latex-recommended latexmk >/dev/null
+    apt-get install -y -qq --no-install-recommends graphviz texlive-latex-base texlive-latex-recommended texlive-pictures latexmk >/dev/null
     if [ "$what" = test ]; then
         # The HTML handbook's tests drive Debian's Chromium through Playwright (no browser download).
         apt-get install -y -qq --no-install-recommends chromium >/dev/null

@@ -55,7 +55,8 @@ def test_check_names_stale_files_and_noop_is_quick(tmp_path, cli):
     fmt = ("--format", "md,svg,json,tex")
     assert cli("build", "lstm", "--out", out, *fmt)[0] == 0
     assert {p.name for p in (out / "lstm").iterdir()} == {"README.md", "cell.svg", "backward.svg", "cell.json", "lstm.tex",
-                                                           "cell.dot", "backward.dot", "flow.svg"}
+                                                           "cell.dot", "backward.dot", "flow.svg", "unrolled.dot", "unrolled.svg",
+                                                           "unrolled_backward.dot", "unrolled_backward.svg"}
     code, out_text, _ = cli("build", "lstm", "--out", out, *fmt)
     assert code == 0 and "up to date" in out_text
     assert cli("build", "lstm", "--out", out, *fmt, "--check")[0] == 0
@@ -136,3 +137,23 @@ def test_unknown_format_is_a_usage_error(tmp_path, cli):
     code, _, err = cli("build", "rnn", "--out", tmp_path, "--format", "tex,docx")
     assert code == 2
     assert "unknown format(s) docx; expected a comma-separated subset of tex,pdf,md,svg,png,json" in err
+
+
+@pytest.mark.dot
+@pytest.mark.tex
+def test_committed_tex_compiles_from_output(tmp_path):
+    """The committed handbook and write-ups, and every standalone TikZ figure of one cell, compile from a copy of
+    output/ as they are (figures, TikZ files and references.bib beside them)."""
+    need("dot"), need("latexmk")
+    import shutil
+    import subprocess
+
+    copy = tmp_path / "output"
+    shutil.copytree(ROOT / "output", copy, ignore=shutil.ignore_patterns("*.png", "site"))
+    jobs = [(copy, "handbook.tex"), (copy / "lstm", "lstm.tex"), (copy / "convlstm", "convlstm.tex")]
+    jobs += [(copy / "gru", p.name) for p in sorted((copy / "gru").glob("*-tikz.tex"))]
+    assert len(jobs) >= 7
+    for folder, name in jobs:
+        result = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", name], cwd=folder,
+                                capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, (name, result.stdout[-1500:])

@@ -177,8 +177,9 @@ class Gallery:
                                                    flow_plot="plots/flow.svg" in plot_files).encode()
         bib = references.bib_text(cells).encode()
         files["references.bib"] = bib
+        use_tikz = "tikz" in self.formats and tools.dot_available() and tools.tikz_available()
         tex = documents.handbook_tex(cells, record, with_plots=any(rel.endswith(".pdf") for rel in plot_files),
-                                     flow_plot="plots/flow.pdf" in plot_files)
+                                     flow_plot="plots/flow.pdf" in plot_files, tikz=use_tikz)
         if "tex" in self.formats:
             files["handbook.tex"] = tex.encode()
         if "pdf" in self.formats and not skipped:

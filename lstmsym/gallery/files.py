@@ -9,11 +9,13 @@ from typing import Any
 from ..derive.derived import derived
 from ..model.loading import load_cell
 from ..render import documents, plots, references, site, tools
+from ..render.diagram import to_dot
+from ..render.tikz import diagram_tikz, standalone_tex
 from ..verify import record as records
 
-FORMATS = ("tex", "pdf", "md", "svg", "png", "json", "html")
-DEFAULT_FORMATS = "tex,pdf,md,svg,png,json,html"
-KINDS = ("cell", "backward")
+FORMATS = ("tex", "pdf", "md", "svg", "png", "json", "html", "tikz")
+DEFAULT_FORMATS = "tex,pdf,md,svg,png,json,html,tikz"
+KINDS = ("cell", "backward", "unrolled", "unrolled_backward")
 
 
 @dataclass
@@ -35,7 +37,9 @@ def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool) -> 
     files += [f"{name}.tex"] * ("tex" in formats) + ["README.md"] * ("md" in formats) + ["cell.json"] * ("json" in formats)
     if "pdf" in formats and dot and tex:
         files.append(f"{name}.pdf")
-    if "pdf" in formats and dot:
+    if "tikz" in formats and dot and tools.tikz_available():
+        files += [f"{kind}{suffix}" for kind in KINDS for suffix in (".tikz", "-tikz.tex")]
+    elif "pdf" in formats and dot:
         files += [f"{kind}.pdf" for kind in KINDS]
     if "pdf" in formats and plots.matplotlib_available():
         files.append("flow.pdf")
@@ -50,10 +54,12 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
     result.verification = records.status(d, record)
     prefix = f"{cell.name}/"
     dot, tex = tools.dot_available(), tools.tex_available()
-    dots = {kind: documents.diagram_dot(d, kind) for kind in KINDS}
+    diagrams = {kind: documents.diagram(d, kind) for kind in KINDS}
+    dots = {kind: to_dot(diagram) for kind, diagram in diagrams.items()}
+    use_tikz = "tikz" in formats and dot and tools.tikz_available()
     for kind, source in dots.items():
         result.files[f"{prefix}{kind}.dot"] = source.encode()
-    wants_images = any(f in formats for f in ("svg", "png", "pdf"))
+    wants_images = any(f in formats for f in ("svg", "png", "pdf", "tikz"))
     svgs: dict[str, bytes] = {}
     if dot:
         for kind, source in dots.items():
@@ -62,7 +68,12 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
                     result.files[f"{prefix}{kind}.{fmt}"] = tools.render_dot(source, fmt)
             if "html" in formats:
                 svgs[kind] = result.files.get(f"{prefix}{kind}.svg") or tools.render_dot(source, "svg")
-            if "pdf" in formats or figures:
+            if use_tikz:
+                tikz = diagram_tikz(diagrams[kind]).encode()
+                result.figures[f"{kind}.tikz"] = tikz
+                result.files[f"{prefix}{kind}.tikz"] = tikz
+                result.files[f"{prefix}{kind}-tikz.tex"] = standalone_tex(f"{kind}.tikz").encode()
+            elif "pdf" in formats or figures:
                 result.figures[f"{kind}.pdf"] = tools.render_dot(source, "pdf")
     elif wants_images:
         result.skipped.append("dot")
@@ -74,7 +85,7 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
             result.files[f"{prefix}flow.svg"] = svgs["flow"]
         if "pdf" in formats or figures:
             result.figures["flow.pdf"] = plots.flow_figure(cell.name, cell.family, flow, "pdf")
-    tex_source = documents.writeup_tex(d, result.verification, figures=dot, flow_figure="flow.pdf" in result.figures)
+    tex_source = documents.writeup_tex(d, result.verification, figures=dot, flow_figure="flow.pdf" in result.figures, tikz=use_tikz)
     if "tex" in formats:
         result.files[f"{prefix}{cell.name}.tex"] = tex_source.encode()
     if "md" in formats:

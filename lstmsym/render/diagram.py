@@ -9,6 +9,7 @@ import sympy
 from ..derive.derived import Derived
 from ..model.vector_ops import MatTVec, SumTrailing, SumUnits
 from ..printing.html import html
+from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..printing.order import factor_needs_brackets
 from ..spec.naming import adjoint_base, incoming_base
@@ -48,6 +49,7 @@ class DNode:
     kind: str
     label: str
     attrs: dict[str, str] = field(default_factory=dict)
+    tex: str = ""  # the label as LaTeX math (for TikZ), from the LaTeX printer
 
 
 @dataclass
@@ -57,6 +59,13 @@ class DEdge:
     label: str = ""
     kind: str = "edge"
     attrs: dict[str, str] = field(default_factory=dict)
+    tex: str = ""
+
+
+#: Operation glyphs the diagrams draw, as (Graphviz HTML, LaTeX).
+GLYPHS = {"add": ("+", "+"), "minus": ("−", "-"), "mul": ("×", r"\times"), "div": ("÷", r"\div"), "sum": ("Σ", r"\Sigma"),
+          "mean": ("mean", r"\operatorname{mean}"), "matvec": ("W·", r"W\cdot"), "conv": ("K∗", r"K\ast"),
+          "outer": ("⊗", r"\otimes"), "inverse": ("1/x", "1/x")}
 
 
 @dataclass
@@ -67,15 +76,15 @@ class Diagram:
     edges: list[DEdge] = field(default_factory=list)
     same_rank: list[list[str]] = field(default_factory=list)
 
-    def add(self, name: str, kind: str, label: str, **attrs: str) -> str:
+    def add(self, name: str, kind: str, label: str, tex: str = "", **attrs: str) -> str:
         if kind == "op" and len(_visible(label)) > 2:
             kind = "func"
         if not any(n.name == name for n in self.nodes):
-            self.nodes.append(DNode(name, kind, label, dict(attrs)))
+            self.nodes.append(DNode(name, kind, label, dict(attrs), tex))
         return name
 
-    def connect(self, tail: str, head: str, label: str = "", kind: str = "edge", **attrs: str) -> None:
-        self.edges.append(DEdge(tail, head, label, kind, dict(attrs)))
+    def connect(self, tail: str, head: str, label: str = "", kind: str = "edge", tex: str = "", **attrs: str) -> None:
+        self.edges.append(DEdge(tail, head, label, kind, dict(attrs), tex))
 
 
 class BackwardBuilder:
@@ -96,11 +105,11 @@ class BackwardBuilder:
     def build(self) -> Diagram:
         d = self.diagram
         for key in self.back.incoming:
-            d.add(self.ident(key), "input", html(sympy.Symbol(key), self.notation))
+            d.add(self.ident(key), "input", html(sympy.Symbol(key), self.notation), latex(sympy.Symbol(key), self.notation))
         statements = [st for st in self.back.statements if st.kind in ("node", "carry", "input")]
         for st in statements:
             kind = "output" if st.kind in ("carry", "input") else "adjoint"
-            d.add(self.ident(st.target), kind, html(st.symbol, self.notation))
+            d.add(self.ident(st.target), kind, html(st.symbol, self.notation), latex(st.symbol, self.notation))
         known = {n.name for n in d.nodes}
         for st in statements:
             for term in sympy.Add.make_args(st.expr):
@@ -108,7 +117,8 @@ class BackwardBuilder:
                     is_adjoint = adjoint_base(source.name) is not None or incoming_base(source.name) is not None
                     if self.ident(source.name) in known and is_adjoint:
                         kind = "state" if self.on_state_line(source.name, st.target) else "grad"
-                        d.connect(self.ident(source.name), self.ident(st.target), self.factor(term, source), kind)
+                        d.connect(self.ident(source.name), self.ident(st.target), self.factor(term, source), kind,
+                                  self.factor_tex(term, source))
         return d
 
     def factor(self, term: sympy.Expr, source: sympy.Symbol) -> str:
@@ -125,6 +135,21 @@ class BackwardBuilder:
         rest = sympy.Mul(*[f for f in term.args if f != source])
         text = html(rest, self.notation)
         return "⊙ " + (f"({text})" if factor_needs_brackets(rest, 1) else text)
+
+    def factor_tex(self, term: sympy.Expr, source: sympy.Symbol) -> str:
+        """The same factor as factor(), in LaTeX."""
+        if term == source:
+            return ""
+        if isinstance(term, MatTVec):
+            inner = self.factor_tex(term.args[1], source) if term.args[1] != source else ""
+            return f"{latex(term.args[0], self.notation)}^{{\\top}}" + (rf" \left({inner}\right)" if inner else "")
+        if isinstance(term, (SumUnits, SumTrailing)):
+            return GLYPHS["sum"][1]
+        if not term.is_Mul or source not in term.args:
+            return ""
+        rest = sympy.Mul(*[f for f in term.args if f != source])
+        text = latex(rest, self.notation)
+        return r"\odot " + (rf"\left({text}\right)" if factor_needs_brackets(rest, 1) else text)
 
     def on_state_line(self, source: str, target: str) -> bool:
         names = {s.name for s in self.cell.states} | {s.previous for s in self.cell.states}

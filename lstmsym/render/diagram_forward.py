@@ -10,9 +10,10 @@ from ..model.cell import Cell
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import Reduction
 from ..printing.html import html, name_html
+from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..spec.naming import is_internal
-from .diagram import STYLE, Diagram
+from .diagram import GLYPHS, STYLE, Diagram
 
 
 class ForwardBuilder:
@@ -43,15 +44,16 @@ class ForwardBuilder:
     def build(self) -> Diagram:
         d = self.diagram
         for state in self.cell.states:
-            self.producer[state.previous] = d.add(f"in_{state.previous}", "input", name_html(state.name, "t-1"))
+            self.producer[state.previous] = d.add(f"in_{state.previous}", "input", name_html(state.name, "t-1"),
+                                                  self.tex(sympy.Symbol(state.previous)))
         for item in self.cell.inputs:
-            self.producer[item.name] = d.add(f"in_{item.name}", "input", name_html(item.name, "t"))
+            self.producer[item.name] = d.add(f"in_{item.name}", "input", name_html(item.name, "t"), self.tex(sympy.Symbol(item.name)))
         for node in self.cell.value_nodes:
             if node.origin in ("preactivation", "operator") or not node.batched:
                 continue
             self.producer[node.key] = self.node(node)
         for name in list(self.cell.outputs) + [s.name for s in self.cell.states if s.name not in self.cell.outputs]:
-            out = d.add(f"out_{name}", "output", name_html(name, "t"))
+            out = d.add(f"out_{name}", "output", name_html(name, "t"), self.tex(sympy.Symbol(name)))
             self.connect_value(name, out)
         self.mark_state_lines()
         self.arrange()
@@ -73,7 +75,16 @@ class ForwardBuilder:
     # -- pieces ------------------------------------------------------------------------
     def connect_value(self, name: str, head: str) -> None:
         """An edge carrying a named quantity, labelled with it."""
-        self.diagram.connect(self.producer[name], head, self.label_of(name))
+        self.diagram.connect(self.producer[name], head, self.label_of(name), tex=self.label_tex(name))
+
+    def tex(self, expr: sympy.Expr) -> str:
+        return latex(expr, self.notation)
+
+    def label_tex(self, name: str) -> str:
+        """label_of() in LaTeX."""
+        if is_internal(name) or self.notation.glyph(name).time == "prev":
+            return ""
+        return self.tex(sympy.Symbol(name))
 
     def label_of(self, name: str) -> str:
         if is_internal(name):
@@ -100,11 +111,12 @@ class ForwardBuilder:
     def node(self, node) -> str:
         expr = node.expr
         if isinstance(node, Reduction):
-            op = self.diagram.add(f"op_{self.ident(node.key)}", "func", "mean" if node.mean else "Σ")
+            glyph = GLYPHS["mean" if node.mean else "sum"]
+            op = self.diagram.add(f"op_{self.ident(node.key)}", "func", glyph[0], glyph[1])
             self.feed(expr, op, self.ident(node.key))
             return op
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
-            return self.layer(self.ident(node.key), info_of(expr).html, self.pre[expr.args[0].name].expr)
+            return self.layer(self.ident(node.key), info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).latex)
         return self.emit(expr, self.ident(node.key))
 
     @staticmethod
@@ -112,8 +124,8 @@ class ForwardBuilder:
         """A DOT node name made from a key (':' is kept out of ids)."""
         return key.replace(":", "_")
 
-    def layer(self, name: str, label: str, pre: sympy.Expr) -> str:
-        box = self.diagram.add(f"layer_{name}", "layer", label)
+    def layer(self, name: str, label: str, pre: sympy.Expr, tex: str = "") -> str:
+        box = self.diagram.add(f"layer_{name}", "layer", label, tex)
         sources = self.sources(pre)
         elementwise = {s.name for s in pre.free_symbols if s.name not in self.ops}
         linear_inputs = {v for s in pre.free_symbols if s.name in self.ops for v in self.operands(s.name)}
@@ -159,21 +171,21 @@ class ForwardBuilder:
         if expr.is_Symbol:
             if expr.name in self.ops:
                 op = self.ops[expr.name]
-                label = {"matvec": "W·", "conv": "K∗", "outer": "⊗"}[op.op]
-                box = d.add(f"layer_{owner}_{self.fresh('lin')}", "layer" if op.op != "outer" else "op", label)
+                label, tex = GLYPHS[op.op]
+                box = d.add(f"layer_{owner}_{self.fresh('lin')}", "layer" if op.op != "outer" else "op", label, tex)
                 for vector in self.operands(expr.name):
                     if vector in self.producer:
                         self.connect_value(vector, box)
                 return box
             return self.producer[expr.name]
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
-            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, self.pre[expr.args[0].name].expr)
+            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).latex)
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and self.has_linear(expr.args[0]):
-            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, expr.args[0])
+            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, expr.args[0], info_of(expr).latex)
         if expr.is_Add and self.has_linear(expr) and all(self.has_linear(t) or self.is_scalar(t) for t in expr.args):
-            return self.layer(f"{owner}_{self.fresh('affine')}", "W·", expr)
+            return self.layer(f"{owner}_{self.fresh('affine')}", GLYPHS["matvec"][0], expr, GLYPHS["matvec"][1])
         if isinstance(expr, ElementwiseBase):
-            op = d.add(f"op_{owner}_{self.fresh(info_of(expr).name)}", "func", info_of(expr).html)
+            op = d.add(f"op_{owner}_{self.fresh(info_of(expr).name)}", "func", info_of(expr).html, info_of(expr).latex)
             for arg in expr.args:
                 self.feed(arg, op, owner)
             return op
@@ -182,17 +194,19 @@ class ForwardBuilder:
         if expr.is_Mul:
             return self.mul_op(expr, owner)
         if expr.is_Pow:
-            op = d.add(f"op_{owner}_{self.fresh('pow')}", "op", "1/x" if expr.exp == -1 else f"x<SUP>{html(expr.exp, self.notation)}</SUP>")
+            op = d.add(f"op_{owner}_{self.fresh('pow')}", "op", "1/x" if expr.exp == -1 else f"x<SUP>{html(expr.exp, self.notation)}</SUP>",
+                       "1/x" if expr.exp == -1 else f"x^{{{self.tex(expr.exp)}}}")
             self.feed(expr.base, op, owner)
             return op
-        op = d.add(f"op_{owner}_{self.fresh('const')}", "op", html(expr, self.notation))
+        op = d.add(f"op_{owner}_{self.fresh('const')}", "op", html(expr, self.notation), self.tex(expr))
         return op
 
     def feed(self, arg: sympy.Expr, head: str, owner: str, label: str = "") -> None:
+        tex = {GLYPHS["minus"][0]: GLYPHS["minus"][1], GLYPHS["div"][0]: GLYPHS["div"][1]}.get(label, "")
         if arg.is_Symbol and arg.name in self.producer and arg.name not in self.ops:
-            self.diagram.connect(self.producer[arg.name], head, label or self.label_of(arg.name))
+            self.diagram.connect(self.producer[arg.name], head, label or self.label_of(arg.name), tex=tex or self.label_tex(arg.name))
         elif not self.is_scalar(arg):
-            self.diagram.connect(self.emit(arg, owner), head, label)
+            self.diagram.connect(self.emit(arg, owner), head, label, tex=tex)
 
     def is_scalar(self, expr: sympy.Expr) -> bool:
         """True when nothing in expr flows along an edge (numbers, constants, parameters): shown in a label."""
@@ -209,11 +223,13 @@ class ForwardBuilder:
         vectors = [t for t in terms if not self.is_scalar(t)]
         if len(vectors) == 1 and vectors[0].could_extract_minus_sign():
             label = (html(sympy.Add(*constants), self.notation) if constants else "") + "−"
-            op = d.add(f"op_{owner}_{self.fresh('minus')}", "op", label)
+            tex = (self.tex(sympy.Add(*constants)) if constants else "") + "-"
+            op = d.add(f"op_{owner}_{self.fresh('minus')}", "op", label, tex)
             self.feed(-vectors[0], op, owner)
             return op
         label = "+" if not constants else "+" + html(sympy.Add(*constants), self.notation)
-        op = d.add(f"op_{owner}_{self.fresh('add')}", "op", label)
+        tex = "+" if not constants else "+" + self.tex(sympy.Add(*constants))
+        op = d.add(f"op_{owner}_{self.fresh('add')}", "op", label, tex)
         for term in vectors:
             if term.could_extract_minus_sign():
                 self.feed(-term, op, owner, "−")
@@ -228,13 +244,14 @@ class ForwardBuilder:
         denominators = [f.base for f in vectors if f.is_Pow and f.exp == -1]
         vectors = [f for f in vectors if not (f.is_Pow and f.exp == -1)]
         if denominators and vectors:
-            op = d.add(f"op_{owner}_{self.fresh('div')}", "op", "÷")
+            op = d.add(f"op_{owner}_{self.fresh('div')}", "op", *GLYPHS["div"])
             self.feed(sympy.Mul(*vectors, *scalars), op, owner)
             for den in denominators:
                 self.feed(den, op, owner, "÷")
             return op
         label = "×" + (" " + html(sympy.Mul(*scalars), self.notation) if scalars else "")
-        op = d.add(f"op_{owner}_{self.fresh('mul')}", "op" if not scalars else "func", label)
+        tex = GLYPHS["mul"][1] + (" " + self.tex(sympy.Mul(*scalars)) if scalars else "")
+        op = d.add(f"op_{owner}_{self.fresh('mul')}", "op" if not scalars else "func", label, tex)
         for factor in vectors:
             self.feed(factor, op, owner)
         for den in denominators:

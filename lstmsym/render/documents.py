@@ -16,6 +16,7 @@ from ..printing.latex import latex
 from .context import cell_context, sizes_text
 from .diagram import backward_diagram, to_dot
 from .diagram_forward import forward_diagram
+from .diagram_unrolled import unrolled_diagram
 from .facts import notation
 from .gradview import gradient_view
 from .templating import environment
@@ -24,7 +25,7 @@ from .views import cell_view, formula_latex
 #: The sequence lengths the documents tabulate from the gradient-survival profile.
 FLOW_STEPS_SHOWN = (1, 10, 50, 200)
 #: What a Markdown page may link to, by build format: file name patterns ({name} is the cell's name).
-PAGE_FILES = {"svg": ("cell.svg", "backward.svg", "flow.svg"), "pdf": ("{name}.pdf",), "tex": ("{name}.tex",), "json": ("cell.json",),
+PAGE_FILES = {"svg": ("cell.svg", "backward.svg", "flow.svg", "unrolled.svg", "unrolled_backward.svg"), "pdf": ("{name}.pdf",), "tex": ("{name}.tex",), "json": ("cell.json",),
               "dot": ("cell.dot", "backward.dot")}
 
 
@@ -59,19 +60,27 @@ def _g(value: float) -> str:
     return f"{value:.3g}"
 
 
+def diagram(derived: Derived, kind: str = "cell"):
+    """The forward diagram ('cell'), the gradient-flow diagram ('backward'), or three steps of either
+    ('unrolled', 'unrolled_backward')."""
+    n = notation(derived)
+    if kind.startswith("unrolled"):
+        return unrolled_diagram(derived, n, backward=kind.endswith("backward"))
+    return (forward_diagram if kind == "cell" else backward_diagram)(derived, n)
+
+
 def diagram_dot(derived: Derived, kind: str = "cell") -> str:
     """DOT source of the forward diagram ('cell') or the gradient-flow diagram ('backward')."""
-    build = forward_diagram if kind == "cell" else backward_diagram
-    return to_dot(build(derived, notation(derived)))
+    return to_dot(diagram(derived, kind))
 
 
 def writeup_tex(derived: Derived, verification: dict[str, Any] | None = None, figures: bool = True,
-                flow_figure: bool = False, bibliography: str = "../references") -> str:
+                flow_figure: bool = False, bibliography: str = "../references", tikz: bool = False) -> str:
     """The LaTeX write-up; `figures` includes the diagrams (cell.pdf, backward.pdf), `flow_figure` flow.pdf;
     citations come from `bibliography`.bib (the gallery's references.bib, one folder up)."""
     return environment("latex").get_template("writeup.tex.j2").render(
         cell=cell_context(derived), verification=verification_context(derived, verification), figures=figures,
-        flow_figure=flow_figure, bibliography=bibliography)
+        flow_figure=flow_figure, bibliography=bibliography, tikz=tikz)
 
 
 def readme_md(derived: Derived, verification: dict[str, Any] | None = None, files: tuple[str, ...] = ()) -> str:
@@ -125,10 +134,10 @@ def index_md(cells: list[Derived], with_plots: bool = False, flow_plot: bool = F
 
 
 def handbook_tex(cells: list[Derived], verifications: dict[str, dict[str, Any]], with_plots: bool = False,
-                 flow_plot: bool = False) -> str:
+                 flow_plot: bool = False, tikz: bool = False) -> str:
     return environment("latex").get_template("handbook.tex.j2").render(
         cells=[cell_context(c) for c in cells], rows=index_rows(cells), sizes_text=gallery_sizes_text(), version=__version__,
         verifications={c.cell.name: verification_context(c, verifications.get(c.cell.name)) for c in cells},
         sub="\\section", width="0.8", plots=(["parameters", "flops", "memory"] + ["flow"] * flow_plot) if with_plots else [],
         figures=True,
-        flow_figure=False)
+        flow_figure=False, tikz=tikz)

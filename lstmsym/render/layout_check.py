@@ -70,8 +70,9 @@ def _through(line: np.ndarray, box: tuple[float, float, float, float]) -> bool:
     return bool(inside.any())
 
 
-def check(name: str, layout: dict) -> Report:
-    """The report of one laid-out diagram (dot's JSON)."""
+def check(name: str, layout: dict, direction: int = 1) -> Report:
+    """The report of one laid-out diagram (dot's JSON); state lines should run in `direction` (1: left to right,
+    -1: right to left, as the gradient-flow diagram draws adjoints going back in time)."""
     boxes = {}
     for node in layout.get("objects", []):
         if "pos" not in node:
@@ -96,12 +97,16 @@ def check(name: str, layout: dict) -> Report:
     for line, _, _ in state:
         if len(line) < 2:
             continue
-        rightwards = line[-1, 0] > line[0, 0]
+        rightwards = (line[-1, 0] - line[0, 0]) * direction > 0
         straight = np.ptp(line[:, 1]) <= STRAIGHT
         bad += not (rightwards and straight)
     return Report(name, crossings, through, len(state), bad, len(edges))
 
 
-def check_dot(name: str, source: str) -> Report:
+#: The direction state lines run in, by diagram kind.
+DIRECTIONS = {"cell": 1, "backward": -1, "unrolled": 1, "unrolled_backward": 1}
+
+
+def check_dot(name: str, source: str, kind: str = "cell") -> Report:
     """Lay the DOT source out with dot and report on it."""
-    return check(name, json.loads(tools.render_dot(source, "json")))
+    return check(name, json.loads(tools.render_dot(source, "json")), DIRECTIONS.get(kind, 1))

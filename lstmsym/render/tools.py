@@ -27,6 +27,14 @@ def tex_available() -> bool:
     return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
 
 
+def tikz_available() -> bool:
+    """pdfLaTeX can load TikZ (Debian: texlive-pictures)."""
+    if not tex_available() or shutil.which("kpsewhich") is None:
+        return False
+    found = subprocess.run(["kpsewhich", "tikz.sty"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
+
+
 def render_dot(source: str, fmt: str) -> bytes:
     """Lay out DOT with dot into svg, png, pdf, json or plain bytes."""
     import graphviz

@@ -1,0 +1,39 @@
+"""Layout quality, measured on dot's coordinates for every committed diagram (see benchmarks/layout.py for the
+full report): no edge passes through a node's box anywhere, and the unrolled views are clean (their state
+line runs straight through the steps, nothing crosses)."""
+
+from __future__ import annotations
+
+import pytest
+
+import lstmsym
+from conftest import ROOT, need
+from lstmsym.render.layout_check import check_dot
+
+
+@pytest.mark.dot
+@pytest.mark.parametrize("name", lstmsym.builtin_names())
+def test_layouts(name):
+    need("dot")
+    for kind in ("cell", "backward", "unrolled", "unrolled_backward"):
+        report = check_dot(f"{name}/{kind}", (ROOT / "output" / name / f"{kind}.dot").read_text(), kind)
+        assert report.through_box == 0, report
+        if kind.startswith("unrolled"):
+            assert report.clean and report.state_lines > 0, report
+
+
+def test_checker_sees_a_crossing_and_a_box_in_the_way():
+    """The checker itself, on a hand-made layout: two edges that cross, one running through a third node."""
+    layout = {"objects": [{"_gvid": 0, "name": "a", "pos": "0,0", "width": "0.2", "height": "0.2"},
+                          {"_gvid": 1, "name": "b", "pos": "100,100", "width": "0.2", "height": "0.2"},
+                          {"_gvid": 2, "name": "c", "pos": "0,100", "width": "0.2", "height": "0.2"},
+                          {"_gvid": 3, "name": "d", "pos": "100,0", "width": "0.2", "height": "0.2"},
+                          {"_gvid": 4, "name": "m", "pos": "50,50", "width": "0.3", "height": "0.3"}],
+              "edges": [{"tail": 0, "head": 1, "_draw_": [{"op": "b", "points": [[0, 0], [33, 33], [66, 66], [100, 100]]}]},
+                        {"tail": 2, "head": 3, "_draw_": [{"op": "b", "points": [[0, 100], [33, 66], [66, 33], [100, 0]]}]},
+                        {"tail": 2, "head": 1, "penwidth": "2.6",
+                         "_draw_": [{"op": "b", "points": [[0, 100], [33, 100], [66, 100], [100, 100]]}]}]}
+    from lstmsym.render.layout_check import check
+
+    report = check("hand-made", layout)
+    assert report.crossings == 1 and report.through_box == 2 and report.state_lines == 1 and report.state_bad == 0
