@@ -37,3 +37,26 @@ def test_checker_sees_a_crossing_and_a_box_in_the_way():
 
     report = check("hand-made", layout)
     assert report.crossings == 1 and report.through_box == 2 and report.state_lines == 1 and report.state_bad == 0
+
+
+@pytest.mark.dot
+@pytest.mark.tex
+def test_every_function_label_compiles_in_tikz(tmp_path):
+    """Every function's diagram label (sqrt needs an argument, abs has no name) compiles in a TikZ figure."""
+    need("dot"), need("latexmk")
+    import subprocess
+
+    from lstmsym.model.functions import FUNCTIONS
+    from lstmsym.render.diagram import Diagram
+    from lstmsym.render.tikz import diagram_tikz, standalone_tex
+
+    d = Diagram("labels", {})
+    for name, info in FUNCTIONS.items():
+        if name != "identity":
+            assert info.label_latex, name
+            d.add(f"f_{name}", "func", info.html, info.label_latex)
+    (tmp_path / "labels.tikz").write_text(diagram_tikz(d))
+    (tmp_path / "labels.tex").write_text(standalone_tex("labels.tikz"))
+    run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "labels.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-1500:]

@@ -44,6 +44,7 @@ class State:
     previous: str
     shape: Shape
     role: str
+    positive: bool = False
 
     @property
     def size(self) -> str:
@@ -127,7 +128,7 @@ class Cell:
 
     @cached_property
     def states(self) -> tuple[State, ...]:
-        return tuple(State(s.name, s.previous, s.shape, s.role) for s in self.spec.states.values())
+        return tuple(State(s.name, s.previous, s.shape, s.role, s.positive) for s in self.spec.states.values())
 
     @cached_property
     def state_of_previous(self) -> dict[str, State]:

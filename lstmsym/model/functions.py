@@ -31,6 +31,11 @@ class FunctionInfo:
     derived_only: bool = False
 
     @property
+    def label_latex(self) -> str:
+        """The function standing alone, as a diagram's label (\\sqrt needs an argument, |x| has no name)."""
+        return _ALONE.get(self.name, self.latex)
+
+    @property
     def helper(self) -> str:
         """The name of the helper each generated module defines for this function."""
         return f"_{self.name}"
@@ -72,6 +77,7 @@ _ROWS = (
      "(x > 0).to(x.dtype)", "(x > 0).astype(x.dtype)", "unit step [x > 0] (appears in derivatives)"),
     ("floor", Floor, 1, "", "floor", "np.floor(x)", "torch.floor(x)", "jnp.floor(x)", "floor (appears in derivatives)"),
 )
+_ALONE = {"sqrt": r"\sqrt{\cdot}", "abs": r"\lvert\cdot\rvert", "step": r"\operatorname{step}", "floor": r"\lfloor\cdot\rfloor"}
 _DOMAINS = {"log": ("positive numbers", True, False), "sqrt": ("positive numbers (its derivative is infinite at 0)", True, False),
             "mod": ("a non-zero divisor", False, True)}
 

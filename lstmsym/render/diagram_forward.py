@@ -116,7 +116,7 @@ class ForwardBuilder:
             self.feed(expr, op, self.ident(node.key))
             return op
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
-            return self.layer(self.ident(node.key), info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).latex)
+            return self.layer(self.ident(node.key), info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).label_latex)
         return self.emit(expr, self.ident(node.key))
 
     @staticmethod
@@ -179,13 +179,13 @@ class ForwardBuilder:
                 return box
             return self.producer[expr.name]
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
-            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).latex)
+            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).label_latex)
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and self.has_linear(expr.args[0]):
-            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, expr.args[0], info_of(expr).latex)
+            return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, expr.args[0], info_of(expr).label_latex)
         if expr.is_Add and self.has_linear(expr) and all(self.has_linear(t) or self.is_scalar(t) for t in expr.args):
             return self.layer(f"{owner}_{self.fresh('affine')}", GLYPHS["matvec"][0], expr, GLYPHS["matvec"][1])
         if isinstance(expr, ElementwiseBase):
-            op = d.add(f"op_{owner}_{self.fresh(info_of(expr).name)}", "func", info_of(expr).html, info_of(expr).latex)
+            op = d.add(f"op_{owner}_{self.fresh(info_of(expr).name)}", "func", info_of(expr).html, info_of(expr).label_latex)
             for arg in expr.args:
                 self.feed(arg, op, owner)
             return op

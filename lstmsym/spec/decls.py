@@ -69,6 +69,7 @@ class StateDecl:
     previous: str
     role: str
     location: Location
+    positive: bool = False  # the state only takes positive values (a normaliser); the checks sample it so
 
     @property
     def size(self) -> str:

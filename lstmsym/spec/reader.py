@@ -28,7 +28,7 @@ TOP_KEYS = {
 FRAMEWORK_KEYS = ("pytorch", "keras", "flax", "onnx")
 REQUIRED = ("name", "sizes", "input", "state", "equations")
 SIZE_KEYS = ("role", "less_than", "divides", "kernel", "verify", "reference")
-STATE_KEYS = ("size", "shape", "previous", "role")
+STATE_KEYS = ("size", "shape", "previous", "role", "positive")
 PARAM_KEYS = ("shape", "role", "blocks")
 
 
@@ -180,7 +180,10 @@ class SpecReader:
             shape = self.shape(table, key, decl[key], sizes, f"state '{name}'")
             previous = self.identifier(table, "previous", decl.get("previous", f"{name}_prev"), "previous-state name")
             role = self.string(table, "role", decl.get("role", ""))
-            out[name] = StateDecl(name, shape, previous, role, self.where("state", name, at_key=True))
+            positive = decl.get("positive", False)
+            if not isinstance(positive, bool):
+                raise self.fail(table, "positive", f"'positive' of state '{name}' is {kind_of(positive)}", "true or false")
+            out[name] = StateDecl(name, shape, previous, role, self.where("state", name, at_key=True), positive)
         if not out:
             raise self.fail("", "state", "no state is declared", "at least one state, e.g. [state.h] size = \"n\"")
         return out

@@ -37,8 +37,18 @@ def unit_shape(shape: tuple[str, ...], sizes: dict[str, int]) -> tuple[int, ...]
     return tuple(sizes[s] for s in shape)
 
 
+STATE_FLOOR = 0.1
+
+
 def random_states(cell: Cell, sizes: dict[str, int], batch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    return {s.name: rng.normal(0.0, 0.5, size=(batch,) + unit_shape(s.shape, sizes)) for s in cell.states}
+    """Initial states, normal(0, 0.5) with |value| >= STATE_FLOOR; a state declared `positive` (sLSTM's
+    normaliser n, divided by in h = o * c / n) gets |value|, so no check samples a point its cell never reaches."""
+    states = {}
+    for s in cell.states:
+        v = rng.normal(0.0, 0.5, size=(batch,) + unit_shape(s.shape, sizes))
+        v = np.where(np.abs(v) < STATE_FLOOR, v + np.copysign(STATE_FLOOR, v), v)
+        states[s.name] = np.abs(v) if s.positive else v
+    return states
 
 
 def random_inputs(cell: Cell, sizes: dict[str, int], steps: int, batch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
