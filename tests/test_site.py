@@ -63,5 +63,6 @@ def test_page_in_chromium(site, page, tmp_path):
     assert errors == []
     image = Image.open(shot).convert("L")
     assert image.size == (VIEWPORT["width"], VIEWPORT["height"])
-    dark = sum(1 for v in image.getdata() if v < 200)
+    pixels = image.get_flattened_data() if hasattr(image, "get_flattened_data") else image.getdata()
+    dark = sum(1 for v in pixels if v < 200)
     assert dark > 0.01 * image.size[0] * image.size[1]

@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..derive.derived import Derived
+from ..model.cell import Cell
+from ..model.ir import Reduction
 from ..model.vector_ops import MatTVec, SumTrailing, SumUnits
 from ..printing.html import html
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..printing.order import factor_needs_brackets
-from ..spec.naming import adjoint_base, incoming_base
+from ..spec.naming import adjoint_base, incoming_base, is_internal
+from . import tools
+from .layout_check import check_dot, score
 from .templating import environment
 
 #: The visual language, as data: one entry per kind of node or edge.
@@ -27,6 +31,8 @@ STYLE: dict[str, dict[str, str]] = {
            "fontsize": "14", "width": "0.42", "fixedsize": "true"},
     "func": {"shape": "ellipse", "style": "filled", "fillcolor": "#f4a3a3", "color": "#b03a3a", "fontname": "Helvetica",
              "fontsize": "12", "height": "0.4"},
+    "stat": {"shape": "box", "style": "rounded,filled", "fillcolor": "#d9ead3", "color": "#5b8a4a", "fontname": "Helvetica",
+             "fontsize": "14", "height": "0.4"},
     "junction": {"shape": "point", "width": "0.06", "color": "#333333"},
     "adjoint": {"shape": "box", "style": "rounded,filled", "fillcolor": "#cfe3f7", "color": "#2c6aa0",
                 "fontname": "Helvetica", "fontsize": "14"},
@@ -106,20 +112,82 @@ class BackwardBuilder:
         d = self.diagram
         for key in self.back.incoming:
             d.add(self.ident(key), "input", html(sympy.Symbol(key), self.notation), latex(sympy.Symbol(key), self.notation))
+        _, folded = statistics(self.cell)
         statements = [st for st in self.back.statements if st.kind in ("node", "carry", "input")]
+        through: dict[sympy.Symbol, sympy.Expr] = {}  # a folded reduction's adjoint, written out where it is used
+        for st in statements:
+            if adjoint_base(st.target) in folded:
+                through[st.symbol] = st.expr.xreplace(through)
+        statements = [st for st in statements if st.symbol not in through]
         for st in statements:
             kind = "output" if st.kind in ("carry", "input") else "adjoint"
             d.add(self.ident(st.target), kind, html(st.symbol, self.notation), latex(st.symbol, self.notation))
         known = {n.name for n in d.nodes}
+        matrices: dict[tuple[str, str], sympy.Expr] = {}
         for st in statements:
-            for term in sympy.Add.make_args(st.expr):
+            for term in sympy.Add.make_args(st.expr.xreplace(through)):
                 for source in sorted(term.free_symbols, key=lambda s: s.name):
                     is_adjoint = adjoint_base(source.name) is not None or incoming_base(source.name) is not None
                     if self.ident(source.name) in known and is_adjoint:
                         kind = "state" if self.on_state_line(source.name, st.target) else "grad"
                         d.connect(self.ident(source.name), self.ident(st.target), self.factor(term, source), kind,
                                   self.factor_tex(term, source))
+                        if isinstance(term, MatTVec) and term.args[1] == source:
+                            matrices[(self.ident(source.name), self.ident(st.target))] = term.args[0]
+        self.bundle(matrices)
+        self.bundle_sums()
         return d
+
+    def bundle_sums(self) -> None:
+        """Adjoints that each reach the same set of per-sequence scalars through a sum over units (the gates'
+        adjoints reaching layer norm's dmu and dsd) meet in one junction, with one Σ edge per scalar; parallel
+        Σ edges between the same two boxes are drawn once."""
+        d = self.diagram
+        sigma = GLYPHS["sum"]
+        unique: list[DEdge] = []
+        for e in d.edges:
+            if not (e.label == sigma[0] and any(u.tail == e.tail and u.head == e.head and u.label == e.label for u in unique)):
+                unique.append(e)
+        d.edges[:] = unique
+        reach: dict[str, frozenset[str]] = {}
+        for n in d.nodes:
+            heads = [e.head for e in d.edges if e.tail == n.name and e.label == sigma[0]]
+            if len(heads) >= 2 and len(set(heads)) == len(heads):
+                reach[n.name] = frozenset(heads)
+        groups: dict[frozenset[str], list[str]] = {}
+        for name, heads in reach.items():
+            groups.setdefault(heads, []).append(name)
+        for number, (heads, sources) in enumerate(sorted(groups.items(), key=lambda g: g[1])):
+            if len(sources) < 2:
+                continue
+            junction = d.add(f"sum_{number}_{sources[0]}", "junction", "")
+            d.edges[:] = [e for e in d.edges if not (e.tail in sources and e.head in heads and e.label == sigma[0])]
+            for source in sources:
+                d.connect(source, junction, "", "grad")
+            for head in sorted(heads):
+                d.connect(junction, head, sigma[0], "grad", sigma[1])
+
+    def bundle(self, matrices: dict[tuple[str, str], sympy.Expr]) -> None:
+        """Adjoints that each reach the same two results through a transposed matrix alone (every gate's
+        pre-activation adjoint reaching dx_t through W^T and dh_{t-1} through U^T) meet in one junction, and
+        one edge per result carries the stacked matrix, in equation order: [U_i; U_f; ...]^T. The mirror of the forward diagram's
+        input bundle, and without it the K(gates, 2) edges must cross."""
+        d = self.diagram
+        outputs = [n.name for n in d.nodes if n.kind == "output"]
+        for a, b in [(a, b) for i, a in enumerate(outputs) for b in outputs[i + 1:]]:
+            sources = [n.name for n in reversed(d.nodes) if (n.name, a) in matrices and (n.name, b) in matrices
+                       and sum(1 for e in d.edges if e.tail == n.name and e.head in (a, b)) == 2]
+            if len(sources) < 2:
+                continue
+            junction = d.add(f"split_{a}_{b}", "junction", "")
+            d.edges[:] = [e for e in d.edges if not (e.tail in sources and e.head in (a, b))]
+            for source in sources:
+                d.connect(source, junction, "", "grad")
+            for head in (a, b):
+                stacked = [matrices[(s, head)] for s in sources]
+                label = "[" + "; ".join(html(m, self.notation) for m in stacked) + "]<SUP>T</SUP>"
+                tex = r"\left[" + r";\,".join(latex(m, self.notation) for m in stacked) + r"\right]^{\top}"
+                d.connect(junction, head, label, "grad", tex)
 
     def factor(self, term: sympy.Expr, source: sympy.Symbol) -> str:
         """What multiplies the source adjoint in a term, as a label ('⊙ f', '⊙ (1 − z)', 'U<SUP>T</SUP>')."""
@@ -152,13 +220,47 @@ class BackwardBuilder:
         return r"\odot " + (rf"\left({text}\right)" if factor_needs_brackets(rest, 1) else text)
 
     def on_state_line(self, source: str, target: str) -> bool:
-        names = {s.name for s in self.cell.states} | {s.previous for s in self.cell.states}
+        """Whether an edge runs along one state's line (dc_in -> dc_t -> dc_{t-1}), not between two states."""
+        state_of = {s.name: s.name for s in self.cell.states} | {s.previous: s.name for s in self.cell.states}
         base = lambda n: incoming_base(n) or adjoint_base(n)  # noqa: E731
-        return base(source) in names and base(target) in names
+        return base(source) in state_of and state_of[base(source)] == state_of.get(base(target))
+
+
+def statistics(cell: Cell) -> tuple[set[str], dict[str, sympy.Expr]]:
+    """Named per-sequence scalars computed from reductions (layer norm's mean and variance), each drawn as one
+    box fed by the vectors it summarises, and the reductions folded into them (not drawn on their own)."""
+    pre = {n.key: n for n in cell.value_nodes if n.origin == "preactivation"}
+    reductions = {n.key: n.expr for n in cell.value_nodes if isinstance(n, Reduction)}
+    found: set[str] = set()
+    for node in cell.value_nodes:
+        if node.origin != "equation" or is_internal(node.key) or cell.shapes.get(node.key) != ():
+            continue
+        reads = {s.name for s in node.expr.free_symbols}
+        reads |= {s.name for r in reads if r in pre for s in pre[r].expr.free_symbols}
+        if reads & (set(reductions) | found):
+            found.add(node.key)
+    consumers: dict[str, set[str]] = {}
+    for node in cell.value_nodes:
+        for s in getattr(node, "expr", sympy.S.Zero).free_symbols:
+            consumers.setdefault(s.name, set()).add(node.key)
+    folded = {key: expr for key, expr in reductions.items() if consumers.get(key) and consumers[key] <= found}
+    return found, folded
 
 
 def backward_diagram(derived: Derived, notation: Notation) -> Diagram:
-    return BackwardBuilder(derived, notation).build()
+    """The gradient-flow diagram, boxes declared in statement order or reversed, whichever dot lays out best."""
+    built = BackwardBuilder(derived, notation).build()
+    flipped = Diagram(built.name, dict(built.graph), list(reversed(built.nodes)), list(built.edges), list(built.same_rank))
+    return best_layout([built, flipped], "backward")
+
+
+def best_layout(variants: list[Diagram], kind: str) -> Diagram:
+    """The variant dot lays out best (layout_check.score: no edge through a box, then straight state lines in
+    the diagram's direction, then fewest crossings; the first on a tie). Without dot, the first variant."""
+    if not tools.dot_available():
+        return variants[0]
+    scores = [score(check_dot(v.name, to_dot(v), kind)) for v in variants]
+    return variants[min(range(len(variants)), key=lambda i: (scores[i], i))]
 
 
 def to_dot(diagram: Diagram) -> str:

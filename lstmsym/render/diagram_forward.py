@@ -13,14 +13,16 @@ from ..printing.html import html, name_html
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..spec.naming import is_internal
-from .diagram import GLYPHS, STYLE, Diagram
+from .diagram import GLYPHS, STYLE, Diagram, best_layout, statistics, to_dot
 
 
 class ForwardBuilder:
     """Boxes for layers (affine map + nonlinearity), circles for pointwise operations, state lines."""
 
-    def __init__(self, cell: Cell, notation: Notation) -> None:
+    def __init__(self, cell: Cell, notation: Notation, rows_by_depth: bool = True, bundle_lines: bool = True) -> None:
         self.cell = cell
+        self.rows_by_depth = rows_by_depth
+        self.bundle_lines = bundle_lines
         self.notation = notation
         self.diagram = Diagram(f"{cell.name}_forward", dict(STYLE["graph"]))
         self.producer: dict[str, str] = {}
@@ -28,6 +30,20 @@ class ForwardBuilder:
         self.pre = {n.key: n for n in cell.value_nodes if n.origin == "preactivation"}
         self.ops = {op.key: op for op in cell.operators}
         self.peeks: set[tuple[str, str]] = set()
+        self.statistics, self.folded = statistics(cell)
+        self.fed: set[tuple[str, str]] = set()
+
+    def statistic(self, node) -> str:
+        """One box for a named per-sequence scalar, with an edge from every quantity it reads."""
+        box = self.diagram.add(f"stat_{node.key}", "stat", name_html(node.key, "t"), self.tex(sympy.Symbol(node.key)))
+        expr = node.expr.xreplace({sympy.Symbol(k): p.expr for k, p in self.pre.items()})
+        for symbol in sorted(expr.free_symbols, key=lambda s: s.name):
+            names = sorted(s.name for s in self.folded[symbol.name].free_symbols) if symbol.name in self.folded else [symbol.name]
+            for name in names:
+                if name in self.producer and self.cell.is_batched(name) and (box, name) not in self.fed:
+                    self.fed.add((box, name))
+                    self.diagram.connect(self.producer[name], box, "", tex="")
+        return box
 
     def fresh(self, base: str) -> str:
         self.counter[base] = self.counter.get(base, 0) + 1
@@ -49,7 +65,7 @@ class ForwardBuilder:
         for item in self.cell.inputs:
             self.producer[item.name] = d.add(f"in_{item.name}", "input", name_html(item.name, "t"), self.tex(sympy.Symbol(item.name)))
         for node in self.cell.value_nodes:
-            if node.origin in ("preactivation", "operator") or not node.batched:
+            if node.origin in ("preactivation", "operator") or not node.batched or node.key in self.folded:
                 continue
             self.producer[node.key] = self.node(node)
         for name in list(self.cell.outputs) + [s.name for s in self.cell.states if s.name not in self.cell.outputs]:
@@ -66,11 +82,31 @@ class ForwardBuilder:
         lines = [s for s in self.cell.states if self.lines.get(s.name)]
         for state in lines:
             d.same_rank.append(self.lines[state.name])
-        layers = [n.name for n in d.nodes if n.kind == "layer"]
-        if layers:
-            d.same_rank.append(layers)
+        for row in self.layer_rows():
+            d.same_rank.append(row)
         bottom = [f"in_{i.name}" for i in self.cell.inputs] + [f"in_{s.previous}" for s in self.cell.states if not self.lines.get(s.name)]
         d.same_rank.append(bottom)
+
+    def layer_rows(self) -> list[list[str]]:
+        """Layers in rows by how many layers lie before them (layer norm's gates read the products' statistics,
+        so they sit a row above the products); one row for the usual cell."""
+        kind = {n.name: n.kind for n in self.diagram.nodes}
+        preds: dict[str, list[str]] = {}
+        for e in self.diagram.edges:
+            preds.setdefault(e.head, []).append(e.tail)
+        depth: dict[str, int] = {}
+
+        def before(name: str) -> int:
+            if name not in depth:
+                depth[name] = 0
+                depth[name] = max((before(p) + (kind[p] == "layer") for p in preds.get(name, [])), default=0)
+            return depth[name]
+
+        rows: dict[int, list[str]] = {}
+        for name, k in kind.items():
+            if k == "layer":
+                rows.setdefault(before(name) if self.rows_by_depth else 0, []).append(name)
+        return [rows[k] for k in sorted(rows)]
 
     # -- pieces ------------------------------------------------------------------------
     def connect_value(self, name: str, head: str) -> None:
@@ -110,6 +146,8 @@ class ForwardBuilder:
 
     def node(self, node) -> str:
         expr = node.expr
+        if node.key in self.statistics:
+            return self.statistic(node)
         if isinstance(node, Reduction):
             glyph = GLYPHS["mean" if node.mean else "sum"]
             op = self.diagram.add(f"op_{self.ident(node.key)}", "func", glyph[0], glyph[1])
@@ -148,7 +186,8 @@ class ForwardBuilder:
         for node in self.pre.values():
             for source in self.sources(node.expr):
                 counts[source] = counts.get(source, 0) + 1
-        boundary = {i.name for i in self.cell.inputs} | {s.previous for s in self.cell.states if s.name not in self.line_states}
+        lines = {s.previous for s in self.cell.states if s.name in self.line_states and not self.bundle_lines}
+        boundary = ({i.name for i in self.cell.inputs} | {s.previous for s in self.cell.states} | self.statistics) - lines
         return [name for name, k in counts.items() if k >= 2 and name in boundary]
 
     @property
@@ -296,5 +335,17 @@ class ForwardBuilder:
         return []
 
 
+#: The layouts tried for each forward diagram: (layers in rows by depth, previous states on a line bundled with x).
+VARIANTS = ((True, True), (True, False), (False, True), (False, False))
+
+
 def forward_diagram(derived: Derived, notation: Notation) -> Diagram:
-    return ForwardBuilder(derived.cell, notation).build()
+    """The forward diagram in the variant dot lays out best: no edge through a box, then state lines straight and
+    left to right, then fewest crossings (measured by layout_check). Without dot, the first variant."""
+    variants, seen = [], set()
+    for options in VARIANTS:
+        built = ForwardBuilder(derived.cell, notation, *options).build()
+        if to_dot(built) not in seen:  # most cells have fewer distinct variants
+            seen.add(to_dot(built))
+            variants.append(built)
+    return best_layout(variants, "cell")

@@ -103,6 +103,11 @@ def check(name: str, layout: dict, direction: int = 1) -> Report:
     return Report(name, crossings, through, len(state), bad, len(edges))
 
 
+def score(report: Report) -> tuple[int, int, int]:
+    """How bad a layout is, worst first: edges through a box, bent or backward state lines, crossings."""
+    return (report.through_box, report.state_bad, report.crossings)
+
+
 #: The direction state lines run in, by diagram kind.
 DIRECTIONS = {"cell": 1, "backward": -1, "unrolled": 1, "unrolled_backward": 1}
 
