@@ -146,3 +146,13 @@ def test_list_sorted_by_params_without_sizes_says_how(cli):
     assert code == 0 and out.startswith("sorted by the parameter count at each cell's reference sizes")
     names = [line.split()[0] for line in out.splitlines()[3:-2]]
     assert names.index("rnn") < names.index("lstm")
+
+
+@pytest.mark.parametrize("name", lstmsym.builtin_names() + ["tests/specs/construct_heads.toml"])
+def test_documents_count_what_the_counter_counts(name):
+    """The count pages, write-ups and `list` print (Cell.parameter_count, per parameter) equals the counter's
+    formula (counts.count_formula, from the stored shapes); for heads both keep 1/k of each block matrix."""
+    cell = derived_cell(name).cell
+    assert sympy.expand(cell.parameter_count() - count_formula(cell)) == 0
+    if name.endswith("construct_heads.toml"):
+        assert sympy.sstr(sympy.factor(cell.parameter_count())) == "n*(k*m + k + n)/k"
