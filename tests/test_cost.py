@@ -98,3 +98,17 @@ def test_cost_cli(cli_json, cli):
     assert stacked["bptt_memory_bytes"] == 4 * data["bptt_memory_bytes"]
     assert stacked["stack"]["operator_flops_per_step"] == "48*n*(m + 4*n)"
     assert "MiB in float32" in cli("cost", "lstm", "-m", "128", "-n", "256")[1]
+
+
+@pytest.mark.parametrize("reduction, products", [("sum", 0), ("mean", 1)])
+def test_reduction_costs_counted_by_hand(tmp_path, reduction, products):
+    """h = tanh(W @ x + sum(h_prev)): the sum of n entries takes n - 1 additions and adding the scalar to W @ x
+    n more (2n - 1); a mean divides once more; W @ x is m n multiply-adds; tanh is n nonlinear operations."""
+    spec = tmp_path / "r.toml"
+    spec.write_text('name = "r"\n[sizes]\nm = "input size"\nn = "hidden size"\n[input]\nx = "m"\n[state.h]\nsize = "n"\n'
+                    f'[parameters]\nW = "weights"\n[equations]\nh = "tanh(W @ x + {reduction}(h_prev))"\n')
+    cost = derived_cell(str(spec)).cost
+    m, n = size_symbol("m"), size_symbol("n")
+    assert sympy.expand(cost.forward_ops["sum"] - (2 * n - 1)) == 0
+    assert cost.forward_ops["product"] == products
+    assert cost.forward_ops["nonlinear"] == n and cost.forward_macs == m * n

@@ -126,7 +126,8 @@ def derive_cost(derived) -> Cost:
         elif isinstance(node, Reduction):
             for kind, k in count_ops(node.expr).items():
                 cost.forward_ops[kind] += k * units(node.over)
-            cost.forward_ops["sum"] += units(node.over) - 1
+            cost.forward_ops["sum"] += units(node.over) - 1  # N entries take N - 1 additions
+            cost.forward_ops["product"] += 1 if node.mean else 0  # and a mean one division by N
     loop = back.by_kind("node", "carry", "input")
     temps, reduced = sympy.cse([st.expr for st in loop], symbols=sympy.numbered_symbols("_c"), optimizations=None)
     for expr, st in zip(reduced, loop):
