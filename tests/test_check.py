@@ -52,7 +52,7 @@ def test_missing_tanh_path_with_counterexample(cli):
     # the examples, each answered as it should be
     ("gru", "z", "d_h_in * h_prev", ["-d_h_in * h_tilde  (path z -> h)"], []),
     ("lstm", "h_prev", "U_i.T @ d_i_bar + U_g.T @ d_g_bar + U_o.T @ d_o_bar", ["U_f.T @ d_f_bar  (path h_prev -> f -> c)"], []),
-    ("antisymmetricrnn", "h_prev", "W.T @ d_h_bar - W @ d_h_bar + d_h_in", ["-d_h_bar * gamma  (path h_prev -> h)"], []),
+    ("antisymmetricrnn", "h_prev", "W.T @ d_h_bar - W @ d_h_bar + d_h_in", ["-gamma * d_h_bar  (path h_prev -> h)"], []),
     ("lstm", "h_prev", "U_i.T @ d_i_bar + U_f.T @ d_f_bar + U_g.T @ d_g_bar + U_o.T @ d_o_bar + d_h_in", [], ["d_h_in"]),
     ("lstm", "d_h_in", "next(U_i.T @ d_i_bar + U_f.T @ d_f_bar + U_g.T @ d_g_bar + U_o.T @ d_o_bar)", ["dloss_h"], []),
 ])

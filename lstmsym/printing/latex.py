@@ -135,15 +135,13 @@ class CellLatexPrinter(LatexPrinter):
             return rf"\frac{{{top}}}{{{self._print(sympy.Mul(*denom))}}}"
         numer = ordered_factors(self.notation, numer, self._settings["keep_order"])
         parts_: list[str] = [] if coeff == 1 else ["-" if coeff == -1 else self._print(coeff)]
-        previous = None
-        for factor in numer:
+        for position, factor in enumerate(numer):
             tex = self._print(factor)
-            if factor_needs_brackets(factor, len(parts_)) or (self._settings["keep_order"] and factor.is_Mul and previous is not None):
+            if factor_needs_brackets(factor, len(parts_)) or (self._settings["keep_order"] and factor.is_Mul and position):
                 tex = rf"\left({tex}\right)"
-            if previous is not None and self._is_vector(previous) and self._is_vector(factor):
+            if self._is_vector(factor) and any(self._is_vector(f) for f in numer[:position]):
                 parts_.append(r"\odot")
             parts_.append(tex)
-            previous = factor
         return " ".join(parts_).replace("- ", "-", 1) if parts_[:1] == ["-"] else " ".join(parts_)
 
     def _print_Pow(self, expr: sympy.Expr) -> str:

@@ -134,13 +134,12 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             return self.el("mfrac", top, self._print(sympy.Mul(*denom)))
         if coeff != 1:
             out.appendChild(self._print(coeff))
-        previous = None
-        for position, factor in enumerate(ordered_factors(self.notation, numer, self._settings["keep_order"])):
-            if previous is not None and self._is_vector(previous) and self._is_vector(factor):
+        numer = ordered_factors(self.notation, numer, self._settings["keep_order"])
+        for position, factor in enumerate(numer):
+            if self._is_vector(factor) and any(self._is_vector(f) for f in numer[:position]):
                 out.appendChild(self.mo("⊙"))
             printed = self._print(factor)
             out.appendChild(self.bracketed(printed) if factor_needs_brackets(factor, position + (coeff != 1)) else printed)
-            previous = factor
         return out
 
     def _print_Pow(self, expr):

@@ -56,8 +56,17 @@ def ordered_terms(notation: Notation, expr: sympy.Expr, keep_order: bool) -> lis
     return list(expr.args) if keep_order else sorted(expr.args, key=lambda t: term_key(notation, t))
 
 
+def is_vector(notation: Notation, expr: sympy.Expr) -> bool:
+    """Whether an expression has one value per unit (it mentions a vector), not one per sequence."""
+    return any(notation.is_vector(s.name) for s in expr.free_symbols)
+
+
 def ordered_factors(notation: Notation, factors, keep_order: bool) -> list[sympy.Expr]:
-    return list(factors) if keep_order else sorted(factors, key=lambda f: factor_key(notation, f))
+    """Scalars (numbers, constants, scalar parameters) before vectors, so the vectors stand together and one ⊙
+    joins each pair: ε δh ⊙ (1 − h̄²), not δh ε (1 − h̄²) with the elementwise product hidden."""
+    if keep_order:
+        return list(factors)
+    return sorted(factors, key=lambda f: (is_vector(notation, f), factor_key(notation, f)))
 
 
 def print_sum(printer, expr: sympy.Expr, keep_order: bool = False, minus: str = " - ", plus: str = " + ") -> str:
