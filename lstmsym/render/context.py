@@ -29,6 +29,7 @@ REFERENCE_BATCH, REFERENCE_STEPS = 32, 100
 def visible_width(tex: str) -> float:
     """A rough count of the characters a LaTeX formula shows (sub- and superscripts count half)."""
     text = re.sub(r"\\(left|right|mathrm|operatorname|quad)\b", "", tex)
+    text = re.sub(r"\\(odot|ast|times|cdot)\b", "xx", text)  # a binary operator and its spaces: about two
     text = re.sub(r"\\[a-zA-Z]+", "x", text)
     scripts = sum(len(m) for m in re.findall(r"[_^]\{([^{}]*)\}", text))
     text = re.sub(r"[{}_^ ]", "", text)
@@ -167,7 +168,7 @@ def split_product(expr: sympy.Expr, n: Notation, width: int = MAX_LINE_WIDTH) ->
 #: A Jacobian block longer than this many lines is named, not printed (`lstmsym flow` prints it).
 MAX_FLOW_LINES = 12
 #: Narrower than MAX_LINE_WIDTH: a chain's lines carry "+" and an indent.
-CHAIN_WIDTH = 40
+CHAIN_WIDTH = 36
 
 
 def chain_lines(chain, n: Notation) -> list[str]:
@@ -228,7 +229,7 @@ def flow_context(derived: Derived, n) -> dict[str, Any]:
             for index, chain in enumerate(block.chains):
                 part = chain_lines(chain, n)
                 lines += [("+ " if index and k == 0 else "") + line for k, line in enumerate(part)]
-        if len(lines) > MAX_FLOW_LINES or any(visible_width(line) > 1.25 * MAX_LINE_WIDTH for line in lines):
+        if len(lines) > MAX_FLOW_LINES or any(visible_width(lhs) + visible_width(line) > 1.2 * MAX_LINE_WIDTH for line in lines):
             view["long"].append(shown)
             continue
         entries.append((lhs, "=", lines))
