@@ -143,3 +143,17 @@ def test_internal_names_never_print(cli):
         for argv in (["show", cell], ["grad", cell], ["params", cell], ["show", cell, "--json"], ["grad", cell, "--json"]):
             out = cli(*argv)[1]
             assert not INTERNAL.search(out), (argv, INTERNAL.search(out))
+
+
+@pytest.mark.parametrize("keep_order", [False, True])
+def test_odot_joins_vectors_across_a_scalar(keep_order):
+    """epsilon * d_h_in * (1 - h_bar^2) in antisymmetricrnn: the two vectors are joined by one ⊙ whatever the order
+    of the factors (a scalar between them must not hide the elementwise product); sorted, the scalar leads."""
+    d = derived_cell("antisymmetricrnn")
+    n = notation(d)
+    s = sympy.Symbol
+    expr = sympy.Mul(s("in:h"), s("epsilon"), 1 - s("h") ** 2, evaluate=False)
+    tex, mml = latex(expr, n, keep_order=keep_order), mathml(expr, n, keep_order=keep_order)
+    assert tex.count(r"\odot") == 1 and mml.count("&#8857;") == 1, (tex, mml)
+    if not keep_order:
+        assert tex.startswith(r"\epsilon \delta h_{t}^{\mathrm{in}} \odot")
