@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 from ..base.errors import UsageError
 from ..spec.catalogue import builtin_names
@@ -25,6 +28,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_json(p)
 
 
+def _verify_one(job: tuple[str, int, int]) -> dict:
+    name, steps, seed = job
+    return run_suite(load(name), steps, seed)
+
+
+def _verify_all(names: list[str], steps: int, seed: int):
+    """The suite on each cell, in order; several cells run in parallel, one process per core (each check is
+    seeded, so the rows are the same as one after the other)."""
+    jobs = [(name, steps, seed) for name in names]
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers < 2:
+        yield from map(_verify_one, jobs)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_verify_one, jobs)
+
+
 def _fmt(part: dict | None) -> str:
     if part is None:
         return "n/a"
@@ -40,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = Progress(len(names))
     rows = []
-    for name in names:
+    for name, row in zip(names, _verify_all(names, args.steps, args.seed)):
         progress.step(name)
-        rows.append(run_suite(load(name), args.steps, args.seed))
+        rows.append(row)
     progress.close()
     elapsed = time.perf_counter() - started
     if args.json:
