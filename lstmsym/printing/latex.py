@@ -10,7 +10,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import Next, Transposed
 from ..spec.naming import adjoint_base, incoming_base, parts
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
-from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, print_sum
+from .order import base_needs_brackets, factor_needs_brackets, is_vector, ordered_factors, print_sum
 
 LOSS = r"\ell"
 TOP = r"\top"
@@ -120,7 +120,7 @@ class CellLatexPrinter(LatexPrinter):
         return print_sum(self, expr, keep_order=self._settings["keep_order"], minus=" - ")
 
     def _is_vector(self, expr: sympy.Expr) -> bool:
-        return any(self.notation.is_vector(s.name) for s in expr.free_symbols)
+        return is_vector(self.notation, expr)
 
     def _print_Mul(self, expr: sympy.Expr) -> str:
         coeff, factors = expr.as_coeff_mul()

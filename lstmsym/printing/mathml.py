@@ -11,7 +11,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import Transposed
 from ..spec.naming import adjoint_base, incoming_base
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
-from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, ordered_terms
+from .order import base_needs_brackets, factor_needs_brackets, is_vector, ordered_factors, ordered_terms
 
 #: How functions whose LaTeX is a symbol are written in MathML (the others use their name).
 FUNCTION_SIGNS = {"sigmoid": "σ", "hard_sigmoid": "σ"}
@@ -117,7 +117,7 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         return out
 
     def _is_vector(self, expr) -> bool:
-        return any(self.notation.is_vector(s.name) for s in expr.free_symbols)
+        return is_vector(self.notation, expr)
 
     def _print_Mul(self, expr):
         coeff, factors = expr.as_coeff_mul()

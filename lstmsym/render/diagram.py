@@ -160,12 +160,8 @@ class BackwardBuilder:
         for number, (heads, sources) in enumerate(sorted(groups.items(), key=lambda g: g[1])):
             if len(sources) < 2:
                 continue
-            junction = d.add(f"sum_{number}_{sources[0]}", "junction", "")
             d.edges[:] = [e for e in d.edges if not (e.tail in sources and e.head in heads and e.label == sigma[0])]
-            for source in sources:
-                d.connect(source, junction, "", "grad")
-            for head in sorted(heads):
-                d.connect(junction, head, sigma[0], "grad", sigma[1])
+            self.join(f"sum_{number}_{sources[0]}", sources, {head: sigma for head in sorted(heads)})
 
     def bundle(self, matrices: dict[tuple[str, str], sympy.Expr]) -> None:
         """Adjoints that each reach the same two results through a transposed matrix alone (every gate's
@@ -179,15 +175,21 @@ class BackwardBuilder:
                        and sum(1 for e in d.edges if e.tail == n.name and e.head in (a, b)) == 2]
             if len(sources) < 2:
                 continue
-            junction = d.add(f"split_{a}_{b}", "junction", "")
             d.edges[:] = [e for e in d.edges if not (e.tail in sources and e.head in (a, b))]
-            for source in sources:
-                d.connect(source, junction, "", "grad")
+            labels = {}
             for head in (a, b):
                 stacked = [matrices[(s, head)] for s in sources]
-                label = "[" + "; ".join(html(m, self.notation) for m in stacked) + "]<SUP>T</SUP>"
-                tex = r"\left[" + r";\,".join(latex(m, self.notation) for m in stacked) + r"\right]^{\top}"
-                d.connect(junction, head, label, "grad", tex)
+                labels[head] = ("[" + "; ".join(html(m, self.notation) for m in stacked) + "]<SUP>T</SUP>",
+                                r"\left[" + r";\,".join(latex(m, self.notation) for m in stacked) + r"\right]^{\top}")
+            self.join(f"split_{a}_{b}", sources, labels)
+
+    def join(self, name: str, sources: list[str], labels: dict[str, tuple[str, str]]) -> None:
+        """A junction the sources flow into, and one edge from it to each head with its (HTML, LaTeX) label."""
+        junction = self.diagram.add(name, "junction", "")
+        for source in sources:
+            self.diagram.connect(source, junction, "", "grad")
+        for head, (label, tex) in labels.items():
+            self.diagram.connect(junction, head, label, "grad", tex)
 
     def factor(self, term: sympy.Expr, source: sympy.Symbol) -> str:
         """What multiplies the source adjoint in a term, as a label ('⊙ f', '⊙ (1 − z)', 'U<SUP>T</SUP>')."""
@@ -259,8 +261,12 @@ def best_layout(variants: list[Diagram], kind: str) -> Diagram:
     the diagram's direction, then fewest crossings; the first on a tie). Without dot, the first variant."""
     if not tools.dot_available():
         return variants[0]
-    scores = [score(check_dot(v.name, to_dot(v), kind)) for v in variants]
-    return variants[min(range(len(variants)), key=lambda i: (scores[i], i))]
+    scored: dict[str, tuple] = {}  # one layout per distinct DOT source (variants often coincide)
+    for index, variant in enumerate(variants):
+        source = to_dot(variant)
+        if source not in scored:
+            scored[source] = (score(check_dot(variant.name, source, kind)), index)
+    return variants[min(scored.values())[1]]
 
 
 def to_dot(diagram: Diagram) -> str:

@@ -13,7 +13,7 @@ from ..printing.html import html, name_html
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..spec.naming import is_internal
-from .diagram import GLYPHS, STYLE, Diagram, best_layout, statistics, to_dot
+from .diagram import GLYPHS, STYLE, Diagram, best_layout, statistics
 
 
 class ForwardBuilder:
@@ -342,10 +342,4 @@ VARIANTS = ((True, True), (True, False), (False, True), (False, False))
 def forward_diagram(derived: Derived, notation: Notation) -> Diagram:
     """The forward diagram in the variant dot lays out best: no edge through a box, then state lines straight and
     left to right, then fewest crossings (measured by layout_check). Without dot, the first variant."""
-    variants, seen = [], set()
-    for options in VARIANTS:
-        built = ForwardBuilder(derived.cell, notation, *options).build()
-        if to_dot(built) not in seen:  # most cells have fewer distinct variants
-            seen.add(to_dot(built))
-            variants.append(built)
-    return best_layout(variants, "cell")
+    return best_layout([ForwardBuilder(derived.cell, notation, *options).build() for options in VARIANTS], "cell")
