@@ -19,8 +19,10 @@ from .diagram import GLYPHS, STYLE, Diagram, best_layout, statistics
 class ForwardBuilder:
     """Boxes for layers (affine map + nonlinearity), circles for pointwise operations, state lines."""
 
-    def __init__(self, cell: Cell, notation: Notation, rows_by_depth: bool = True, bundle_lines: bool = True) -> None:
+    def __init__(self, cell: Cell, notation: Notation, rows_by_depth: bool = True, bundle_lines: bool = True,
+                 across: bool = False) -> None:
         self.cell = cell
+        self.across = across
         self.rows_by_depth = rows_by_depth
         self.bundle_lines = bundle_lines
         self.notation = notation
@@ -76,11 +78,13 @@ class ForwardBuilder:
         return d
 
     def arrange(self) -> None:
-        """Rows: state lines on top (one row each), the layers in a row, inputs at the bottom."""
+        """Rows: state lines on top (one row each), the layers in a row, inputs at the bottom. Drawn across
+        (left to right) instead, the state lines follow dot's ranks, so they always run left to right; the
+        layers stand in columns and the inputs in the first."""
         d = self.diagram
-        d.graph["rankdir"] = "BT"
+        d.graph["rankdir"] = "LR" if self.across else "BT"
         lines = [s for s in self.cell.states if self.lines.get(s.name)]
-        for state in lines:
+        for state in lines if not self.across else []:
             d.same_rank.append(self.lines[state.name])
         for row in self.layer_rows():
             d.same_rank.append(row)
@@ -197,12 +201,27 @@ class ForwardBuilder:
                 if sympy.Symbol(s.previous) in getattr(self.cell.node(s.name), "expr", sympy.S.Zero).free_symbols}
 
     def junction(self, sources: list[str]) -> str:
+        """One point where shared inputs meet. A bundle that holds a smaller one (peephole's i and f read c_{t-1},
+        x_t and h_{t-1}; g and o read x_t and h_{t-1}) is fed by it, so the two bundles need not cross."""
         name = "join_" + "_".join(sources)
         if not any(n.name == name for n in self.diagram.nodes):
             self.diagram.add(name, "junction", "")
+            inner = max((b for b in self.bundles() if set(b) < set(sources)), key=len, default=[])
+            if inner:
+                self.diagram.connect(self.junction(inner), name)
             for source in sources:
-                self.connect_value(source, name)
+                if source not in inner:
+                    self.connect_value(source, name)
         return name
+
+    def bundles(self) -> list[list[str]]:
+        """The sets of shared inputs that layers read together, in equation order."""
+        found: list[list[str]] = []
+        for node in self.pre.values():
+            shared = [s for s in self.sources(node.expr) if s in self.shared_inputs]
+            if len(shared) >= 2 and shared not in found:
+                found.append(shared)
+        return found
 
     def emit(self, expr: sympy.Expr, owner: str) -> str:
         """Pointwise operations for an elementwise expression; returns the node producing its value."""
@@ -315,7 +334,7 @@ class ForwardBuilder:
         for edge in d.edges:
             if (edge.tail, edge.head) in self.peeks:
                 edge.kind = "peek"
-        for edge in d.edges:
+        for edge in d.edges if not self.across else []:  # a branch off a flat line must not pull it apart
             if edge.tail in on_line and edge.head not in on_line:
                 edge.attrs["constraint"] = "false"
 
@@ -335,8 +354,11 @@ class ForwardBuilder:
         return []
 
 
-#: The layouts tried for each forward diagram: (layers in rows by depth, previous states on a line bundled with x).
-VARIANTS = ((True, True), (True, False), (False, True), (False, False))
+#: The layouts tried for each forward diagram, in order of preference on a tie: (layers in rows by depth,
+#: previous states on a line bundled with x, drawn across). Upwards (colah's picture: state lines on top) comes
+#: first; across is chosen where dot cannot keep a flat state line in order, or crosses fewer edges.
+VARIANTS = ((True, True, False), (True, False, False), (False, True, False), (False, False, False),
+            (True, True, True), (True, False, True))
 
 
 def forward_diagram(derived: Derived, notation: Notation) -> Diagram:

@@ -28,6 +28,8 @@ class Report:
     state_lines: int
     state_bad: int
     edges: int
+    floor: int | None = None  # the fewest crossings any drawing can have (0 or 1), when asked for
+
 
     @property
     def clean(self) -> bool:
@@ -70,9 +72,23 @@ def _through(line: np.ndarray, box: tuple[float, float, float, float]) -> bool:
     return bool(inside.any())
 
 
-def check(name: str, layout: dict, direction: int = 1) -> Report:
+def crossing_floor(layout: dict) -> int:
+    """A lower bound on the crossings of any drawing of the diagram with its inputs and outputs (the plaintext
+    nodes) on the outside, as a figure has them: 0 when the graph plus one vertex joined to every terminal is
+    planar, else 1 (networkx's planarity test; networkx is a test dependency, imported only here)."""
+    import networkx
+
+    graph = networkx.Graph()
+    graph.add_nodes_from(node["_gvid"] for node in layout.get("objects", []))
+    graph.add_edges_from((edge["tail"], edge["head"]) for edge in layout.get("edges", []))
+    graph.add_edges_from(("outside", node["_gvid"]) for node in layout.get("objects", []) if node.get("shape") == "plaintext")
+    return 0 if networkx.check_planarity(graph)[0] else 1
+
+
+def check(name: str, layout: dict, direction: int = 1, floor: bool = False) -> Report:
     """The report of one laid-out diagram (dot's JSON); state lines should run in `direction` (1: left to right,
-    -1: right to left, as the gradient-flow diagram draws adjoints going back in time)."""
+    -1: right to left, as the gradient-flow diagram draws adjoints going back in time); with floor=True, also
+    the least number of crossings possible (crossing_floor)."""
     boxes = {}
     for node in layout.get("objects", []):
         if "pos" not in node:
@@ -100,7 +116,7 @@ def check(name: str, layout: dict, direction: int = 1) -> Report:
         rightwards = (line[-1, 0] - line[0, 0]) * direction > 0
         straight = np.ptp(line[:, 1]) <= STRAIGHT
         bad += not (rightwards and straight)
-    return Report(name, crossings, through, len(state), bad, len(edges))
+    return Report(name, crossings, through, len(state), bad, len(edges), crossing_floor(layout) if floor else None)
 
 
 def score(report: Report) -> tuple[int, int, int]:
@@ -112,6 +128,6 @@ def score(report: Report) -> tuple[int, int, int]:
 DIRECTIONS = {"cell": 1, "backward": -1, "unrolled": 1, "unrolled_backward": 1}
 
 
-def check_dot(name: str, source: str, kind: str = "cell") -> Report:
+def check_dot(name: str, source: str, kind: str = "cell", floor: bool = False) -> Report:
     """Lay the DOT source out with dot and report on it."""
-    return check(name, json.loads(tools.render_dot(source, "json")), DIRECTIONS.get(kind, 1))
+    return check(name, json.loads(tools.render_dot(source, "json")), DIRECTIONS.get(kind, 1), floor)
