@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 import lstmsym
-from conftest import derived_cell
+from conftest import ROOT, derived_cell
 from lstmsym.printing.html import html, name_html
 from lstmsym.printing.latex import latex
 from lstmsym.printing.mathml import mathml
@@ -157,3 +157,19 @@ def test_odot_joins_vectors_across_a_scalar(keep_order):
     assert tex.count(r"\odot") == 1 and mml.count("&#8857;") == 1, (tex, mml)
     if not keep_order:
         assert tex.startswith(r"\epsilon \delta h_{t}^{\mathrm{in}} \odot")
+
+
+def test_html_labels_follow_the_same_odot_rule_and_transpose():
+    """The diagrams' HTML labels: ⊙ only between two vectors (ε δh ⊙ (1 − h̄²), β M with no ⊙), and a transposed
+    matrix as Mᵀ, never SymPy's name for it (the Lipschitz RNN's (β M_W − β M_Wᵀ ...)ᵀ)."""
+    from lstmsym.model.vector_ops import Transposed
+
+    d = derived_cell("antisymmetricrnn")
+    n = notation(d)
+    label = html(sympy.Mul(S("in:h"), S("epsilon"), 1 - S("h") ** 2, evaluate=False), n)
+    assert label.count("⊙") == 1 and label.startswith("ε δh"), label
+    lipschitz = lstmsym.cell(str(ROOT / "tests" / "minimal" / "lipschitz_rnn.toml")).derived
+    ln = notation(lipschitz)
+    assert html(S("beta") * S("M_W"), ln) == "β M<SUB>W</SUB>"
+    assert html(Transposed(S("M_W")), ln) == "M<SUB>W</SUB><SUP>T</SUP>"
+    assert "Transposed" not in lstmsym.cell(str(ROOT / "tests" / "minimal" / "lipschitz_rnn.toml")).dot("backward")

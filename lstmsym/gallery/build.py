@@ -20,7 +20,7 @@ from ..derive.derived import derived
 from ..model.loading import load_cell
 from ..render import documents, plots, references, site, tools
 from ..spec.catalogue import builtin_names, resolve
-from ..spec.files import load_spec
+from ..spec.files import spec_inputs
 from ..verify import record as records
 from .files import FORMATS, CellOutput, build_cell, spec_key
 
@@ -51,8 +51,7 @@ def package_digest() -> str:
 
 def cell_inputs(spec: str, formats: tuple[str, ...]) -> str:
     """The digest of everything one cell's files depend on (its spec text and the bases it extends)."""
-    parsed = load_spec(resolve(spec))
-    text = parsed.text + "".join(parsed.base_texts)
+    text = spec_inputs(resolve(spec))
     tools_present = f"{tools.dot_available()}{tools.tex_available()}"
     return hashlib.sha256(f"{package_digest()}|{','.join(formats)}|{tools_present}|{text}".encode()).hexdigest()
 

@@ -11,7 +11,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation, split_name
-from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, print_sum
+from .order import base_needs_brackets, factor_needs_brackets, is_vector, ordered_factors, print_sum
 
 
 def name_html(name: str, time: str | None = None) -> str:
@@ -86,10 +86,14 @@ class HtmlPrinter(StrPrinter):
         numer = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
         denom = [1 / f for f in factors if f.is_Pow and f.exp.is_negative]
         parts = [] if coeff == 1 else [self._print(coeff)]
-        for f in ordered_factors(self.notation, numer, False):
+        numer = ordered_factors(self.notation, numer, False)
+        for position, f in enumerate(numer):
             text = self._print(f)
-            parts.append(f"({text})" if factor_needs_brackets(f, len(parts)) else text)
-        text = " ⊙ ".join(parts) or "1"
+            text = f"({text})" if factor_needs_brackets(f, len(parts)) else text
+            # ⊙ between two vectors only, as the LaTeX and MathML printers write it: ε δh ⊙ (1 − h̄²), β M
+            vector = is_vector(self.notation, f) and any(is_vector(self.notation, g) for g in numer[:position])
+            parts.append(f"⊙ {text}" if vector else text)
+        text = " ".join(parts) or "1"
         if denom:
             bottom = sympy.Mul(*denom)
             text += " / " + (self._print(bottom) if bottom.is_Symbol or isinstance(bottom, ElementwiseBase) else f"({self._print(bottom)})")
@@ -121,6 +125,9 @@ class HtmlPrinter(StrPrinter):
 
     def _print_MatVec(self, expr: sympy.Expr) -> str:
         return f"{self._operand(expr.args[0])} {self._operand(expr.args[1])}"
+
+    def _print_Transposed(self, expr: sympy.Expr) -> str:
+        return f"{self._operand(expr.args[0])}<SUP>T</SUP>"
 
     def _print_MatTVec(self, expr: sympy.Expr) -> str:
         return f"{self._operand(expr.args[0])}<SUP>T</SUP> {self._operand(expr.args[1])}"

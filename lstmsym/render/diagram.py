@@ -125,11 +125,16 @@ class BackwardBuilder:
         known = {n.name for n in d.nodes}
         matrices: dict[tuple[str, str], sympy.Expr] = {}
         for st in statements:
-            for term in sympy.Add.make_args(st.expr.xreplace(through)):
+            terms = sympy.Add.make_args(st.expr.xreplace(through))
+            # where a state's adjoint is carried elementwise and through a matrix too (Lipschitz RNN's
+            # h_{t-1} + eps A h_{t-1}), the elementwise edge is the state line and the matrix edge an ordinary one
+            carried = {s for t in terms if not isinstance(t, MatTVec) for s in t.free_symbols}
+            for term in terms:
                 for source in sorted(term.free_symbols, key=lambda s: s.name):
                     is_adjoint = adjoint_base(source.name) is not None or incoming_base(source.name) is not None
                     if self.ident(source.name) in known and is_adjoint:
-                        kind = "state" if self.on_state_line(source.name, st.target) else "grad"
+                        line = self.on_state_line(source.name, st.target) and not (isinstance(term, MatTVec) and source in carried)
+                        kind = "state" if line else "grad"
                         d.connect(self.ident(source.name), self.ident(st.target), self.factor(term, source), kind,
                                   self.factor_tex(term, source))
                         if isinstance(term, MatTVec) and term.args[1] == source:

@@ -157,9 +157,19 @@ class ForwardBuilder:
             op = self.diagram.add(f"op_{self.ident(node.key)}", "func", glyph[0], glyph[1])
             self.feed(expr, op, self.ident(node.key))
             return op
-        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
+        if self.is_layer(expr):
             return self.layer(self.ident(node.key), info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).label_latex)
         return self.emit(expr, self.ident(node.key))
+
+    def is_layer(self, expr: sympy.Expr) -> bool:
+        """A function of a pre-activation that holds a matrix product: one box. A function of an elementwise
+        combination (Delta-RNN's tanh((1 - r) z + r h_{t-1})) is drawn as its operations instead."""
+        return (isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol
+                and expr.args[0].name in self.pre and self.has_linear(self.pre[expr.args[0].name].expr))
+
+    def expanded(self, expr: sympy.Expr) -> sympy.Expr:
+        """expr with every pre-activation without a matrix product written out."""
+        return expr.xreplace({sympy.Symbol(k): p.expr for k, p in self.pre.items() if not self.has_linear(p.expr)})
 
     @staticmethod
     def ident(key: str) -> str:
@@ -198,7 +208,7 @@ class ForwardBuilder:
     def line_states(self) -> set[str]:
         """States whose update reads the previous value elementwise: drawn as a straight line on top."""
         return {s.name for s in self.cell.states
-                if sympy.Symbol(s.previous) in getattr(self.cell.node(s.name), "expr", sympy.S.Zero).free_symbols}
+                if sympy.Symbol(s.previous) in self.expanded(getattr(self.cell.node(s.name), "expr", sympy.S.Zero)).free_symbols}
 
     def junction(self, sources: list[str]) -> str:
         """One point where shared inputs meet. A bundle that holds a smaller one (peephole's i and f read c_{t-1},
@@ -236,8 +246,10 @@ class ForwardBuilder:
                         self.connect_value(vector, box)
                 return box
             return self.producer[expr.name]
-        if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and expr.args[0].is_Symbol and expr.args[0].name in self.pre:
+        if self.is_layer(expr):
             return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).label_latex)
+        if expr.is_Symbol is False and expr != self.expanded(expr):
+            return self.emit(self.expanded(expr), owner)
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and self.has_linear(expr.args[0]):
             return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, expr.args[0], info_of(expr).label_latex)
         if expr.is_Add and self.has_linear(expr) and all(self.has_linear(t) or self.is_scalar(t) for t in expr.args):
@@ -358,7 +370,7 @@ class ForwardBuilder:
 #: previous states on a line bundled with x, drawn across). Upwards (colah's picture: state lines on top) comes
 #: first; across is chosen where dot cannot keep a flat state line in order, or crosses fewer edges.
 VARIANTS = ((True, True, False), (True, False, False), (False, True, False), (False, False, False),
-            (True, True, True), (True, False, True))
+            (True, True, True), (True, False, True), (False, True, True))
 
 
 def forward_diagram(derived: Derived, notation: Notation) -> Diagram:

@@ -58,6 +58,14 @@ def load_spec(path: Path | str) -> Spec:
     return spec_from_text(read_text(path), str(path))
 
 
+def spec_inputs(path: Path | str) -> str:
+    """The texts a spec's outputs depend on, its own and its bases', without checking the spec: what the build
+    digests to tell a current cell from a stale one (a full read costs ten times more)."""
+    text = read_text(Path(path)).removeprefix(BOM)
+    data = parse_toml(text, str(path))
+    return text + ("".join(resolve_extends(data, str(path), load_base)[1]) if "extends" in data else "")
+
+
 def spec_from_text(text: str, source: str = "<text>") -> Spec:
     """Check a spec given as text; `source` names it in error messages and anchors relative `extends`."""
     text = text.removeprefix(BOM)

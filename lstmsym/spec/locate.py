@@ -18,6 +18,7 @@ class Locator:
     def __init__(self, source: str, text: str) -> None:
         self.source = source
         self.lines = text.splitlines()
+        self.headers = [_header(line) for line in self.lines]  # read once: every lookup walks the lines
         self.parents: list["Locator"] = []
 
     def key_origin(self, table: str, key: str) -> Origin:
@@ -47,8 +48,7 @@ class Locator:
         current = ""
         key_re = re.compile(r"\s*(?:" + re.escape(key) + r'|"' + re.escape(key) + r'")\s*=\s*')
         dotted_re = re.compile(r"\s*" + re.escape(table_path.split(".")[-1] + "." + key) + r"\s*=\s*") if table_path else None
-        for number, line in enumerate(self.lines, start=1):
-            header = _header(line)
+        for number, (line, header) in enumerate(zip(self.lines, self.headers), start=1):
             if header is not None:
                 current = header
                 continue
@@ -75,7 +75,7 @@ class Locator:
     def table_line(self, table: str) -> int | None:
         """Line of a table's header, or None."""
         table_path = table.replace(" ", "")
-        for number, line in enumerate(self.lines, start=1):
-            if _header(line) == table_path:
+        for number, header in enumerate(self.headers, start=1):
+            if header == table_path:
                 return number
         return None
