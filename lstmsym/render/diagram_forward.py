@@ -3,6 +3,8 @@ circles for pointwise operations, thick straight lines for the states, inputs at
 
 from __future__ import annotations
 
+import re
+
 import sympy
 
 from ..derive.derived import Derived
@@ -239,7 +241,7 @@ class ForwardBuilder:
         if expr.is_Symbol:
             if expr.name in self.ops:
                 op = self.ops[expr.name]
-                label, tex = GLYPHS[op.op]
+                label, tex = self.operator_glyph(op)
                 box = d.add(f"layer_{owner}_{self.fresh('lin')}", "layer" if op.op != "outer" else "op", label, tex)
                 for vector in self.operands(expr.name):
                     if vector in self.producer:
@@ -271,10 +273,25 @@ class ForwardBuilder:
         op = d.add(f"op_{owner}_{self.fresh('const')}", "op", html(expr, self.notation), self.tex(expr))
         return op
 
+    def operator_glyph(self, op) -> tuple[str, str]:
+        """A lone matrix product's box names its matrix (W·, U·: ATR's two projections), a convolution its
+        kernel; a long matrix expression keeps the generic glyph."""
+        generic = GLYPHS[op.op]
+        if op.op not in ("matvec", "conv"):
+            return generic
+        matrix = sympy.Symbol(op.args[0])
+        label = html(matrix, self.notation)
+        if len(re.sub(r"<[^>]*>", "", label)) > 4:
+            return generic
+        return label + generic[0][-1], self.tex(matrix) + (r"\cdot" if op.op == "matvec" else r"st")
+
     def feed(self, arg: sympy.Expr, head: str, owner: str, label: str = "") -> None:
+        """An edge from what computes arg into head; label is '−' or '÷' when arg is subtracted or divided by
+        (written before the quantity's name: −q_t)."""
         tex = {GLYPHS["minus"][0]: GLYPHS["minus"][1], GLYPHS["div"][0]: GLYPHS["div"][1]}.get(label, "")
         if arg.is_Symbol and arg.name in self.producer and arg.name not in self.ops:
-            self.diagram.connect(self.producer[arg.name], head, label or self.label_of(arg.name), tex=tex or self.label_tex(arg.name))
+            name_label, name_tex = self.label_of(arg.name), self.label_tex(arg.name)
+            self.diagram.connect(self.producer[arg.name], head, label + name_label, tex=" ".join(t for t in (tex, name_tex) if t))
         elif not self.is_scalar(arg):
             self.diagram.connect(self.emit(arg, owner), head, label, tex=tex)
 
