@@ -173,3 +173,14 @@ def test_html_labels_follow_the_same_odot_rule_and_transpose():
     assert html(S("beta") * S("M_W"), ln) == "β M<SUB>W</SUB>"
     assert html(Transposed(S("M_W")), ln) == "M<SUB>W</SUB><SUP>T</SUP>"
     assert "Transposed" not in lstmsym.cell(str(ROOT / "tests" / "minimal" / "lipschitz_rnn.toml")).dot("backward")
+
+
+def test_gradient_flow_labels_multiply_by_a_scalar_without_odot():
+    """antisymmetricrnn's δh_{t-1} takes −γ δh̄: the edge reads '−γ' (⊙ is for two vectors); a vector factor
+    keeps its ⊙ ('⊙ ε (1 − tanh(h̄)²)'). The same in the TikZ labels."""
+    cell = lstmsym.cell("antisymmetricrnn")
+    dot = cell.dot("backward")
+    assert "label=<−γ>" in dot and "⊙ (−γ)" not in dot
+    assert "label=<⊙ ε (1 − tanh(h̄<SUB>t</SUB>)<SUP>2</SUP>)>" in dot
+    tikz = (ROOT / "output" / "antisymmetricrnn" / "backward.tikz").read_text()
+    assert r"\odot -\gamma" not in tikz and r"\odot \left(-\gamma\right)" not in tikz and r"-\gamma" in tikz

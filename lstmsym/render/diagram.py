@@ -13,7 +13,7 @@ from ..model.vector_ops import MatTVec, SumTrailing, SumUnits
 from ..printing.html import html
 from ..printing.latex import latex
 from ..printing.notation import Notation
-from ..printing.order import factor_needs_brackets
+from ..printing.order import factor_needs_brackets, is_vector
 from ..spec.naming import adjoint_base, incoming_base, is_internal
 from . import tools
 from .layout_check import check_dot, score
@@ -209,6 +209,8 @@ class BackwardBuilder:
             return ""
         rest = sympy.Mul(*[f for f in term.args if f != source])
         text = html(rest, self.notation)
+        if not is_vector(self.notation, rest):  # a scalar multiplies: −γ, dt (⊙ is for two vectors)
+            return text
         return "⊙ " + (f"({text})" if factor_needs_brackets(rest, 1) else text)
 
     def factor_tex(self, term: sympy.Expr, source: sympy.Symbol) -> str:
@@ -224,6 +226,8 @@ class BackwardBuilder:
             return ""
         rest = sympy.Mul(*[f for f in term.args if f != source])
         text = latex(rest, self.notation)
+        if not is_vector(self.notation, rest):
+            return text
         return r"\odot " + (rf"\left({text}\right)" if factor_needs_brackets(rest, 1) else text)
 
     def on_state_line(self, source: str, target: str) -> bool:
