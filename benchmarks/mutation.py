@@ -167,6 +167,8 @@ def run(index: int) -> tuple[int, bool, float]:
                                                                                 "HOME": tmp, "KERAS_BACKEND": "torch"})
         if result.returncode not in (0, 1):  # 2-5: interrupted, internal or usage error, nothing collected
             raise SystemExit(f"mutant {index}: pytest exited with {result.returncode}, not a test verdict:\n{result.stdout[-2000:]}")
+        if index < 0 and result.returncode == 1:
+            print(result.stdout[-3000:], flush=True)
         return index, result.returncode == 1, time.perf_counter() - started
 
 

@@ -97,7 +97,7 @@ def test_torch_cells_include_the_seed_ones():
 
 
 # -- what is printed is what is verified ------------------------------------------------------
-def test_a_wrong_matrix_rule_fails_verify(monkeypatch):
+def test_a_wrong_matrix_rule_fails_verify(sympy_cache_cleared, monkeypatch):
     """The vector a matrix-vector product reads gets M v instead of M^T v: the statements `grad` prints
     change, and verify fails on the symbolic check and on finite differences."""
     monkeypatch.setitem(backward.RULES, "matvec", lambda cell, op, index, up: backward.MatVec(sympy.Symbol(op.args[0]), up)
@@ -106,7 +106,7 @@ def test_a_wrong_matrix_rule_fails_verify(monkeypatch):
     assert not row["symbolic"]["ok"] and not row["finite_differences"]["ok"]
 
 
-def test_the_antisymmetric_weight_gradient_is_checked(monkeypatch):
+def test_the_antisymmetric_weight_gradient_is_checked(sympy_cache_cleared, monkeypatch):
     """Drop the transpose in what a matrix expression passes down (the issue's injected bug): verify fails."""
     monkeypatch.setattr(backward, "transposed", lambda expr: expr)
     d = fresh("antisymmetricrnn")
@@ -115,7 +115,7 @@ def test_the_antisymmetric_weight_gradient_is_checked(monkeypatch):
     assert not row["symbolic"]["ok"] and not row["finite_differences"]["ok"]
 
 
-def test_a_dropped_loss_term_in_the_recurrence_fails(monkeypatch):
+def test_a_dropped_loss_term_in_the_recurrence_fails(sympy_cache_cleared, monkeypatch):
     """The printed BPTT recurrence builds each step's incoming adjoint in the code and the symbolic check."""
     from lstmsym.derive import bptt
 
@@ -130,7 +130,7 @@ def test_a_dropped_loss_term_in_the_recurrence_fails(monkeypatch):
     assert not row["symbolic"]["ok"] and not row["finite_differences"]["ok"]
 
 
-def test_a_wrong_function_derivative_fails(monkeypatch):
+def test_a_wrong_function_derivative_fails(sympy_cache_cleared, monkeypatch):
     from lstmsym.model import functions
 
     monkeypatch.setattr(functions.Softplus, "fdiff", lambda self, argindex=1: functions.Tanh(self.args[0]))
