@@ -119,3 +119,19 @@ def test_users_cells_lay_out_cleanly(spec):
     if spec.stem == "delta_rnn":
         assert check_dot("delta_rnn", cell.dot("cell"), "cell").state_lines >= 2
         assert '"layer_h"' not in cell.dot("cell") and '"op_h_tanh1"' in cell.dot("cell")
+
+
+def test_operator_boxes_name_their_matrix_or_kernel():
+    """A lone product's box reads W·/U· (ATR) or K∗ for a convolution, its TikZ label from the glyph table, with
+    nothing but printable text in it."""
+    from lstmsym.render.diagram_forward import ForwardBuilder
+    from lstmsym.render.documents import notation
+
+    glyphs = {}
+    for spec in ("atr", str(ROOT / "tests" / "specs" / "construct_conv.toml")):
+        derived = lstmsym.cell(spec).derived
+        builder = ForwardBuilder(derived.cell, notation(derived))
+        glyphs.update({op.args[0]: builder.operator_glyph(op) for op in derived.cell.operators})
+    assert glyphs["W"] == ("W·", r"W\cdot") and glyphs["U"] == ("U·", r"U\cdot")
+    assert glyphs["K_x"] == ("K<SUB>x</SUB>∗", r"K_{x}\ast")
+    assert all(text.isprintable() for pair in glyphs.values() for text in pair)

@@ -11,7 +11,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation, split_name
-from .order import base_needs_brackets, factor_needs_brackets, is_vector, ordered_factors, print_sum
+from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
 
 
 def name_html(name: str, time: str | None = None) -> str:
@@ -90,9 +90,7 @@ class HtmlPrinter(StrPrinter):
         for position, f in enumerate(numer):
             text = self._print(f)
             text = f"({text})" if factor_needs_brackets(f, len(parts)) else text
-            # ⊙ between two vectors only, as the LaTeX and MathML printers write it: ε δh ⊙ (1 − h̄²), β M
-            vector = is_vector(self.notation, f) and any(is_vector(self.notation, g) for g in numer[:position])
-            parts.append(f"⊙ {text}" if vector else text)
+            parts.append(f"⊙ {text}" if odot_before(self.notation, numer, position) else text)
         text = " ".join(parts) or "1"
         if denom:
             bottom = sympy.Mul(*denom)

@@ -10,7 +10,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import Next, Transposed
 from ..spec.naming import adjoint_base, incoming_base, parts
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
-from .order import base_needs_brackets, factor_needs_brackets, is_vector, ordered_factors, print_sum
+from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
 
 LOSS = r"\ell"
 TOP = r"\top"
@@ -119,9 +119,6 @@ class CellLatexPrinter(LatexPrinter):
     def _print_Add(self, expr: sympy.Expr, order: str | None = None) -> str:
         return print_sum(self, expr, keep_order=self._settings["keep_order"], minus=" - ")
 
-    def _is_vector(self, expr: sympy.Expr) -> bool:
-        return is_vector(self.notation, expr)
-
     def _print_Mul(self, expr: sympy.Expr) -> str:
         coeff, factors = expr.as_coeff_mul()
         if coeff.is_negative and not self._settings["keep_order"]:
@@ -139,7 +136,7 @@ class CellLatexPrinter(LatexPrinter):
             tex = self._print(factor)
             if factor_needs_brackets(factor, len(parts_)) or (self._settings["keep_order"] and factor.is_Mul and position):
                 tex = rf"\left({tex}\right)"
-            if self._is_vector(factor) and any(self._is_vector(f) for f in numer[:position]):
+            if odot_before(self.notation, numer, position):
                 parts_.append(r"\odot")
             parts_.append(tex)
         return " ".join(parts_).replace("- ", "-", 1) if parts_[:1] == ["-"] else " ".join(parts_)

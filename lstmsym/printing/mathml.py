@@ -11,7 +11,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import Transposed
 from ..spec.naming import adjoint_base, incoming_base
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
-from .order import base_needs_brackets, factor_needs_brackets, is_vector, ordered_factors, ordered_terms
+from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, ordered_terms
 
 #: How functions whose LaTeX is a symbol are written in MathML (the others use their name).
 FUNCTION_SIGNS = {"sigmoid": "σ", "hard_sigmoid": "σ"}
@@ -116,9 +116,6 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             out.appendChild(self._print(term))
         return out
 
-    def _is_vector(self, expr) -> bool:
-        return is_vector(self.notation, expr)
-
     def _print_Mul(self, expr):
         coeff, factors = expr.as_coeff_mul()
         out = self.row()
@@ -136,7 +133,7 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             out.appendChild(self._print(coeff))
         numer = ordered_factors(self.notation, numer, self._settings["keep_order"])
         for position, factor in enumerate(numer):
-            if self._is_vector(factor) and any(self._is_vector(f) for f in numer[:position]):
+            if odot_before(self.notation, numer, position):
                 out.appendChild(self.mo("⊙"))
             printed = self._print(factor)
             out.appendChild(self.bracketed(printed) if factor_needs_brackets(factor, position + (coeff != 1)) else printed)

@@ -61,6 +61,12 @@ def is_vector(notation: Notation, expr: sympy.Expr) -> bool:
     return any(notation.is_vector(s.name) for s in expr.free_symbols)
 
 
+def odot_before(notation: Notation, factors: list[sympy.Expr], position: int) -> bool:
+    """Whether a ⊙ goes before factors[position]: it is a vector and a vector comes before it, whatever scalars
+    stand between (ε δh ⊙ (1 − h̄²); β M has none). One rule for the LaTeX, MathML and HTML printers."""
+    return is_vector(notation, factors[position]) and any(is_vector(notation, f) for f in factors[:position])
+
+
 def ordered_factors(notation: Notation, factors, keep_order: bool) -> list[sympy.Expr]:
     """Scalars (numbers, constants, scalar parameters) before vectors, so the vectors stand together and one ⊙
     joins each pair: ε δh ⊙ (1 − h̄²), not δh ε (1 − h̄²) with the elementwise product hidden."""

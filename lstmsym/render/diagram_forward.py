@@ -229,8 +229,9 @@ class ForwardBuilder:
     def bundles(self) -> list[list[str]]:
         """The sets of shared inputs that layers read together, in equation order."""
         found: list[list[str]] = []
+        inputs = set(self.shared_inputs)  # a property that reads every pre-activation: computed once here
         for node in self.pre.values():
-            shared = [s for s in self.sources(node.expr) if s in self.shared_inputs]
+            shared = [s for s in self.sources(node.expr) if s in inputs]
             if len(shared) >= 2 and shared not in found:
                 found.append(shared)
         return found
@@ -250,8 +251,9 @@ class ForwardBuilder:
             return self.producer[expr.name]
         if self.is_layer(expr):
             return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, self.pre[expr.args[0].name].expr, info_of(expr).label_latex)
-        if expr.is_Symbol is False and expr != self.expanded(expr):
-            return self.emit(self.expanded(expr), owner)
+        expanded = self.expanded(expr)
+        if expanded != expr:
+            return self.emit(expanded, owner)
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and self.has_linear(expr.args[0]):
             return self.layer(f"{owner}_{self.fresh('layer')}", info_of(expr).html, expr.args[0], info_of(expr).label_latex)
         if expr.is_Add and self.has_linear(expr) and all(self.has_linear(t) or self.is_scalar(t) for t in expr.args):
@@ -283,7 +285,7 @@ class ForwardBuilder:
         label = html(matrix, self.notation)
         if len(re.sub(r"<[^>]*>", "", label)) > 4:
             return generic
-        return label + generic[0][-1], self.tex(matrix) + (r"\cdot" if op.op == "matvec" else r"st")
+        return label + generic[0][-1], self.tex(matrix) + generic[1][1:]  # the table's operator after its letter: W·, K∗
 
     def feed(self, arg: sympy.Expr, head: str, owner: str, label: str = "") -> None:
         """An edge from what computes arg into head; label is '−' or '÷' when arg is subtracted or divided by

@@ -30,7 +30,6 @@ class Report:
     edges: int
     floor: int | None = None  # the fewest crossings any drawing can have (0 or 1), when asked for
 
-
     @property
     def clean(self) -> bool:
         return self.crossings == 0 and self.through_box == 0 and self.state_bad == 0
