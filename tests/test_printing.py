@@ -32,7 +32,7 @@ def lstm():
 @pytest.mark.parametrize("name, expected", [
     ("W_f", ("W", "W", ["f"], ["f"])), ("h_tilde", (r"\tilde{h}", "h\u0303", [], [])),
     ("h_tilde_bar", (r"\bar{\tilde{h}}", "h\u0303\u0304", [], [])), ("alpha", (r"\alpha", "α", [], [])),
-    ("b_hh", ("b", "b", ["hh"], ["hh"])), ("U_theta", ("U", "U", [r"\theta"], ["θ"])),
+    ("b_hh", ("b", "b", ["hh"], ["hh"])), ("U_theta", ("U", "U", ["theta"], ["theta"])),
 ])
 def test_split_name(name, expected):
     assert split_name(name) == expected

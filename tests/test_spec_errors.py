@@ -56,7 +56,7 @@ EXPECTED = {
                       "size n (from cell.toml:30:1) disagrees with m here; "
                       "expected a matrix with as many columns as the vector on the right has entries",
     "unknown size": "cell.toml:22:6: unknown size 'k'; expected one of m, n",
-    "bad key": "cell.toml:5:1: unknown key 'sumary'; expected one of aliases, constants, equations, extends, family, flax, input, keras, "
+    "bad key": "cell.toml:5:1: unknown key 'sumary'; expected one of aliases, constants, display, equations, extends, family, flax, input, keras, "
                "name, notes, onnx, outputs, parameters, pytorch, references, remove, roles, sizes, source, state, summary, title, year; "
                "did you mean 'summary'?",
 }

@@ -106,6 +106,10 @@ class VerificationFailed(LstmsymError):
     exit_code = 1
 
 
+class NameClashWarning(UserWarning):
+    """Two quantities of a spec that would be written alike in the documents."""
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
     options = sorted(set(choices))

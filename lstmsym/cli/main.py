@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import Sequence
 
-from ..base.errors import LstmsymError
+from ..base.errors import LstmsymError, NameClashWarning
 from ..base.version import __version__
 from . import (cmd_build, cmd_check, cmd_compare, cmd_convert, cmd_cost, cmd_equiv, cmd_export, cmd_flow, cmd_grad, cmd_list, cmd_new, cmd_params, cmd_show,
                cmd_verify)
@@ -29,9 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """lstmsym's own warnings as one line each, without Python's file and line."""
+    if issubclass(category, NameClashWarning):
+        print(f"lstmsym: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    warnings.showwarning = show_warning
     try:
         return args.func(args)
     except LstmsymError as exc:

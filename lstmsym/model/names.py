@@ -66,6 +66,11 @@ def check_names(spec: Spec) -> None:
             raise _unknown(spec, ref.id, where, defs)
     _check_states(spec, order)
     _check_outputs(spec, order)
+    known = set(defs) | set(spec.sizes)
+    for name in spec.display:
+        if name not in known:
+            raise SpecError(f"a display form for '{name}', which the spec does not define", spec.where("display", name),
+                            expected="a name of the spec", suggestion=did_you_mean(name, known))
     for name, where in spec.stray_roles:
         raise SpecError(f"a role for '{name}', which is not an equation", where, expected="one of " + ", ".join(order),
                         suggestion=did_you_mean(name, order))

@@ -3,6 +3,8 @@ through the one escaping table for HTML; brackets follow the shared rules in ord
 
 from __future__ import annotations
 
+import unicodedata
+
 import sympy
 from sympy.printing.str import StrPrinter
 
@@ -19,6 +21,18 @@ def name_html(name: str, time: str | None = None) -> str:
     _, main, _, subs = split_name(name)
     subs = [html_text(s) for s in subs] + ([time] if time else [])
     return html_text(main) + (f"<SUB>{','.join(subs)}</SUB>" if subs else "")
+
+
+MACRON = "\u0304"
+
+
+def stacked(text: str) -> str:
+    """A symbol with two accents (h̃ with the pre-activation's bar): Graphviz's PNG renderer draws only one of
+    two combining marks, so the outer bar becomes an overline (<O>, text-decoration in SVG)."""
+    marks = [ch for ch in text if unicodedata.combining(ch)]
+    if len(marks) >= 2 and text.endswith(MACRON):
+        return f"<O>{html_text(text[:-1])}</O>"
+    return html_text(text)
 
 
 class HtmlPrinter(StrPrinter):
@@ -42,8 +56,8 @@ class HtmlPrinter(StrPrinter):
         subs = list(glyph.html_subs)
         if glyph.time is not None:
             offset = self._settings["shift"] - (glyph.time == "prev")
-            subs.append("t" if offset == 0 else f"t{offset:+d}".replace("-", "−"))
-        return html_text(glyph.html) + (f"<SUB>{','.join(html_text(s) for s in subs)}</SUB>" if subs else "")
+            subs.append(self.notation.time_label(offset).replace("-", "−"))
+        return stacked(glyph.html) + (f"<SUB>{','.join(html_text(s) for s in subs)}</SUB>" if subs else "")
 
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
         key = expr.name
@@ -112,7 +126,8 @@ class HtmlPrinter(StrPrinter):
         args = ", ".join(self._print(a) for a in expr.args)
         if info.name == "abs":
             return f"|{args}|"
-        return f"{info.html}({args})"
+        clash = self.notation.function_head(info.name)
+        return f"{html_text(clash[1]) if clash else info.html}({args})"
 
     def _print_Function(self, expr: sympy.Expr) -> str:
         return f"{html_text(expr.func.__name__)}({', '.join(self._print(a) for a in expr.args)})"

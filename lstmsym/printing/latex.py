@@ -60,7 +60,7 @@ class CellLatexPrinter(LatexPrinter):
             main = rf"\boldsymbol{{{main}}}" if main.startswith("\\") else rf"\mathbf{{{main}}}"
         subs = list(glyph.subs)
         if glyph.time is not None:
-            subs.append(time_label(self._settings["shift"] - (glyph.time == "prev")))
+            subs.append(self.notation.time_label(self._settings["shift"] - (glyph.time == "prev")))
         return main + (f"_{{{','.join(subs)}}}" if subs else "") + extra
 
     def name_tex(self, key: str) -> str:
@@ -165,9 +165,9 @@ class CellLatexPrinter(LatexPrinter):
         if info.name == "abs":
             return rf"\left\lvert {args} \right\rvert"
         if info.name == "mod":
-            left, right = (self._print(a) for a in expr.args)
+            left, right = (self._operand(a) if a.is_Add or a.could_extract_minus_sign() else self._print(a) for a in expr.args)
             return rf"\left({left} \bmod {right}\right){power}"
-        head = info.latex + power
+        head = (self.notation.function_head(info.name) or (info.latex,))[0] + power
         return rf"{head}\left({args}\right)" if len(expr.args) > 1 or not expr.args[0].is_Symbol else rf"{head}({args})"
 
     def _print_Function(self, expr: sympy.Expr, exp: str | None = None) -> str:
@@ -223,7 +223,7 @@ class CellLatexPrinter(LatexPrinter):
             self._settings["shift"] -= 1
 
     def _print_LossGrad(self, expr: sympy.Expr) -> str:
-        return rf"\frac{{\partial {LOSS}_{{{time_label(self._settings['shift'])}}}}}{{\partial {self._print(expr.args[0])}}}"
+        return rf"\frac{{\partial {LOSS}_{{{self.notation.time_label(self._settings['shift'])}}}}}{{\partial {self._print(expr.args[0])}}}"
 
 
 def latex(expr: sympy.Expr, notation: Notation, *, shift: int = 0, bold: bool = False, keep_order: bool = False) -> str:

@@ -13,8 +13,6 @@ from ..spec.naming import adjoint_base, incoming_base
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, ordered_terms
 
-#: How functions whose LaTeX is a symbol are written in MathML (the others use their name).
-FUNCTION_SIGNS = {"sigmoid": "σ", "hard_sigmoid": "σ"}
 
 
 class CellMathMLPrinter(MathMLPresentationPrinter):
@@ -52,6 +50,12 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
     def row(self, *children):
         return self.el("mrow", *children)
 
+    @staticmethod
+    def _bracketed(node) -> bool:
+        """Whether an mrow already reads ( ... )."""
+        kids = [c for c in node.childNodes if c.nodeType == c.ELEMENT_NODE]
+        return len(kids) == 3 and kids[0].tagName == "mo" and kids[0].firstChild.data == "(" and kids[2].tagName == "mo"
+
     def bracketed(self, child):
         return self.row(self.mo("("), child, self.mo(")"))
 
@@ -62,7 +66,7 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         subs = list(glyph.html_subs)
         if glyph.time is not None:
             offset = self._settings["shift"] - (glyph.time == "prev")
-            subs.append("t" if offset == 0 else f"t{offset:+d}".replace("-", "−"))
+            subs.append(self.notation.time_label(offset).replace("-", "−"))
         if not subs:
             return main
         return self.el("msub", main, self.el("mi", text=",".join(subs)))
@@ -75,6 +79,8 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         base = adjoint_base(key)
         if base is not None:
             inner = self._print_Symbol(sympy.Symbol(base))
+            if self.notation.is_expression(base) and inner.tagName == "mrow" and not self._bracketed(inner):
+                inner = self.bracketed(inner)
             return self.row(self.mi(ADJOINT_GLYPH[1]), inner)
         if self.notation.is_expression(key):
             return self.expression(key)
@@ -129,7 +135,9 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         if denom:
             top = self._print(sympy.Mul(coeff, *numer)) if (numer or coeff != 1) else self.el("mn", text="1")
             return self.el("mfrac", top, self._print(sympy.Mul(*denom)))
-        if coeff != 1:
+        if coeff == -1:
+            out.appendChild(self.mo("−"))
+        elif coeff != 1:
             out.appendChild(self._print(coeff))
         numer = ordered_factors(self.notation, numer, self._settings["keep_order"])
         for position, factor in enumerate(numer):
@@ -163,12 +171,22 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             return self.row(self.mo("|"), args, self.mo("|"))
         if info.name == "sqrt":
             return self.el("msqrt", args)
-        head = self.mi(FUNCTION_SIGNS.get(info.name, info.name))
-        if info.name == "hard_sigmoid":
+        if info.name == "floor":
+            return self.row(self.mo("⌊"), args, self.mo("⌋"))
+        if info.name == "step":
+            return self.row(self.mo("["), args, self.mo(">"), self.el("mn", text="0"), self.mo("]"))
+        if info.name == "mod":
+            left, right = (self._operand(a) for a in expr.args)
+            return self.bracketed(self.row(left, self.mo("mod"), right))
+        clash = self.notation.function_head(info.name)
+        head = self.mi(clash[1] if clash else info.html.split("<")[0])
+        if info.name == "hard_sigmoid" and not clash:
             head = self.el("msub", head, self.mi("hard"))
         return self.row(head, self.bracketed(args))
 
     def _print_Function(self, expr):
+        if expr.func.__name__ == "dot":
+            return self.row(self._operand(expr.args[0]), self.mo("⋅"), self._operand(expr.args[1]))
         args = self.row()
         for index, a in enumerate(expr.args):
             if index:
@@ -215,7 +233,7 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             self._settings["shift"] -= 1
 
     def _print_LossGrad(self, expr):
-        loss = self.el("msub", self.mi("ℓ"), self.mi("t"))
+        loss = self.el("msub", self.mi("ℓ"), self.mi(self.notation.time_label(self._settings["shift"])))
         return self.el("mfrac", self.row(self.mo("∂"), loss), self.row(self.mo("∂"), self._print(expr.args[0])))
 
 

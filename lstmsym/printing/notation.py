@@ -10,18 +10,11 @@ from functools import cached_property
 from ..model.cell import Cell
 from ..model.ir import MatrixExpr, Operator, Reduction
 from ..model.sizes import size_of_key
+from ..spec.display import ACCENTS as DISPLAY_ACCENTS, GREEK as DISPLAY_GREEK, NameForm, default_form
 from ..spec.naming import adjoint_base, incoming_base, is_internal, parts, preactivation_base
 
-#: Greek letters: spec name -> (LaTeX, Unicode).
-GREEK = {name: (f"\\{name}", char) for name, char in (
-    ("alpha", "α"), ("beta", "β"), ("gamma", "γ"), ("delta", "δ"), ("epsilon", "ε"), ("zeta", "ζ"), ("eta", "η"),
-    ("theta", "θ"), ("iota", "ι"), ("kappa", "κ"), ("lambda", "λ"), ("mu", "μ"), ("nu", "ν"), ("xi", "ξ"), ("pi", "π"),
-    ("rho", "ρ"), ("sigma", "σ"), ("tau", "τ"), ("upsilon", "υ"), ("phi", "φ"), ("chi", "χ"), ("psi", "ψ"), ("omega", "ω"),
-    ("Gamma", "Γ"), ("Delta", "Δ"), ("Theta", "Θ"), ("Lambda", "Λ"), ("Xi", "Ξ"), ("Pi", "Π"), ("Sigma", "Σ"),
-    ("Upsilon", "Υ"), ("Phi", "Φ"), ("Psi", "Ψ"), ("Omega", "Ω"))}
-#: Accents written as name suffixes ('h_tilde'): spec word -> (LaTeX command, Unicode combining mark).
-ACCENTS = {"tilde": (r"\tilde", "\u0303"), "hat": (r"\hat", "\u0302"), "bar": (r"\bar", "\u0304"),
-           "dot": (r"\dot", "\u0307"), "check": (r"\check", "\u030c")}
+#: The one table of Greek letters and accents lives with the display forms (spec.display).
+GREEK, ACCENTS = DISPLAY_GREEK, DISPLAY_ACCENTS
 ADJOINT_GLYPH = (r"\delta", "δ")
 INCOMING_MARK = "in"
 PREACTIVATION_ACCENT = "bar"
@@ -44,23 +37,18 @@ class Glyph:
     vector: bool
 
 
-def split_name(name: str) -> tuple[str, str, list[str], list[str]]:
-    """'W_f' -> ('W', 'W', ['f'], ['f']); 'h_tilde' -> (r'\\tilde{h}', 'h̃', [], []); 'alpha_1' -> (r'\\alpha', 'α', ['1'], ['1'])."""
-    pieces = name.split("_")
-    latex, html = GREEK.get(pieces[0], (pieces[0], pieces[0]))
-    subs: list[str] = []
-    html_subs: list[str] = []
-    for part in pieces[1:]:
-        if part in ACCENTS:
-            latex = f"{ACCENTS[part][0]}{{{latex}}}"
-            html += ACCENTS[part][1]
-        elif part in GREEK:
-            subs.append(GREEK[part][0])
-            html_subs.append(GREEK[part][1])
-        else:
-            subs.append(part)
-            html_subs.append(part)
-    return latex, html, subs, html_subs
+def split_name(name: str, form: NameForm | None = None) -> tuple[str, str, list[str], list[str]]:
+    """'W_f' -> ('W', 'W', ['f'], ['f']); 'h_tilde' -> (r'\\tilde{h}', 'h̃', [], []); 'alpha_1' -> (r'\\alpha', 'α', ['1'], ['1']);
+    'W_xi' -> ('W', 'W', ['xi'], ['xi']): subscripts are never made Greek (a [display] form may ask for it)."""
+    form = form or default_form(name)
+    return form.main_latex, form.main_text, [p.latex for p in form.subs], [p.text for p in form.subs]
+
+
+#: Time indices, in order of preference: the first that no name of the cell is written as.
+TIME_LETTERS = ("t", "j", "k", "s", "u", "τ")
+#: Functions whose written head a user's name can look like: function -> (head it shares, head used instead).
+FUNCTION_CLASHES = {"sigmoid": ("σ", ("\\operatorname{sigmoid}", "sigmoid")),
+                    "hard_sigmoid": ("σ", ("\\operatorname{hardsigmoid}", "hardsigmoid"))}
 
 
 class Notation:
@@ -76,6 +64,32 @@ class Notation:
             self.glyph(key)
         for node in cell.nodes:
             self.glyph(node.key)
+
+    # -- written forms ------------------------------------------------------------------
+    def form(self, name: str) -> NameForm:
+        """How a spec name is written: its [display] form, or the default reading of the name."""
+        return self.cell.spec.display.get(name) or default_form(name)
+
+    @cached_property
+    def main_symbols(self) -> set[str]:
+        """The main symbols (without accents and subscripts) the spec's own names are written with."""
+        return {self.form(name).main_text for name in self.user_names if not self.form(name).accents}
+
+    @cached_property
+    def time_letter(self) -> str:
+        """The step index: t, unless the spec names a quantity t (an input of time stamps, as Phased LSTM's), then
+        j as that paper writes it, or the next free letter."""
+        return next((letter for letter in TIME_LETTERS if letter not in self.main_symbols), TIME_LETTERS[0])
+
+    def time_label(self, offset: int) -> str:
+        """0 -> 't', -1 -> 't-1', 1 -> 't+1' (with the cell's time letter)."""
+        return self.time_letter if offset == 0 else f"{self.time_letter}{offset:+d}"
+
+    def function_head(self, name: str) -> tuple[str, str] | None:
+        """(LaTeX, text) a function is written with instead of its usual head, where one of the spec's names is
+        written like that head (an equation called sigma: the sigmoid is then written sigmoid); None otherwise."""
+        clash = FUNCTION_CLASHES.get(name)
+        return clash[1] if clash and clash[0] in self.main_symbols else None
 
     # -- what a key is ----------------------------------------------------------------
     def kind(self, key: str) -> str:
@@ -140,11 +154,11 @@ class Notation:
             return Glyph(name, name, (), (), None, rank, CATEGORY["size"], False)
         if kind == "previous":
             state = self.cell.state_of_previous[key]
-            latex, html, subs, html_subs = split_name(state.name)
+            latex, html, subs, html_subs = split_name(state.name, self.form(state.name))
             return Glyph(latex, html, tuple(subs), tuple(html_subs), "prev", rank, CATEGORY[kind], vector)
         pre = preactivation_base(key)
         if pre is not None:
-            latex, html, subs, html_subs = split_name(pre)
+            latex, html, subs, html_subs = split_name(pre, self.form(pre))
             accent = ACCENTS[PREACTIVATION_ACCENT]
             latex, html = f"{accent[0]}{{{latex}}}", html + accent[1]
             index = parts(key)[0][3:]
@@ -152,7 +166,7 @@ class Notation:
         elif is_internal(key):
             latex, html, subs, html_subs = "", "", [], []
         else:
-            latex, html, subs, html_subs = split_name(key)
+            latex, html, subs, html_subs = split_name(key, self.form(key))
         batched = self.cell.is_batched(key) if self.cell.has_node(key) else kind == "input"
         time = "step" if kind in ("input", "node", "operator") and batched else None
         return Glyph(latex, html, tuple(subs), tuple(html_subs), time, rank, CATEGORY[kind], vector)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from weakref import WeakKeyDictionary
 
 from ..derive.derived import Derived
+from ..printing.clashes import warn_clashes
 from ..printing.notation import Notation
 
 _NOTATIONS: "WeakKeyDictionary[Derived, Notation]" = WeakKeyDictionary()
@@ -15,4 +16,5 @@ def notation(derived: Derived) -> Notation:
     found = _NOTATIONS.get(derived)
     if found is None:
         found = _NOTATIONS[derived] = Notation(derived.cell)
+        warn_clashes(found)
     return found

@@ -128,6 +128,8 @@ class Spec:
     parameters: dict[str, ParamDecl]
     equations: list[Equation]
     frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Written forms given in the [display] table (spec.display.NameForm), by name.
+    display: dict[str, Any] = field(default_factory=dict)
     locator: Locator | None = None
     base_texts: tuple[str, ...] = ()
     text: str = ""

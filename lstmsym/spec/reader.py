@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..base.errors import Location, SpecError, did_you_mean, one_of
+from .display import GRAMMAR, DisplayFormError, NameForm, read_form
 from .decls import ConstDecl, Equation, InputDecl, ParamDecl, Reference, Shape, SizeDecl, Spec, StateDecl
 from .locate import Locator
 from .naming import IDENTIFIER_RULE, is_identifier
@@ -24,6 +25,7 @@ TOP_KEYS = {
     "pytorch": "the PyTorch mapping", "keras": "the Keras mapping", "flax": "the Flax linen mapping",
     "onnx": "the ONNX operator mapping", "extends": "a base spec",
     "remove": "equations or parameters to drop from the base",
+    "display": "how names are written, e.g. U_theta = \"U_{\\\\theta}\"",
 }
 FRAMEWORK_KEYS = ("pytorch", "keras", "flax", "onnx")
 REQUIRED = ("name", "sizes", "input", "state", "equations")
@@ -286,6 +288,36 @@ class SpecReader:
                                  self.string("references", "url", entry.get("url", ""))))
         return tuple(out)
 
+    def display(self) -> dict[str, NameForm]:
+        """The [display] table: name -> its written form (read by spec.display, never evaluated)."""
+        out = {}
+        for name, text in self.table("display").items():
+            self.identifier("display", name, name, "name")
+            text = self.string("display", name, text, "a display form such as \"U_{\\\\theta}\"")
+            try:
+                out[name] = read_form(text)
+            except DisplayFormError as exc:
+                origin = self.locator.origin("display", name)
+                column = self.string_column(origin.line, origin.column, exc.offset)
+                raise SpecError(f"display form of '{name}': {exc}", Location(origin.source, origin.line, column),
+                                expected=GRAMMAR) from None
+        return out
+
+    def string_column(self, line: int, column: int, offset: int) -> int:
+        """The source column of character `offset` of the TOML string that starts at (line, column): a backslash
+        escape in a basic string is two source characters for one."""
+        lines = self.locator.lines
+        if not line or line > len(lines):
+            return column
+        text = lines[line - 1]
+        at = column - 1
+        if text[at:at + 1] in ('"', "'"):
+            at += 1
+        basic = text[at - 1:at] == '"'
+        for _ in range(offset):
+            at += 2 if basic and text[at:at + 1] == "\\" else 1
+        return at + 1
+
     def frameworks(self) -> dict[str, dict[str, Any]]:
         return {key: self.table(key) for key in FRAMEWORK_KEYS if key in self.data}
 
@@ -311,7 +343,7 @@ class SpecReader:
         return Spec(
             source=self.source, **meta, references=self.references(), sizes=sizes, inputs=self.inputs(sizes),
             states=states, outputs=self.outputs(states), constants=self.constants(), parameters=self.parameters(sizes),
-            equations=equations, frameworks=self.frameworks(), locator=self.locator, stray_roles=self.stray_roles(equations),
+            equations=equations, frameworks=self.frameworks(), display=self.display(), locator=self.locator, stray_roles=self.stray_roles(equations),
         )
 
 

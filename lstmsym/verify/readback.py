@@ -1,0 +1,409 @@
+"""Read printed formulas back into the cell's terms and compare them with what was derived.
+
+The documents print every equation and gradient in LaTeX and MathML. This module reads such a formula (through
+readback_tokens, a reader of the printed grammar written apart from the printers), turns each printed symbol back
+into the spec name it must stand for, by rules of its own (W_{xi} is the spec's W_xi; h_{t-1} is h's previous
+value; δ is an adjoint; a bar is a pre-activation), builds a SymPy expression, and checks that it equals the
+derived one. A symbol printed wrongly (W_ξ for W_xi, m_t for the size m, a lost bracket) fails the check."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy
+
+from ..model.cell import Cell
+from ..model.functions import FUNCTIONS, apply
+from ..model.ir import MatrixExpr, Operator
+from ..model.sizes import SIZE_PREFIX
+from ..model.vector_ops import BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed
+from .readback_tokens import GREEK, LatexLexer, ReadError, read_latex, read_mathml
+
+ACCENT_WORDS = ("tilde", "hat", "bar", "dot", "check")
+ADJOINT_OF = sympy.Function("adjoint_of")
+BDIAG = sympy.Function("bdiag")
+SUM_POSITIONS = sympy.Function("sum_positions")
+CONV_WEIGHTS = sympy.Function("conv_weights")
+STRUCTURAL = ("sum", "mean", "dot")
+
+
+def expected_form(name: str, display: str | None) -> tuple:
+    """How the spec says `name` is written: (main, accents, subscripts), by the reader's own rules."""
+    if display is not None:
+        token = LatexLexer(display).tokens()
+        if len(token) != 1 or token[0][0] != "name":
+            raise ReadError(f"display form {display!r} of {name!r} is not one symbol")
+        return token[0][1:]
+    pieces = name.split("_")
+    main = GREEK.get(pieces[0], pieces[0]) if pieces[0] in GREEK and pieces[0] != "ell" else pieces[0]
+    accents = tuple(p for p in pieces[1:] if p in ACCENT_WORDS)
+    subs = tuple(p for p in pieces[1:] if p not in ACCENT_WORDS)
+    return main, tuple(sorted(accents)), subs
+
+
+@dataclass
+class Names:
+    """The spec's names by how they must be written, and what each is (state, matrix...)."""
+
+    by_form: dict[tuple, list[str]]
+    states: dict[str, str]          # state name -> previous name
+    matrices: set[str]
+    time: str
+    timed: set[str]                 # names written with a time index
+    ranks: dict[str, int]           # 0 for scalars, 1 for vectors, 2 for matrices...
+
+    @classmethod
+    def of(cls, cell: Cell, time: str = "t") -> "Names":
+        spec = cell.spec
+        names = list(spec.inputs) + list(spec.states) + list(spec.parameters) + list(spec.constants)
+        names += [eq.name for eq in spec.equations if eq.name not in spec.states]
+        by_form: dict[tuple, list[str]] = {}
+        for name in dict.fromkeys(names):
+            display = spec.display.get(name)
+            form = expected_form(name, display.source if display is not None else None)
+            by_form.setdefault(form, []).append(name)
+        for size in spec.sizes:
+            display = spec.display.get(size)
+            form = expected_form(size, display.source if display is not None else None)
+            by_form.setdefault(form, []).append(SIZE_PREFIX + size)
+        if "I" not in names:
+            by_form.setdefault(("I", (), ()), []).append("I")
+        matrices = {key for key, shape in cell.shapes.items() if len(shape) == 2} | {"I"}
+        timed = {i.name for i in cell.inputs} | {s.name for s in cell.states}
+        timed |= {node.key for node in cell.nodes if ":" not in node.key and cell.is_batched(node.key)}
+        ranks = {key: len(shape) for key, shape in cell.shapes.items()} | {"I": 2}
+        return cls(by_form, {s.name: s.previous for s in cell.states}, matrices, time, timed, ranks)
+
+    def resolve(self, main: str, accents: tuple[str, ...], subs: tuple[str, ...]) -> sympy.Expr:
+        """A printed symbol as the cell's quantity: Symbol(key), or Next(Symbol(key)) one step ahead."""
+        offset = None
+        pattern = rf"{re.escape(self.time)}([+-]\d+)?"
+        if subs and re.fullmatch(pattern, subs[-1]):
+            offset = int(subs[-1][len(self.time):] or 0)
+            subs = subs[:-1]
+        key = self._key(main, tuple(sorted(accents)), subs, offset is not None)
+        if offset is None or offset == 0:
+            return sympy.Symbol(key)
+        base = key.split(":")[-1]
+        if offset == -1 and base in self.states:
+            return sympy.Symbol(key.replace(base, self.states[base]) if ":" in key else self.states[base])
+        if offset == 1:
+            return Next(sympy.Symbol(key))
+        raise ReadError(f"{main}{subs} at offset {offset} is not a state")
+
+    def _candidates(self, form: tuple, timed: bool) -> list[str]:
+        """Names written so: a name with a time index is an input, state or per-step quantity, one without is not."""
+        return [name for name in self.by_form.get(form, []) if (name in self.timed) == timed]
+
+    def _key(self, main: str, accents: tuple[str, ...], subs: tuple[str, ...], timed: bool) -> str:
+        found = self._candidates((main, accents, subs), timed)
+        if len(found) > 1:
+            raise ReadError(f"{main} {accents} {subs} could be any of {found}")
+        if found:
+            return found[0]
+        if "bar" in accents:
+            rest = list(accents)
+            rest.remove("bar")
+            for index, sub_list in (("", subs), (subs[-1] if subs else "", subs[:-1])):
+                if index and not index.isdigit():
+                    continue
+                inner = self._candidates((main, tuple(rest), sub_list), timed)
+                if len(inner) == 1:
+                    return f"pre{index}:{inner[0]}"
+        raise ReadError(f"no name of the spec is written {main} {accents} {subs} ({'with' if timed else 'without'} a time index)")
+
+    def rank(self, key: str) -> int:
+        """The rank of a key, or of the quantity an adjoint key is about."""
+        base = key.split(":", 1)[1] if key.split(":")[0] in ("d", "in") else key
+        return self.ranks.get(base, 0)
+
+    def is_vector(self, expr: sympy.Expr) -> bool:
+        """Whether an expression mentions a vector (or larger) quantity."""
+        return any(self.rank(s.name) >= 1 for s in expr.free_symbols)
+
+    def is_matrix(self, expr: sympy.Expr) -> bool:
+        if isinstance(expr, (Transposed, Next)):
+            return self.is_matrix(expr.args[0])
+        if expr.is_Symbol:
+            return self.rank(expr.name) == 2
+        if expr.is_Add:
+            return all(self.is_matrix(a) for a in expr.args)
+        if expr.is_Mul:
+            return any(self.is_matrix(a) for a in expr.args)
+        return False
+
+
+class Parser:
+    """Tokens of one printed formula to a SymPy expression in the reader's canonical vocabulary."""
+
+    def __init__(self, tokens: list[tuple], names: Names) -> None:
+        self.tokens = tokens
+        self.at = 0
+        self.names = names
+
+    def peek(self) -> tuple | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self) -> tuple:
+        token = self.peek()
+        if token is None:
+            raise ReadError("the formula ends too early")
+        self.at += 1
+        return token
+
+    def expect(self, kind: str) -> None:
+        token = self.take()
+        if token[0] != kind:
+            raise ReadError(f"expected {kind}, found {token}")
+
+    def whole(self) -> sympy.Expr:
+        expr = self.sum()
+        if self.peek() is not None:
+            raise ReadError(f"left over: {self.tokens[self.at:]}")
+        return expr
+
+    def sub(self, tokens: list[tuple]) -> sympy.Expr:
+        return Parser(tokens, self.names).whole()
+
+    # -- grammar ------------------------------------------------------------------------------
+    def sum(self) -> sympy.Expr:
+        terms = [self.product()]
+        while self.peek() in (("op", "+"), ("op", "-")):
+            sign = self.take()[1]
+            term = self.product()
+            terms.append(term if sign == "+" else -term)
+        return sympy.Add(*terms)
+
+    STARTS = ("name", "num", "lp", "func", "frac", "sqrt", "abs", "floor", "step", "adjoint", "sumunits", "sumpos")
+
+    def product(self) -> sympy.Expr:
+        """Factors joined by ⊙; juxtaposition and ∗, ⋆, ·, mod bind tighter (a ⊙ W x is a ⊙ (W x))."""
+        left = self.tight()
+        while self.peek() == ("op", "odot"):
+            self.take()
+            left = left * self.tight()
+        return left
+
+    def tight(self) -> sympy.Expr:
+        left = self.unary()
+        while True:
+            token = self.peek()
+            if token is not None and token[0] == "op" and token[1] in ("conv", "convw", "dot", "mod"):
+                self.take()
+                left = self.binary(token[1], left, self.unary())
+            elif token is not None and token[0] in self.STARTS:
+                left = self.juxtapose(left, self.unary())
+            else:
+                return left
+
+    def binary(self, op: str, left: sympy.Expr, right: sympy.Expr) -> sympy.Expr:
+        if op == "odot":
+            return left * right
+        if op == "conv":
+            return Conv(left, right)
+        if op == "convw":
+            return CONV_WEIGHTS(left, right)
+        if op == "dot":
+            return sympy.Function("dot")(left, right)
+        return apply("mod", [left, right])
+
+    def juxtapose(self, left: sympy.Expr, right: sympy.Expr) -> sympy.Expr:
+        """M v is a matrix product, u vᵀ an outer product, anything else a product by a scalar."""
+        if self.names.is_matrix(left) and self.names.is_vector(right) and not self.names.is_matrix(right):
+            return MatVec(left, right)
+        if isinstance(right, Transposed) and not self.names.is_matrix(right.args[0]):
+            return Outer(left, right.args[0])
+        return left * right
+
+    def unary(self) -> sympy.Expr:
+        if self.peek() == ("op", "-"):
+            self.take()
+            return -self.unary()
+        return self.postfix(self.atom())
+
+    def postfix(self, expr: sympy.Expr) -> sympy.Expr:
+        while self.peek() is not None and self.peek()[0] == "sup":
+            script = self.take()[1]
+            if script == [("name", "⊤", (), ())]:
+                expr = Transposed(expr)
+            else:
+                expr = expr ** self.sub(script)
+        return expr
+
+    def atom(self) -> sympy.Expr:  # noqa: C901 - one branch per token kind
+        token = self.take()
+        kind = token[0]
+        if kind == "name":
+            return self.names.resolve(*token[1:])
+        if kind == "num":
+            return token[1]
+        if kind == "lp":
+            inner = self.sum()
+            self.expect("rp")
+            return inner
+        if kind == "frac":
+            if token[1][:1] == [("partial", [])]:
+                return LossGrad(self.sub(token[2][1:]))
+            return self.sub(token[1]) / self.sub(token[2])
+        if kind == "sqrt":
+            return apply("sqrt", [self.sub(token[1])])
+        if kind in ("abs", "floor", "step"):
+            return apply(kind, [self.sub(token[1])])
+        if kind == "adjoint":
+            return self.adjoint()
+        if kind == "sumunits":
+            return SumUnits(self.bracket())
+        if kind == "sumpos":
+            return SUM_POSITIONS(self.bracket())
+        if kind == "func":
+            return self.call(token[1])
+        raise ReadError(f"unexpected {token}")
+
+    def bracket(self) -> sympy.Expr:
+        self.expect("lp")
+        inner = self.sum()
+        self.expect("rp")
+        return inner
+
+    def adjoint(self) -> sympy.Expr:
+        if self.peek() == ("lp",):
+            return ADJOINT_OF(self.bracket())
+        token = self.take()
+        if token[0] != "name":
+            raise ReadError(f"δ before {token}")
+        quantity = self.names.resolve(*token[1:])
+        if self.peek() == ("sup", [("name", "in", (), ())]):
+            self.take()
+            if isinstance(quantity, Next):
+                return Next(sympy.Symbol(f"in:{quantity.args[0].name}"))
+            return sympy.Symbol(f"in:{quantity.name}")
+        if isinstance(quantity, Next):
+            return Next(sympy.Symbol(f"d:{quantity.args[0].name}"))
+        return sympy.Symbol(f"d:{quantity.name}")
+
+    def call(self, name: str) -> sympy.Expr:
+        power = None
+        if self.peek() is not None and self.peek()[0] == "sup":
+            power = self.sub(self.take()[1])
+        if self.peek() == ("lp",):
+            self.take()
+            args = [self.sum()]
+            while self.peek() == ("op", ","):
+                self.take()
+                args.append(self.sum())
+            self.expect("rp")
+        else:
+            args = [self.postfix(self.atom())]
+        if name == "bdiag":
+            value = BDIAG(*args)
+        elif name in STRUCTURAL:
+            value = sympy.Function(name)(*args)
+        elif name in FUNCTIONS:
+            value = apply(name, args)
+        else:
+            raise ReadError(f"unknown function {name!r}")
+        return value ** power if power is not None else value
+
+
+# -- the derived side, in the same vocabulary ---------------------------------------------------------------
+class Canon:
+    """A derived expression with every internal key the printers show as an expression written out."""
+
+    def __init__(self, cell: Cell) -> None:
+        self.cell = cell
+
+    def expansion(self, key: str) -> sympy.Expr | None:
+        head = key.split(":")[0]
+        if head in ("d", "in", "size") or head.startswith("pre") or ":" not in key or not self.cell.has_node(key):
+            return None
+        node = self.cell.node(key)
+        if isinstance(node, Operator):
+            first, second = (self(sympy.Symbol(a)) for a in node.args)
+            return {"matvec": MatVec, "conv": Conv, "outer": Outer}[node.op](first, second)
+        if isinstance(node, MatrixExpr):
+            return sympy.Add(*[t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms])
+        return self(self.cell.display[key])
+
+    def __call__(self, expr: sympy.Expr) -> sympy.Expr:
+        if expr.is_Symbol:
+            key = expr.name
+            if key.startswith("d:") and self.expansion(key[2:]) is not None:
+                return ADJOINT_OF(self.expansion(key[2:]))
+            expanded = self.expansion(key)
+            return expanded if expanded is not None else expr
+        if isinstance(expr, MatTVec):
+            return MatVec(Transposed(self(expr.args[0])), self(expr.args[1]))
+        if isinstance(expr, BlockOuter):
+            return BDIAG(Outer(self(expr.args[0]), self(expr.args[1])))
+        if isinstance(expr, SumTrailing):
+            return SUM_POSITIONS(self(expr.args[0]))
+        if isinstance(expr, ConvW):
+            return CONV_WEIGHTS(self(expr.args[0]), self(expr.args[1]))
+        if isinstance(expr, ConvT):
+            return Conv(Transposed(self(expr.args[0])), self(expr.args[1]))
+        if isinstance(expr, Next):
+            return self.shift(self(expr.args[0]))
+        if not expr.args:
+            return expr
+        return expr.func(*[self(a) for a in expr.args])
+
+    def shift(self, expr: sympy.Expr) -> sympy.Expr:
+        """One step later: every quantity with a time index moves on (h's previous value becomes h)."""
+        previous = {s.previous: s.name for s in self.cell.states}
+        mapping = {}
+        for symbol in expr.free_symbols:
+            base = symbol.name.split(":")[-1]
+            if base in previous:
+                mapping[symbol] = sympy.Symbol(symbol.name[: len(symbol.name) - len(base)] + previous[base])
+            elif self._timed(base):
+                mapping[symbol] = Next(symbol)
+        return expr.xreplace(mapping)
+
+    def _timed(self, base: str) -> bool:
+        cell = self.cell
+        if base in {i.name for i in cell.inputs}:
+            return True
+        return cell.has_node(base) and cell.is_batched(base)
+
+
+LINEAR = (MatVec, Outer, SumUnits, Conv, CONV_WEIGHTS, Transposed, SUM_POSITIONS)
+
+
+def plain(expr: sympy.Expr) -> sympy.Expr:
+    """Every symbol without assumptions (sizes are positive integers on the derived side only)."""
+    return expr.xreplace({s: sympy.Symbol(s.name) for s in expr.free_symbols})
+
+
+def normal(expr: sympy.Expr, names: Names) -> sympy.Expr:
+    """Linear operators spread over sums, with their scalar factors (numbers, scalar names) taken out:
+    M (a + b) = M a + M b, (η h) hᵀ = η (h hᵀ). The printers may write either form."""
+    if not expr.args:
+        return expr
+    args = [normal(a, names) for a in expr.args]
+    if not isinstance(expr, LINEAR):
+        return expr.func(*args)
+    for position, arg in enumerate(args):
+        expanded = sympy.expand(arg) if names.is_vector(arg) or names.is_matrix(arg) else arg
+        if expanded.is_Add:
+            return sympy.Add(*[normal(expr.func(*args[:position], term, *args[position + 1:]), names) for term in expanded.args])
+        if expanded.is_Mul:
+            scalars = [f for f in expanded.args if not names.is_vector(f) and not names.is_matrix(f)]
+            if scalars:
+                rest = sympy.Mul(*[f for f in expanded.args if f not in scalars])
+                return sympy.Mul(*scalars) * normal(expr.func(*args[:position], rest, *args[position + 1:]), names)
+    return expr.func(*args)
+
+
+def equal(read: sympy.Expr, derived: sympy.Expr, names: Names) -> bool:
+    difference = sympy.expand(normal(plain(read), names) - normal(plain(derived), names))
+    return difference == 0 or sympy.simplify(difference) == 0
+
+
+def read_formula(text: str, names: Names, notation: str = "latex") -> sympy.Expr:
+    """One printed formula (LaTeX source, or a MathML fragment) as an expression in the cell's keys."""
+    tokens = read_latex(text) if notation == "latex" else read_mathml(text)
+    return Parser(tokens, names).whole()
+
+
+__all__ = ["Canon", "Names", "ReadError", "equal", "read_formula"]

@@ -1,0 +1,249 @@
+"""Printed formulas read back to the cell: every equation and gradient, in LaTeX and in MathML, is read by a
+reader of the printed grammar (lstmsym.verify.readback, which imports no printer) and must equal the derived
+expression with the spec's names. Also the naming rules the reader relies on, and the clash warnings."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+import sympy
+
+from conftest import CELLS, SPECS
+
+BUILT_IN = sorted(p.stem for p in CELLS.glob("*.toml"))
+TEST_SPECS = sorted(str(p) for p in SPECS.glob("*.toml"))
+
+
+def formulas(name: str):
+    """(kind, lhs, derived expression, LaTeX lhs, LaTeX rhs, MathML) for every printed formula of a cell, printed as
+    the documents print them (the same view functions and MathML equation builder)."""
+    from lstmsym.derive.derived import derived
+    from lstmsym.model.loading import load_cell
+    from lstmsym.printing.latex import latex
+    from lstmsym.printing.mathml import equation
+    from lstmsym.printing.notation import Notation
+
+    d = derived(load_cell(name))
+    n = Notation(d.cell)  # a fresh one, so a patched rule applies; the documents use the same class (render.facts)
+    rows = []
+    for key, expr in d.cell.equations:
+        rows.append(("equation", sympy.Symbol(key), expr, latex(sympy.Symbol(key), n), latex(expr, n, keep_order=True),
+                     equation(sympy.Symbol(key), expr, n, keep_order=True)))
+    for st in d.backward.statements:
+        rows.append(("gradient", st.symbol, st.expr, latex(st.symbol, n), latex(st.expr, n), equation(st.symbol, st.expr, n)))
+    for rec in d.bptt.recurrences:
+        symbol = sympy.Symbol(rec.incoming)
+        rows.append(("recurrence", symbol, rec.expr, latex(symbol, n), latex(rec.expr, n), equation(symbol, rec.expr, n)))
+    return d, n, rows
+
+
+def mathml_sides(markup: str) -> tuple[str, str]:
+    inner = markup.removeprefix('<math display="block"><mrow>').removesuffix("</mrow></math>")
+    lhs, rhs = re.split(r"<mo>(?:=|\+=)</mo>", inner, maxsplit=1)
+    return lhs, rhs
+
+
+def read_back_problems(name: str) -> tuple[int, list[str]]:
+    from lstmsym.verify.readback import Canon, Names, ReadError, equal, read_formula
+
+    d, n, rows = formulas(name)
+    names, canon = Names.of(d.cell, n.time_letter), Canon(d.cell)
+    problems = []
+    for kind, lhs, expr, lhs_tex, rhs_tex, markup in rows:
+        lhs_ml, rhs_ml = mathml_sides(markup)
+        for notation, left, right in (("latex", lhs_tex, rhs_tex), ("mathml", lhs_ml, rhs_ml)):
+            try:
+                ok = equal(read_formula(left, names, notation), canon(lhs), names) and \
+                    equal(read_formula(right, names, notation), canon(expr), names)
+            except ReadError as exc:
+                ok, right = False, f"{right} ({exc})"
+            if not ok:
+                problems.append(f"{kind} {lhs} in {notation}: {left} = {right}")
+    return 2 * len(rows), problems
+
+
+@pytest.mark.parametrize("name", BUILT_IN + TEST_SPECS)
+def test_every_printed_formula_reads_back(name):
+    count, problems = read_back_problems(name)
+    assert count >= 2
+    assert not problems, "\n".join(problems[:5])
+
+
+def test_read_back_counts_every_formula_of_the_gallery():
+    """The number the closing note quotes: every equation, gradient and recurrence, in both notations."""
+    total = sum(read_back_problems(name)[0] for name in BUILT_IN)
+    assert total > 3000
+
+
+# -- the reader catches what a printer gets wrong -------------------------------------------------------------
+def greek_subscripts(name, form=None):
+    """The old rule, which made W_xi print as W_ξ."""
+    from lstmsym.spec.display import GREEK, default_form
+
+    form = form or default_form(name)
+    return form.main_latex, form.main_text, [GREEK.get(p.latex, (p.latex,))[0] for p in form.subs], \
+        [GREEK.get(p.text, (None, p.text))[1] for p in form.subs]
+
+
+def test_a_greek_subscript_does_not_read_back(monkeypatch):
+    import lstmsym.printing.notation as notation_module
+
+    assert not read_back_problems("convlstm")[1]
+    monkeypatch.setattr(notation_module, "split_name", greek_subscripts)
+    problems = read_back_problems("convlstm")[1]
+    assert problems and any("W_{\\xi}" in p or "W_xi" in p for p in problems)
+
+
+def test_a_lost_bracket_does_not_read_back(monkeypatch):
+    from lstmsym.printing.latex import CellLatexPrinter
+
+    assert not read_back_problems("phased_lstm")[1]
+    monkeypatch.setattr(CellLatexPrinter, "_operand", lambda self, expr: self._print(expr))
+    problems = read_back_problems("phased_lstm")[1]
+    assert any("bmod" in p for p in problems)
+
+
+def test_a_wrong_function_head_does_not_read_back(monkeypatch):
+    from lstmsym.model import functions
+
+    info = functions.FUNCTIONS["tanh"]
+    monkeypatch.setitem(functions.FUNCTIONS, "tanh", type(info)(**{**info.__dict__, "latex": r"\sigma"}))
+    monkeypatch.setitem(functions.BY_CLASS, info.cls, functions.FUNCTIONS["tanh"])
+    assert read_back_problems("lstm")[1]
+
+
+# -- names ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, latex, text, subs", [
+    ("W_xi", "W", "W", ("xi",)), ("gamma_f", r"\gamma", "γ", ("f",)), ("alpha", r"\alpha", "α", ()),
+    ("h_tilde", r"\tilde{h}", "h̃", ()), ("x_nu", "x", "x", ("nu",)), ("eps", r"\mathit{eps}", "eps", ()),
+    ("c_short_hat", r"\hat{c}", "c\u0302", ("short",)),
+])
+def test_a_name_is_written_by_its_own_letters(name, latex, text, subs):
+    from lstmsym.spec.display import default_form
+
+    form = default_form(name)
+    assert (form.main_latex, form.main_text, tuple(p.text for p in form.subs)) == (latex, text, subs)
+
+
+def spec_text(extra: str = "", equations: str = 'h = "tanh(W_xi @ x + U @ h_prev)"', inputs: str = 'x = "m"',
+              parameters: str = '"W_xi", "U"') -> str:
+    return f"""name = "probe"
+parameters = [{parameters}]
+[sizes]
+m = "input size"
+n = "hidden size"
+[input]
+{inputs}
+[state.h]
+size = "n"
+[equations]
+{equations}
+{extra}"""
+
+
+def load(tmp_path: Path, text: str):
+    from lstmsym.model.loading import load_cell
+
+    path = tmp_path / "probe.toml"
+    path.write_text(text)
+    return load_cell(str(path))
+
+
+def test_convlstm_prints_w_xi_as_its_paper_does():
+    from lstmsym.derive.derived import derived
+    from lstmsym.model.loading import load_cell
+    from lstmsym.render.facts import notation
+    from lstmsym.render.views import equations_view
+
+    printed = " ".join(row["latex"] for row in equations_view(derived(load_cell("convlstm"))))
+    assert "W_{xi}" in printed and r"\xi" not in printed
+    n = notation(derived(load_cell("convlstm")))
+    assert "ξ" not in "".join(g.html + "".join(g.html_subs) for g in n.glyphs.values())
+
+
+def test_a_display_form_is_used_everywhere(tmp_path):
+    from lstmsym.derive.derived import derived
+    from lstmsym.printing.html import html
+    from lstmsym.printing.latex import latex
+    from lstmsym.printing.mathml import mathml
+    from lstmsym.printing.notation import Notation
+
+    cell = load(tmp_path, spec_text('[display]\nW_xi = "W_{x,\\\\xi}"\nh = "\\\\tilde{h}"'))
+    n = Notation(cell)
+    expr = dict(cell.equations)["h"]
+    assert r"W_{x,\xi}" in latex(expr, n) and r"\tilde{h}_{t-1}" in latex(expr, n)
+    assert "<mi>x,&#958;</mi>" in mathml(expr, n) and "<mi>h&#771;</mi>" in mathml(expr, n)
+    assert "W<SUB>x,ξ</SUB>" in html(expr, n)
+    from lstmsym.verify.readback import Canon, Names, equal, read_formula
+
+    names = Names.of(cell)
+    assert equal(read_formula(latex(expr, n), names), Canon(cell)(expr), names)
+
+
+@pytest.mark.parametrize("form, column, found", [
+    ("W_", 11, "found the end"), ("\\\\log\\\\tau", 9, "'\\\\log' where a symbol belongs"), ("\\\\tilde{h}_{x y", 24, "found the end"),
+    ("W_{a+b}", 13, "'+' in a subscript"),
+])
+def test_a_bad_display_form_is_an_error_with_its_place(tmp_path, form, column, found):
+    from lstmsym.base.errors import SpecError
+
+    with pytest.raises(SpecError) as info:
+        load(tmp_path, spec_text(f'[display]\nW_xi = "{form}"'))
+    message = str(info.value)
+    assert re.search(rf"probe.toml:13:{column}: display form of 'W_xi': ", message), message
+    assert found in message and "expected a display form" in message
+
+
+def test_a_display_form_for_an_unknown_name_is_an_error(tmp_path):
+    from lstmsym.base.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"probe.toml:13:1: a display form for 'W_x', which the spec does not define.*did you mean 'W_xi'"):
+        load(tmp_path, spec_text('[display]\nW_x = "W"'))
+
+
+def test_an_input_named_t_moves_the_step_index_to_j(tmp_path):
+    from lstmsym.printing.latex import latex
+    from lstmsym.printing.notation import Notation
+
+    cell = load(tmp_path, spec_text(inputs='x = "m"\nt = "n"', equations='h = "tanh(W_xi @ x + U @ h_prev) * t"'))
+    n = Notation(cell)
+    printed = latex(dict(cell.equations)["h"], n)
+    assert "t_{j}" in printed and "h_{j-1}" in printed and "_{t" not in printed
+
+
+def test_a_quantity_named_sigma_makes_the_sigmoid_spelled_out(tmp_path):
+    from lstmsym.printing.latex import latex
+    from lstmsym.printing.mathml import mathml
+    from lstmsym.printing.notation import Notation
+
+    cell = load(tmp_path, spec_text(equations='sigma = "sigmoid(W_xi @ x)"\nh = "sigma * tanh(U @ h_prev)"'))  # noqa
+    n = Notation(cell)
+    assert latex(dict(cell.equations)["sigma"], n).startswith(r"\operatorname{sigmoid}")
+    assert "<mi>sigmoid</mi>" in mathml(dict(cell.equations)["sigma"], n)
+    assert latex(sympy.Symbol("sigma"), n) == r"\sigma_{t}"
+
+
+def test_names_that_print_alike_are_warned_about_by_name(tmp_path, cli):
+    text = spec_text('[display]\nW_x_i = "W_{xi}"', equations='h_in = "W_xi @ x + W_x_i @ x"\nh = "tanh(h_in + U @ h_prev)"',
+                     parameters='"W_xi", "W_x_i", "U"')
+    path = tmp_path / "probe.toml"
+    path.write_text(text)
+    code, out, err = cli("show", str(path))
+    assert code == 0
+    lines = [line for line in err.splitlines() if line.startswith("lstmsym: warning:")]
+    assert any("'W_x_i'" in line and "'W_xi'" in line and "W_xi" in line for line in lines), err
+    assert any("adjoint of 'h_in'" in line and "adjoint arriving at 'h'" in line and "d_h_in_1" in line for line in lines), err
+
+
+def test_no_built_in_cell_has_names_that_print_alike():
+    from lstmsym.model.loading import load_cell
+    from lstmsym.printing.clashes import clashes
+    from lstmsym.printing.notation import Notation
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = {name: clashes(Notation(load_cell(name))) for name in BUILT_IN}
+    assert not {k: v for k, v in found.items() if v}
