@@ -247,3 +247,16 @@ def test_no_built_in_cell_has_names_that_print_alike():
         warnings.simplefilter("error")
         found = {name: clashes(Notation(load_cell(name))) for name in BUILT_IN}
     assert not {k: v for k, v in found.items() if v}
+
+
+@pytest.mark.parametrize("name", ["tests/specs/construct_matrix_state.toml", "tests/specs/construct_reductions.toml",
+                                  "tests/specs/construct_matrix_both_ways.toml", "xlstm_mlstm", "layernorm_lstm", "lstm"])
+def test_python_api_equations_print_with_the_specs_names_only(name):
+    """sympy.latex of lstmsym.cell(...).equations: no internal names (outer_{arg S 1 k}, red_beta_1) and no
+    notation class names (Sigmoid) leak into a user's SymPy objects."""
+    import lstmsym
+
+    path = str(CELLS.parent.parent / name) if name.startswith("tests/") else name
+    for key, expr in lstmsym.cell(path).equations.items():
+        printed = sympy.latex(expr)
+        assert not re.search(r"\b(arg|red|mat|outer|matvec)_|Sigmoid|:", printed), (key, printed)

@@ -8,7 +8,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..model.cell import Cell
 from ..model.functions import ElementwiseBase, info_of
-from ..model.ir import MatrixExpr, Operator
+from ..model.ir import MatrixExpr, Operator, Reduction
 from ..model.sizes import size_of_key, size_symbol
 from ..model.vector_ops import MatTVec, MatVec, Outer, SumUnits, Transposed
 from ..spec.naming import value_key
@@ -41,6 +41,10 @@ class MatrixForm:
         node = self.cell.node(key) if self.cell.has_node(key) else None
         if isinstance(node, Operator) and node.op == "matvec":
             return sympy.MatMul(self.symbol(node.args[0]), self.symbol(node.args[1]))
+        if isinstance(node, Operator) and node.op == "outer":
+            return sympy.MatMul(self.symbol(node.args[0]), self.symbol(node.args[1]).T)
+        if isinstance(node, Reduction) or (node is not None and key.startswith("red:")):
+            return self.convert(self.cell.display[key])
         if isinstance(node, MatrixExpr):
             return sympy.MatAdd(*[t.coef * (self.symbol(t.source).T if t.transposed else self.symbol(t.source)) for t in node.terms])
         if node is not None and node.origin == "argument":
@@ -59,7 +63,7 @@ class MatrixForm:
         if isinstance(expr, ElementwiseBase):
             arg = self.convert(expr.args[0])
             if not isinstance(arg, sympy.MatrixExpr):
-                return expr.func(arg)
+                return type(expr).standard(*[self.convert(a) for a in expr.args])
             x = sympy.Dummy("x")
             return ElementwiseApplyFunction(sympy.Lambda(x, type(expr).standard(x) if info_of(expr).name != "sigmoid" else 1 / (1 + sympy.exp(-x))), arg)
         if isinstance(expr, MatTVec):
@@ -76,6 +80,8 @@ class MatrixForm:
                 return (sympy.OneMatrix(1, inner.shape[0]) * inner)[0, 0]
             return inner
         args = [self.convert(a) for a in expr.args]
+        if isinstance(expr, sympy.Function) and expr.func.__name__ in ("sum", "mean", "dot"):
+            return self.reduction(expr.func.__name__, args)
         if expr.is_Add:
             return sympy.Add(*args) if not any(isinstance(a, sympy.MatrixExpr) for a in args) else self.matrix_sum(args)
         if expr.is_Mul:
@@ -86,6 +92,17 @@ class MatrixForm:
         if expr.is_Pow and isinstance(args[0], sympy.MatrixExpr):
             return sympy.HadamardPower(args[0], args[1])
         return expr.func(*args)
+
+    @staticmethod
+    def reduction(name: str, args: list):
+        """sum(a) = 1ᵀa, mean(a) = 1ᵀa / n, dot(a, b) = aᵀb, as scalars."""
+        first = args[0]
+        if not isinstance(first, sympy.MatrixExpr):
+            return first * args[1] if name == "dot" else first
+        if name == "dot":
+            return (first.T * args[1])[0, 0]
+        total = (sympy.OneMatrix(1, first.shape[0]) * first * sympy.OneMatrix(first.shape[1], 1))[0, 0]
+        return total / (first.shape[0] * first.shape[1]) if name == "mean" else total
 
     def matrix_sum(self, args):
         shape = next(a.shape for a in args if isinstance(a, sympy.MatrixExpr))

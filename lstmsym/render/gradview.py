@@ -55,8 +55,8 @@ def gradient_view(derived: Derived, bold: bool = False) -> dict[str, Any]:
                            for r in bptt.recurrences]
     view["sums"] = [{"param": st.of, "text": f"sum over t of ({text(st.expr, n)})",
                      "latex_lhs": rf"\frac{{\partial {TOTAL_LOSS}}}{{\partial {latex(sympy.Symbol(st.of), n, bold=bold)}}}",
-                     "latex": rf"\sum_{{t=1}}^{{T}} {latex(st.expr, n, bold=bold)}"} for st in bptt.parameter_sums]
-    view["boundary"] = [{"state": s, "latex": latex(sympy.Symbol(f"in:{s}"), n, bold=bold).replace("_{t}", "_{T}", 1)}
+                     "latex": rf"\sum_{{{n.time_letter}=1}}^{{T}} {latex(st.expr, n, bold=bold)}"} for st in bptt.parameter_sums]
+    view["boundary"] = [{"state": s, "latex": latex(sympy.Symbol(f"in:{s}"), n, bold=bold).replace(f"_{{{n.time_letter}}}", "_{T}", 1)}
                         for s in bptt.boundary]
     view["glossary"] = glossary(derived)
     return view
