@@ -17,52 +17,13 @@ BUILT_IN = sorted(p.stem for p in CELLS.glob("*.toml"))
 TEST_SPECS = sorted(str(p) for p in SPECS.glob("*.toml"))
 
 
-def formulas(name: str):
-    """(kind, lhs, derived expression, LaTeX lhs, LaTeX rhs, MathML) for every printed formula of a cell, printed as
-    the documents print them (the same view functions and MathML equation builder)."""
+def read_back_problems(name: str) -> tuple[int, list[str]]:
+    """Read back with a fresh Notation, so a patched printing rule applies (the documents use the same class)."""
     from lstmsym.derive.derived import derived
     from lstmsym.model.loading import load_cell
-    from lstmsym.printing.latex import latex
-    from lstmsym.printing.mathml import equation
-    from lstmsym.printing.notation import Notation
+    from lstmsym.verify.readback import read_back
 
-    d = derived(load_cell(name))
-    n = Notation(d.cell)  # a fresh one, so a patched rule applies; the documents use the same class (render.facts)
-    rows = []
-    for key, expr in d.cell.equations:
-        rows.append(("equation", sympy.Symbol(key), expr, latex(sympy.Symbol(key), n), latex(expr, n, keep_order=True),
-                     equation(sympy.Symbol(key), expr, n, keep_order=True)))
-    for st in d.backward.statements:
-        rows.append(("gradient", st.symbol, st.expr, latex(st.symbol, n), latex(st.expr, n), equation(st.symbol, st.expr, n)))
-    for rec in d.bptt.recurrences:
-        symbol = sympy.Symbol(rec.incoming)
-        rows.append(("recurrence", symbol, rec.expr, latex(symbol, n), latex(rec.expr, n), equation(symbol, rec.expr, n)))
-    return d, n, rows
-
-
-def mathml_sides(markup: str) -> tuple[str, str]:
-    inner = markup.removeprefix('<math display="block"><mrow>').removesuffix("</mrow></math>")
-    lhs, rhs = re.split(r"<mo>(?:=|\+=)</mo>", inner, maxsplit=1)
-    return lhs, rhs
-
-
-def read_back_problems(name: str) -> tuple[int, list[str]]:
-    from lstmsym.verify.readback import Canon, Names, ReadError, equal, read_formula
-
-    d, n, rows = formulas(name)
-    names, canon = Names.of(d.cell, n.time_letter), Canon(d.cell)
-    problems = []
-    for kind, lhs, expr, lhs_tex, rhs_tex, markup in rows:
-        lhs_ml, rhs_ml = mathml_sides(markup)
-        for notation, left, right in (("latex", lhs_tex, rhs_tex), ("mathml", lhs_ml, rhs_ml)):
-            try:
-                ok = equal(read_formula(left, names, notation), canon(lhs), names) and \
-                    equal(read_formula(right, names, notation), canon(expr), names)
-            except ReadError as exc:
-                ok, right = False, f"{right} ({exc})"
-            if not ok:
-                problems.append(f"{kind} {lhs} in {notation}: {left} = {right}")
-    return 2 * len(rows), problems
+    return read_back(derived(load_cell(name)))
 
 
 @pytest.mark.parametrize("name", BUILT_IN + TEST_SPECS)

@@ -51,6 +51,11 @@ def _fmt(part: dict | None) -> str:
     return f"{part['max_error']:.1e}" + ("" if part["ok"] else " FAIL")
 
 
+def _printed(part: dict) -> str:
+    read = part["formulas"] - (0 if part["ok"] else len(part["problems"]))
+    return f"{read}/{part['formulas']}" + ("" if part["ok"] else " FAIL")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.all == bool(args.cell):
         raise UsageError("give one CELL or --all")
@@ -68,10 +73,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit("verify", {"rows": rows, "ok": all(r["ok"] for r in rows), "seconds": round(elapsed, 2)})
     else:
-        print(table(["cell", "symbolic", "finite diff.", "autograd (spec)", "torch.nn", "entries", "result"],
+        print(table(["cell", "symbolic", "finite diff.", "autograd (spec)", "torch.nn", "entries", "printed", "result"],
                     [[r["cell"], _fmt(r["symbolic"]), _fmt(r["finite_differences"]), _fmt(r["autograd"]), _fmt(r["pytorch"]),
-                      r["symbolic"]["entries"] + r["finite_differences"]["entries"], "ok" if r["ok"] else "MISMATCH"] for r in rows]))
+                      r["symbolic"]["entries"] + r["finite_differences"]["entries"], _printed(r["printed"]),
+                      "ok" if r["ok"] else "MISMATCH"] for r in rows]))
+        for r in rows:
+            for problem in r["printed"]["problems"]:
+                print(f"{r['cell']}: printed formula does not read back: {problem}")
         print(f"\n{sum(r['ok'] for r in rows)}/{len(rows)} cells verified in {elapsed:.1f} s. Max relative error allowed: "
               f"symbolic {float(SYM_TOL):.0e} (40-digit arithmetic), finite differences {FD_TOL:.0e} (float64), "
-              f"PyTorch autograd through the spec and torch.nn {TORCH_TOL:.0e} (float64)." + ("" if torch_available() else " PyTorch is not installed."))
+              f"PyTorch autograd through the spec and torch.nn {TORCH_TOL:.0e} (float64); printed: the LaTeX and MathML formulas "
+              f"that read back to the derived ones." + ("" if torch_available() else " PyTorch is not installed."))
     return 0 if all(r["ok"] for r in rows) else 1

@@ -406,4 +406,63 @@ def read_formula(text: str, names: Names, notation: str = "latex") -> sympy.Expr
     return Parser(tokens, names).whole()
 
 
-__all__ = ["Canon", "Names", "ReadError", "equal", "read_formula"]
+
+
+# -- one cell's printed formulas --------------------------------------------------------------------------------
+def printed_formulas(derived, notation=None) -> list[tuple]:
+    """(kind, lhs, derived expression, LaTeX lhs, LaTeX rhs, MathML) for every equation, one-step gradient and BPTT
+    recurrence, printed by the functions the documents use."""
+    from ..printing.latex import latex
+    from ..printing.mathml import equation
+    from ..printing.notation import Notation
+
+    n = notation or Notation(derived.cell)
+    rows = []
+    for key, expr in derived.cell.equations:
+        symbol = sympy.Symbol(key)
+        rows.append(("equation", symbol, expr, latex(symbol, n), latex(expr, n, keep_order=True),
+                     equation(symbol, expr, n, keep_order=True)))
+    for st in derived.backward.statements:
+        rows.append(("gradient", st.symbol, st.expr, latex(st.symbol, n), latex(st.expr, n), equation(st.symbol, st.expr, n)))
+    for rec in derived.bptt.recurrences:
+        symbol = sympy.Symbol(rec.incoming)
+        rows.append(("recurrence", symbol, rec.expr, latex(symbol, n), latex(rec.expr, n), equation(symbol, rec.expr, n)))
+    return rows
+
+
+def mathml_sides(markup: str) -> tuple[str, str]:
+    """The two sides of a displayed MathML equation (relation = or +=)."""
+    inner = markup.removeprefix('<math display="block"><mrow>').removesuffix("</mrow></math>")
+    lhs, rhs = re.split(r"<mo>(?:=|\+=)</mo>", inner, maxsplit=1)
+    return lhs, rhs
+
+
+def read_back(derived, notation=None) -> tuple[int, list[str]]:
+    """How many printed formulas were read (LaTeX and MathML count apart), and one line per formula that did not
+    read back to the derived expression."""
+    from ..printing.notation import Notation
+
+    n = notation or Notation(derived.cell)
+    names, canon = Names.of(derived.cell, n.time_letter), Canon(derived.cell)
+    problems, count = [], 0
+    for kind, lhs, expr, lhs_tex, rhs_tex, markup in printed_formulas(derived, n):
+        lhs_ml, rhs_ml = mathml_sides(markup)
+        for notation_name, left, right in (("latex", lhs_tex, rhs_tex), ("mathml", lhs_ml, rhs_ml)):
+            count += 1
+            try:
+                ok = equal(read_formula(left, names, notation_name), canon(lhs), names) and \
+                    equal(read_formula(right, names, notation_name), canon(expr), names)
+            except (ReadError, TypeError, ValueError) as exc:
+                ok, right = False, f"{right} ({exc})"
+            if not ok:
+                problems.append(f"{kind} {lhs} in {notation_name}: {left} = {right}")
+    return count, problems
+
+
+def printed_check(derived) -> dict:
+    """The verification suite's entry: every printed formula reads back to the derived one."""
+    count, problems = read_back(derived)
+    return {"ok": not problems, "formulas": count, "problems": problems[:5]}
+
+
+__all__ = ["Canon", "Names", "ReadError", "equal", "printed_check", "read_back", "read_formula"]

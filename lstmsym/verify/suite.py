@@ -15,6 +15,7 @@ from ..base.errors import DomainError
 from ..derive.derived import Derived
 from ..derive.frameworks import mapping
 from .numeric import TOLERANCE as FD_TOL
+from .readback import printed_check
 from .numeric import finite_difference_check
 from .symbolic import TOLERANCE as SYM_TOL
 from .symbolic import symbolic_check
@@ -76,6 +77,7 @@ def run_suite(derived: Derived, steps: int = FD_STEPS, seed: int = 0, use_torch:
                                "tolerance": f"{FD_TOL:.0e}"},
         "autograd": None,
         "pytorch": None,
+        "printed": printed_check(derived),
     }
     with_torch = use_torch if use_torch is not None else torch_available()
     if with_torch:
@@ -92,6 +94,6 @@ def run_suite(derived: Derived, steps: int = FD_STEPS, seed: int = 0, use_torch:
         results = [torch_check(derived, seed=seed + k, steps=max(steps, 2)) for k in TORCH_SEEDS]
         row["pytorch"] = {"module": results[0].module, "max_error": max(r.max_error for r in results),
                           "ok": all(r.ok for r in results), "tolerance": f"{TORCH_TOL:.0e}"}
-    row["ok"] = all(part["ok"] for part in (row["symbolic"], row["finite_differences"], row["autograd"], row["pytorch"]) if part)
+    row["ok"] = all(part["ok"] for part in (row["symbolic"], row["finite_differences"], row["autograd"], row["pytorch"], row["printed"]) if part)
     row["seconds"] = round(time.perf_counter() - started, 2)
     return row
