@@ -221,3 +221,40 @@ def test_python_api_equations_print_with_the_specs_names_only(name):
     for key, expr in lstmsym.cell(path).equations.items():
         printed = sympy.latex(expr)
         assert not re.search(r"\b(arg|red|mat|outer|matvec)_|Sigmoid|:", printed), (key, printed)
+
+
+# -- whole documents: the write-up's align* rows and the page's MathML, as the templates laid them out ------------
+def document_report(name: str):
+    from lstmsym.derive.derived import derived
+    from lstmsym.model.loading import load_cell
+    from lstmsym.verify.readback_documents import read_documents
+
+    return read_documents(derived(load_cell(name)))
+
+
+@pytest.mark.parametrize("name", BUILT_IN + TEST_SPECS)
+def test_every_displayed_formula_of_the_documents_reads_back(name):
+    reports = document_report(name)
+    for notation, report in reports.items():
+        assert not report.problems, f"{notation}: " + "\n".join(report.problems[:3])
+        assert report.compared >= 2
+        # what the reader leaves alone is only the Jacobian blocks dh_t/dh_{t-1}
+        assert all(r"\frac{\partial" in lhs or "<mfrac>" in lhs for lhs in report.skipped), report.skipped[:3]
+
+
+def test_a_line_break_that_loses_a_term_does_not_read_back(monkeypatch):
+    import lstmsym.render.context as context
+
+    assert not any(r.problems for r in document_report("layernorm_lstm").values())
+    original = context.split_latex
+
+    def lossy(*args, **kwargs):
+        lines = original(*args, **kwargs)
+        return lines[:-1] if len(lines) > 1 else lines
+
+    monkeypatch.setattr(context, "split_latex", lossy)
+    context.cell_context.cache_clear()
+    try:
+        assert document_report("layernorm_lstm")["latex"].problems
+    finally:
+        context.cell_context.cache_clear()
