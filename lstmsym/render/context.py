@@ -17,7 +17,7 @@ from ..model.sizes import at_sizes
 from ..model.vector_ops import MatTVec, MatVec, Next
 from ..printing.latex import latex
 from ..printing.notation import Notation
-from ..printing.order import term_key
+from ..printing.order import is_vector, term_key
 from .facts import notation as notation_of
 from .gradview import gradient_view
 from .views import counts_view, equations_view, formula_latex, parameters_view
@@ -162,7 +162,14 @@ def split_product(expr: sympy.Expr, n: Notation, width: int = MAX_LINE_WIDTH) ->
             chunks.append([factor])
         else:
             chunks[-1] = trial
-    return [latex(sympy.Mul(*chunk, evaluate=False), n) for chunk in chunks]
+    lines = []
+    for index, chunk in enumerate(chunks):
+        text = latex(sympy.Mul(*chunk, evaluate=False), n)
+        if len(chunk) == 1 and (chunk[0].is_Add or (index and chunk[0].could_extract_minus_sign())):
+            text = rf"\left({text}\right)"
+        vectors = is_vector(n, sympy.Mul(*chunk)) and any(is_vector(n, f) for c in chunks[:index] for f in c)
+        lines.append(rf"\odot {text}" if vectors else text)
+    return lines
 
 
 #: A Jacobian block longer than this many lines is named, not printed (`lstmsym flow` prints it).
@@ -212,7 +219,7 @@ def scan_context(derived: Derived, n) -> dict[str, Any]:
 def flow_context(derived: Derived, n) -> dict[str, Any]:
     """The state-to-state Jacobian blocks as align* rows (the adjoint form Jᵀv where a block has no chains)."""
     from ..derive.flow import V, Flow
-    from .flowview import flow_view
+    from .flowview import applied_to, flow_view
 
     view = flow_view(derived, n)
     view["long"] = []
@@ -222,8 +229,8 @@ def flow_context(derived: Derived, n) -> dict[str, Any]:
             continue
         frac = rf"\frac{{\partial {shown['row_latex']}}}{{\partial {shown['col_latex']}}}"
         if block.chains is None:
-            lines = split_latex(block.adjoint.xreplace({V: sympy.Symbol("v")}), n)
-            lhs = rf"\left({frac}\right)^{{\top}} v"
+            lines = split_latex(block.adjoint.xreplace({V: applied_to(block)}), n)
+            lhs = rf"\left({frac}\right)^{{\top}} {latex(applied_to(block), n)}"
         else:
             lines, lhs = [], frac
             for index, chain in enumerate(block.chains):

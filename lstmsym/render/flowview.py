@@ -10,6 +10,7 @@ from ..derive.flow import V, Block, Factor, Flow
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..printing.text import text
+from ..spec.naming import adjoint_key
 
 
 def _factor_text(factor: Factor, n: Notation) -> str:
@@ -24,12 +25,18 @@ def factor_latex(factor: Factor, n: Notation) -> str:
     return latex(sympy.Symbol(factor.matrix), n) + (r"^{\top}" if factor.transposed else "")
 
 
+def applied_to(block: Block) -> sympy.Symbol:
+    """What a block's adjoint form is applied to: the adjoint of its row state at step t (δC_t), a symbol the
+    notation knows the shape of, so it can never be taken for a spec name such as xLSTM's v."""
+    return sympy.Symbol(adjoint_key(block.row))
+
+
 def block_text(block: Block, n: Notation) -> str:
-    """J as a sum of chains, or its adjoint form (J^T v = ...) when it has no chain form."""
+    """J as a sum of chains, or its adjoint form (J^T d_s = ...) when it has no chain form."""
     if block.zero:
         return "0"
     if block.chains is None:
-        return f"J^T v = {text(block.adjoint.xreplace({V: sympy.Symbol('v')}), n)}"
+        return f"J^T {text(applied_to(block), n)} = {text(block.adjoint.xreplace({V: applied_to(block)}), n)}"
     return " + ".join(" @ ".join(_factor_text(f, n) for f in chain) for chain in block.chains)
 
 
@@ -37,14 +44,14 @@ def block_latex(block: Block, n: Notation) -> str:
     if block.zero:
         return "0"
     if block.chains is None:
-        return r"J^{\top} v = " + latex(block.adjoint.xreplace({V: sympy.Symbol("v")}), n)
+        return rf"J^{{\top}} {latex(applied_to(block), n)} = " + latex(block.adjoint.xreplace({V: applied_to(block)}), n)
     return " + ".join(" ".join(factor_latex(f, n) for f in chain) for chain in block.chains)
 
 
 def block_lines(block: Block, n: Notation) -> list[str]:
     """The right-hand side for an align* block: one chain per line (a sum's later lines start with +)."""
     if block.zero or block.chains is None:
-        return [block_latex(block, n).removeprefix(r"J^{\top} v = ")]
+        return [latex(block.adjoint.xreplace({V: applied_to(block)}), n)] if not block.zero else ["0"]
     return [("+ " if k else "") + " ".join(factor_latex(f, n) for f in chain) for k, chain in enumerate(block.chains)]
 
 

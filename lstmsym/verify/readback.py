@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..model.cell import Cell
-from ..model.functions import FUNCTIONS, apply
+from ..model.functions import FUNCTIONS, ElementwiseBase, apply
 from ..model.ir import MatrixExpr, Operator
 from ..model.sizes import SIZE_PREFIX
 from ..model.vector_ops import BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed
@@ -123,13 +123,15 @@ class Names:
         return any(self.rank(s.name) >= 1 for s in expr.free_symbols)
 
     def is_matrix(self, expr: sympy.Expr) -> bool:
+        """Whether an expression is matrix-valued: a matrix name, an outer product, or elementwise arithmetic and
+        functions of one (1 - C² is a matrix where C is); a matrix times a vector is not."""
         if isinstance(expr, (Transposed, Next)):
             return self.is_matrix(expr.args[0])
         if expr.is_Symbol:
             return self.rank(expr.name) == 2
-        if expr.is_Add:
-            return all(self.is_matrix(a) for a in expr.args)
-        if expr.is_Mul:
+        if isinstance(expr, Outer):
+            return True
+        if expr.is_Add or expr.is_Mul or expr.is_Pow or isinstance(expr, ElementwiseBase):
             return any(self.is_matrix(a) for a in expr.args)
         return False
 
@@ -297,6 +299,8 @@ class Parser:
             args = [self.postfix(self.atom())]
         if name == "bdiag":
             value = BDIAG(*args)
+        elif name == "diag":
+            value = sympy.Function("diag")(*args)
         elif name in STRUCTURAL:
             value = sympy.Function(name)(*args)
         elif name in FUNCTIONS:

@@ -22,6 +22,8 @@ ALIAS = re.compile(r"\\mathcal\{[A-Z]\}_\{\d+\}")
 RELATION = re.compile(r"^\s*(=|\\mathrel\{\+\}=)\s*")
 SUM_OVER_STEPS = re.compile(r"^\\sum_\{[a-z]=1\}\^\{T\}\s*")
 TOTAL = r"\frac{\partial \mathcal{L}}{\partial "
+JACOBIAN = re.compile(r"^(?P<adjoint>\\left\()?\\frac\{\\partial (?P<row>.+?)\}\{\\partial (?P<col>.+?)\}"
+                      r"(?(adjoint)\\right\)\^\{\\top\} (?P<applied>.+))$")
 
 
 @dataclass
@@ -120,6 +122,11 @@ class DocumentReader:
     def _one(self, lhs: str, rhs: str, notation: str, report: DocumentReport) -> None:
         if notation == "latex":
             rhs = scan_form(rhs)
+        jacobian = JACOBIAN.match(lhs) if notation == "latex" and not lhs.startswith(TOTAL) else None
+        if jacobian:
+            self.jacobian(jacobian, rhs)
+            report.compared += 1
+            return
         if notation == "latex" and lhs.startswith(TOTAL):
             lhs = r"\delta " + lhs[len(TOTAL):-1]
             rhs = SUM_OVER_STEPS.sub("", rhs)
@@ -138,6 +145,69 @@ class DocumentReader:
         key, expr = found[0]
         if not equal(read_formula(rhs, self.names, notation), self.canon(expr), self.names):
             raise ReadError(f"reads back to something else than {key}")
+
+
+    def jacobian(self, match: re.Match, rhs: str) -> None:
+        """∂s_t/∂r_{t-1} = Σ chains of diag(a) and matrices (or its adjoint form Jᵀv = ...): Jᵀ applied to v must be
+        what the derived backward hands from s_t's adjoint to r_{t-1} (the Flow's adjoint, v for s_t's adjoint)."""
+        from ..derive.flow import V, Flow
+
+        row = read_formula(match.group("row"), self.names)
+        col = read_formula(match.group("col"), self.names)
+        previous = {s.previous: s.name for s in self.derived.cell.states}
+        if not row.is_Symbol or not col.is_Symbol or col.name not in previous:
+            raise ReadError(f"not a state-to-state Jacobian: {match.group(0)}")
+        block = Flow(self.derived).block(row.name, previous[col.name])
+        applied = sympy.Symbol(f"d:{row.name}")
+        if match.group("adjoint"):
+            if read_formula(match.group("applied"), self.names) != applied:
+                raise ReadError(f"the block is applied to {match.group('applied')}, not the adjoint of {row.name}")
+            read = read_formula(rhs, self.names)
+        else:
+            read = sympy.Add(*[apply_transposed(chain, applied, self.names) for chain in chain_factors(rhs, self.names)])
+        if not equal(read, self.canon(block.adjoint.xreplace({V: applied})), self.names):
+            raise ReadError(f"the Jacobian block reads back to something else than the derived one ({block.row}, {block.col})")
+
+
+def chain_factors(rhs: str, names: Names) -> list[list[sympy.Expr]]:
+    """A Jacobian block's chains, each a list of factors in order: diag(a) as DIAG(a), a matrix as itself."""
+    from .readback import Parser
+    from .readback_tokens import read_latex
+
+    tokens = read_latex(rhs)
+    chains: list[list[sympy.Expr]] = [[]]
+    parser = Parser(tokens, names)
+    while parser.peek() is not None:
+        token = parser.peek()
+        if token == ("op", "+"):
+            parser.take()
+            chains.append([])
+        elif token == ("func", "diag"):
+            parser.take()
+            chains[-1].append(DIAG(parser.bracket()))
+        else:
+            chains[-1].append(parser.postfix(parser.atom()))
+    return chains
+
+
+DIAG = sympy.Function("diag")
+
+
+def apply_transposed(chain: list[sympy.Expr], v: sympy.Expr, names: Names) -> sympy.Expr:
+    """(F_1 F_2 ... F_k)ᵀ v = F_kᵀ ... F_1ᵀ v, one factor at a time."""
+    from ..model.vector_ops import MatVec, Transposed
+
+    out = v
+    for factor in chain:  # F1ᵀ is applied first, Fkᵀ last
+        if isinstance(factor, sympy.Function) and factor.func == DIAG:
+            out = factor.args[0] * out
+        elif isinstance(factor, Transposed):
+            out = MatVec(factor.args[0], out)
+        elif factor == 1 or (factor.is_Symbol and factor.name == "I"):
+            continue
+        else:
+            out = MatVec(Transposed(factor), out)
+    return out
 
 
 def read_documents(derived: Derived) -> dict[str, DocumentReport]:

@@ -56,7 +56,8 @@ def number(text: str) -> tuple:
 
 # -- LaTeX ------------------------------------------------------------------------------------------------
 _LATEX = re.compile(r"\\[A-Za-z]+|\\[,;! ]|\d+(?:\.\d+)?|[A-Za-z]|[{}_^()\[\]+\-,=><|/]|\s+|.")
-_SKIP = {r"\left", r"\right", r"\textstyle", r"\displaystyle", r"\,", r"\;", r"\!", r"\ ", r"\quad", r"\qquad"}
+_SKIP = {r"\left", r"\right", r"\textstyle", r"\displaystyle", r"\,", r"\;", r"\!", r"\ ", r"\quad", r"\qquad",
+         r"\big", r"\Big", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr"}
 
 
 class LatexLexer:
