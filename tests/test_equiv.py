@@ -98,3 +98,16 @@ def test_apply_converts_weights(cli, tmp_path):
     assert np.array_equal(converted["W_z_l0"], -weights["W_z_l0"]) and np.array_equal(converted["W_h_l0"], weights["W_h_l0"])
     code, _, err = cli("equiv", "gru", "gru_reset_after", "--apply", source, target)
     assert code != 0 and "no mapping gives" in err
+
+
+@pytest.mark.parametrize("a, b, code, said", [
+    ("lstm", "gru", 1, "lstm has 1 input(s) and 2 state(s), gru has 1 and 1"),   # was a StopIteration traceback
+    ("lstm", "lstm_np", 0, "same cell"),
+    ("gru", "gru_reset_after", 1, "not equivalent"),
+    ("gru_reset_after", str(EQUIV / "gru_z_swapped.toml"), 0, "are equivalent"),
+])
+def test_equiv_from_the_command_line_exits_as_check_does(cli, a, b, code, said):
+    """A negative verdict exits 1, as `check`'s "not equivalent" does; cells whose states or inputs differ get a
+    verdict, not a traceback."""
+    got, out, err = cli("equiv", a, b)
+    assert (got, err) == (code, "") and said in out

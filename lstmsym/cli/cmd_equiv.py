@@ -16,7 +16,9 @@ from ..printing.text import text
 from ..render.facts import notation
 from .common import add_json, emit, load
 
-HELP = "whether two cells compute the same function, and the parameter mapping"
+HELP = "whether two cells compute the same function, and the parameter mapping (exit 1 when they do not, as check)"
+#: The exit status of a negative verdict, the same as `check`'s "not equivalent".
+NOT_EQUIVALENT = 1
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                        "b_from_a": verdict.mapping, "a_from_b": verdict.inverse, "special_case": verdict.special_case,
                        "parts_at": verdict.parts_at, "parts": {"a": verdict.parts_a, "b": verdict.parts_b},
                        "reason": verdict.reason, "numbers": numbers, "scope": SCOPE})
-        return 0
+        return 0 if verdict.equivalent or verdict.alias else NOT_EQUIVALENT
     A, B = a.cell.name, b.cell.name
     if verdict.alias:
         print(f"{A} and {B} are the same cell: {verdict.reason}.")
@@ -70,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                   f"sequence {seq} at step {step + 1} is {ce['a_output']:.6g} in {A} and {ce['b_output']:.6g} in {B} "
                   f"(largest difference {ce['max_difference']:.3g})")
     print(f"  searched: {SCOPE}")
-    return 0
+    return 0 if verdict.equivalent else NOT_EQUIVALENT
 
 
 def _apply(verdict, a, b, source: str, target: str) -> None:
