@@ -105,3 +105,14 @@ def test_hostile_formula(formula, expected, tmp_path):
     result = run_limited(["check", "lstm", "--wrt", "c_prev", "--formula", formula], tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert expected in result.stderr, result.stderr
+
+
+def test_a_mistyped_option_names_the_closest_one(capsys):
+    """`lstmsym params lstm --hiden-size 3` printed the top-level usage with no hint (issue 22, item 9)."""
+    from lstmsym.cli.main import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["params", "lstm", "--hiden-size", "3"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.startswith("usage: lstmsym params") and "did you mean '--hidden-size'?" in err and "Traceback" not in err

@@ -8,7 +8,7 @@ import sys
 import warnings
 from typing import Sequence
 
-from ..base.errors import LstmsymError, NameClashWarning
+from ..base.errors import LstmsymError, NameClashWarning, did_you_mean
 from ..base.version import __version__
 from . import (cmd_build, cmd_check, cmd_compare, cmd_convert, cmd_cost, cmd_equiv, cmd_export, cmd_flow, cmd_grad, cmd_list, cmd_new, cmd_params, cmd_show,
                cmd_verify)
@@ -16,6 +16,19 @@ from . import (cmd_build, cmd_check, cmd_compare, cmd_convert, cmd_cost, cmd_equ
 COMMANDS = {"list": cmd_list, "show": cmd_show, "params": cmd_params, "compare": cmd_compare, "grad": cmd_grad,
             "verify": cmd_verify, "check": cmd_check, "export": cmd_export, "convert": cmd_convert, "flow": cmd_flow, "equiv": cmd_equiv, "build": cmd_build, "cost": cmd_cost,
             "new": cmd_new}
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Arguments, with a mistyped option reported by its command's usage and the closest valid option
+    (`params lstm --hiden-size 3`: did you mean '--hidden-size'?)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+        options = [o for action in command._actions for o in action.option_strings]
+        hints = [did_you_mean(e.split("=")[0], options) for e in extras if e.startswith("-")]
+        hint = next((h for h in hints if h), None)
+        command.error(f"unrecognized arguments: {' '.join(extras)}" + (f"; {hint}" if hint else ""))
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +53,7 @@ def show_warning(message, category, filename, lineno, file=None, line=None) -> N
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    args = parse(build_parser(), argv)
     warnings.showwarning = show_warning
     try:
         return args.func(args)
