@@ -41,3 +41,21 @@ def test_wheel_in_a_clean_venv(tmp_path):
                  ["compare", "lstm", "rnn"], ["export", "lstm"], ["new", "mine", "-o", str(tmp_path / "mine.toml")]):
         result = run(*argv)
         assert result.returncode == 0, (argv, result.stderr)
+
+
+def test_an_installed_package_uses_its_own_templates(tmp_path):
+    """Installed, lstmsym's templates are lstmsym/templates; a "templates" folder another package left in
+    site-packages was taken first and gave a TemplateNotFound traceback (issue 22, item 6)."""
+    import shutil
+    import subprocess
+    import sys
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "lstmsym", site / "lstmsym", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "templates", site / "lstmsym" / "templates")
+    (site / "templates").mkdir()
+    (site / "templates" / "other.html").write_text("another package's template")
+    code = "from lstmsym.render.templating import templates_dir; print(templates_dir())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, check=True).stdout.strip()
+    assert out == str(site / "lstmsym" / "templates")

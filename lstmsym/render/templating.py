@@ -12,11 +12,17 @@ from ..printing.numpy_code import pyname
 from ..printing.escape import bibtex_text, dot_string, latex_text, markdown_text
 
 
+#: A template every templates folder of lstmsym holds: how a folder is told from another package's "templates".
+MARKER = "writeup.tex.j2"
+
+
 def templates_dir() -> Path:
-    """The templates folder: top-level templates/ in a checkout, lstmsym/templates when installed."""
+    """The templates folder: lstmsym/templates when installed, the top-level templates/ of a checkout. An installed
+    package looks in its own folder first, so a "templates" folder another package left in site-packages is never
+    taken for lstmsym's."""
     package = Path(__file__).resolve().parent.parent
-    for candidate in (package.parent / "templates", package / "templates"):
-        if candidate.is_dir():
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / MARKER).is_file():
             return candidate
     raise LstmsymError(f"templates folder not found next to {package}")
 
