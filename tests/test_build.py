@@ -157,3 +157,20 @@ def test_committed_tex_compiles_from_output(tmp_path):
         result = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", name], cwd=folder,
                                 capture_output=True, text=True, timeout=900)
         assert result.returncode == 0, (name, result.stdout[-1500:])
+
+
+@pytest.mark.dot
+@pytest.mark.tex
+def test_build_without_matplotlib_says_what_it_skipped(tmp_path, cli, monkeypatch):
+    """matplotlib is an extra: without it the write-ups and the handbook are still compiled (without the plots), and
+    the build says what it dropped and exits 3, as for a missing dot or TeX (it exited 0 and dropped handbook.pdf
+    and every flow.svg/flow.pdf silently; issue 22, item 5)."""
+    from lstmsym.render import plots
+
+    need("dot"), need("latexmk")
+    monkeypatch.setattr(plots, "matplotlib_available", lambda: False)
+    code, out, err = cli("build", "rnn", "--out", str(tmp_path), "--format", "tex,pdf,svg", "--jobs", "1")
+    assert code == 3, err
+    assert "skipped plots (each cell's gradient survival, flow.svg and flow.pdf" in err and "pip install matplotlib" in err
+    assert (tmp_path / "handbook.pdf").is_file() and (tmp_path / "rnn" / "rnn.pdf").is_file()
+    assert not (tmp_path / "rnn" / "flow.svg").exists()

@@ -181,7 +181,7 @@ class Gallery:
                                      flow_plot="plots/flow.pdf" in plot_files, tikz=use_tikz)
         if "tex" in self.formats:
             files["handbook.tex"] = tex.encode()
-        if "pdf" in self.formats and not skipped:
+        if "pdf" in self.formats and not [tool for tool in skipped if tool != "matplotlib"]:  # without plots, if need be
             figures = {f"{o.name}/{rel}": data for o in outputs for rel, data in o.figures.items()}
             figures.update({rel: data for rel, data in plot_files.items() if rel.endswith(".pdf")})
             files["handbook.pdf"] = tools.compile_pdf(tex, figures, "handbook", "", {"references.bib": bib})

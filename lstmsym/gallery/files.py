@@ -78,6 +78,8 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
     elif wants_images:
         result.skipped.append("dot")
     flow = result.verification.get("flow")
+    if flow and not plots.matplotlib_available() and any(f in formats for f in ("svg", "pdf", "html")):
+        result.skipped.append("matplotlib")
     if flow and plots.matplotlib_available():
         if "svg" in formats or "html" in formats:
             svgs["flow"] = plots.flow_figure(cell.name, cell.family, flow, "svg")
