@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import doctest
+
+import pytest
 import re
 
 from conftest import ROOT, need
@@ -26,3 +28,78 @@ def test_notebook_view_without_dot(monkeypatch):
     monkeypatch.setattr(tools, "dot_available", lambda: False)
     page = lstmsym.cell("gru")._repr_html_()
     assert "<math" in page and "<svg" not in page
+
+
+def _column(value, shape):
+    """One sequence's value as the matrix form holds it: a vector as an (n, 1) column, a matrix as is, a
+    block-diagonal matrix (heads, stored as k blocks) as the dense matrix it stands for."""
+    import numpy as np
+
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 3 and len(shape) == 2:
+        blocks, size = value.shape[0], value.shape[1]
+        dense = np.zeros((blocks * size, blocks * size))
+        for k in range(blocks):
+            dense[k * size:(k + 1) * size, k * size:(k + 1) * size] = value[k]
+        value = dense
+    return value.reshape(shape) if shape else value.reshape(())
+
+
+#: Cells of vectors and matrices (a cell with feature maps is written with plain symbols and conv(K, x): below).
+LAMBDIFY_CELLS = sorted(p.stem for p in (ROOT / "lstmsym" / "cells").glob("*.toml") if not p.stem.startswith("conv"))
+
+
+@pytest.mark.parametrize("name", LAMBDIFY_CELLS)
+def test_sympy_lambdify_computes_every_equation(name):
+    """docs/python.md promises that sympy.lambdify works on lstmsym.cell(...).equations: it raised SyntaxError on any
+    nonlinearity (issue 22, item 4). Each equation, lambdified, must give the value the verified NumPy module's trace
+    computes for it, from that trace's values of the names it reads."""
+    import numpy as np
+    import sympy
+
+    import lstmsym
+    from lstmsym.verify.loader import numpy_module
+    from lstmsym.verify.sampling import concrete_sizes, random_inputs, random_params, random_states
+
+    cell = lstmsym.cell(name)
+    model = cell.model
+    assert all(len(i.shape) <= 1 for i in model.inputs)
+    sizes = concrete_sizes(model, 0, 2, 4)
+    rng = np.random.default_rng(0)
+    params = random_params(model, sizes, rng)
+    states = random_states(model, sizes, 1, rng)
+    inputs = {k: v[0] for k, v in random_inputs(model, sizes, 1, 1, rng).items()}
+    for item in model.side_inputs:
+        inputs[item.name] = np.abs(inputs[item.name]) + 0.1
+    side = {k: v for k, v in inputs.items() if k != model.input} or None
+    values = numpy_module(cell.derived).trace(params, inputs[model.input], states, side)
+    known = {**params, **inputs, **{s.previous: states[s.name] for s in model.states}, **values}
+    known |= {k: float(v) for k, v in model.constants.items()}
+    sequence = {i.name for i in model.inputs} | {s.previous for s in model.states}
+    batched = lambda key: key in sequence or (model.has_node(key) and model.is_batched(key))  # noqa: E731
+    form_sizes = {sympy.Symbol(s, positive=True, integer=True): v for s, v in sizes.items()}
+    form_sizes |= {sympy.Symbol(f"{s}_size", positive=True, integer=True): v for s, v in sizes.items()}
+    for key, expr in cell.equations.items():
+        expr = expr.subs(form_sizes) if hasattr(expr, "subs") else expr
+        symbols = sorted(expr.free_symbols, key=str)
+        function = sympy.lambdify(symbols, expr, "numpy")
+        arguments = [_column(np.asarray(known[str(s)])[0] if batched(str(s)) else known[str(s)], getattr(s, "shape", ()))
+                     for s in symbols]
+        got = np.asarray(function(*arguments), dtype=float)
+        want = np.asarray(values[key], dtype=float)[0] if batched(key) else np.asarray(values[key], dtype=float)
+        assert np.allclose(got.reshape(want.shape), want, rtol=1e-10, atol=1e-12), (key, got, want)
+
+
+@pytest.mark.parametrize("name", ["convlstm", "convgru"])
+def test_a_cell_of_feature_maps_is_written_with_conv(name):
+    """Feature maps have no SymPy matrix form: their equations use plain symbols and conv(K, x) (it printed internal
+    names such as conv_W_hi_h_prev and treated a per-channel peephole as a matrix product)."""
+    import sympy
+
+    import lstmsym
+
+    for key, expr in lstmsym.cell(name).equations.items():
+        printed = sympy.srepr(expr)
+        assert "MatrixSymbol" not in printed and "conv_" not in printed and ":" not in printed, (key, printed)
+        sympy.lambdify(sorted(expr.free_symbols, key=str), expr, [{"conv": lambda k, x: x}, "numpy"])
+    assert any(isinstance(e, sympy.Basic) and e.has(sympy.Function("conv")) for e in lstmsym.cell(name).equations.values())

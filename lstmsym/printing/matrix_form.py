@@ -5,14 +5,64 @@ from __future__ import annotations
 
 import sympy
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.hadamard import HadamardPower
 
 from ..model.cell import Cell
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator, Reduction
-from ..model.sizes import size_of_key, size_symbol
+from ..model.sizes import size_of_key
 from ..model.vector_ops import MatTVec, MatVec, Outer, SumUnits, Transposed
 from ..spec.naming import value_key
 from .notation import Notation
+
+
+class ElementwiseMap(ElementwiseApplyFunction):
+    """f applied to every entry of a matrix expression, as SymPy's ElementwiseApplyFunction, with the code SymPy's
+    NumPy printer lacks, so sympy.lambdify(args, expr) works on a cell's equations (it raised SyntaxError)."""
+
+    def _numpycode(self, printer) -> str:
+        variable = self.function.variables[0]
+        return f"(lambda {printer._print(variable)}: {printer._print(self.function.expr)})({printer._print(self.expr)})"
+
+    _pythoncode = _numpycode
+
+
+class ElementwiseCall(sympy.MatrixExpr):
+    """f applied entry by entry to several matrices of one shape (max(a, b), mod(t - s, tau)): SymPy's
+    ElementwiseApplyFunction takes one. Printed as f(A, B) in LaTeX and as a lambda call for lambdify."""
+
+    def __new__(cls, function: sympy.Lambda, *matrices):
+        return sympy.Basic.__new__(cls, function, *matrices)
+
+    @property
+    def shape(self):
+        return next(a.shape for a in self.args[1:] if isinstance(a, sympy.MatrixExpr))
+
+    def _latex(self, printer) -> str:
+        name = self.args[0].expr.func.__name__.lower()
+        return rf"\operatorname{{{name}}}\left({', '.join(printer._print(a) for a in self.args[1:])}\right)"
+
+    def _numpycode(self, printer) -> str:
+        function = self.args[0]
+        variables = ", ".join(printer._print(v) for v in function.variables)
+        operands = ", ".join(printer._print(a) for a in self.args[1:])
+        return f"(lambda {variables}: {printer._print(function.expr)})({operands})"
+
+    _pythoncode = _numpycode
+
+
+class Power(HadamardPower):
+    """A ** b entry by entry, with the code SymPy's NumPy printer lacks."""
+
+    def _numpycode(self, printer) -> str:
+        return f"{printer._module_format(printer._module + '.power')}({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
+class IdentityOf(sympy.Identity):
+    """The identity matrix of a symbolic size, with the code SymPy's NumPy printer lacks (numpy.eye(n))."""
+
+    def _numpycode(self, printer) -> str:
+        return f"{printer._module_format(printer._module + '.eye')}({printer._print(self.args[0])})"
 
 
 class MatrixForm:
@@ -20,13 +70,27 @@ class MatrixForm:
 
     def __init__(self, cell: Cell, notation: Notation) -> None:
         self.cell, self.notation = cell, notation
+        spec = cell.spec
+        quantities = set(spec.inputs) | set(spec.parameters) | set(spec.constants) | {e.name for e in spec.equations}
+        quantities |= set(spec.states) | {s.previous for s in spec.states.values()}
+        #: A size with the name of a quantity (xLSTM's size n and normaliser n) is written n_size here, so that
+        #: the two are different symbols for lambdify.
+        self.size_names = {s: f"{s}_size" if s in quantities else s for s in cell.spec.sizes}
+        self.feature_maps = any(len(shape) >= 3 for shape in cell.shapes.values())
+
+    def size(self, name: str) -> sympy.Symbol:
+        return sympy.Symbol(self.size_names.get(name, name), positive=True, integer=True)
 
     def name(self, key: str) -> str:
         return self.notation.text_name(key) or key.replace(":", "_")
 
     def dims(self, key: str) -> tuple:
+        """A vector's or matrix's dimensions; None for scalars, and for every quantity of a cell with feature maps
+        (a tensor has no SymPy matrix form: such a cell's equations are written with plain symbols and conv(K, x))."""
+        if self.feature_maps:
+            return None
         shape = self.cell.shapes.get(key, ())
-        sizes = [size_symbol(s) for s in shape]
+        sizes = [self.size(s) for s in shape]
         if len(sizes) == 1:
             return sizes[0], 1
         if len(sizes) == 2:
@@ -36,11 +100,13 @@ class MatrixForm:
     def symbol(self, key: str):
         size = size_of_key(key)
         if size is not None:
-            return size_symbol(size)
+            return self.size(size)
         base = value_key(key)
         node = self.cell.node(key) if self.cell.has_node(key) else None
         if isinstance(node, Operator) and node.op == "matvec":
             return sympy.MatMul(self.symbol(node.args[0]), self.symbol(node.args[1]))
+        if isinstance(node, Operator) and node.op == "conv":
+            return sympy.Function("conv")(*[self.symbol(a) for a in node.args])
         if isinstance(node, Operator) and node.op == "outer":
             return sympy.MatMul(self.symbol(node.args[0]), self.symbol(node.args[1]).T)
         if isinstance(node, Reduction) or (node is not None and key.startswith("red:")):
@@ -51,7 +117,7 @@ class MatrixForm:
             return self.convert(self.cell.display[key])
         dims = self.dims(base)
         if key == "I" and not self.cell.has_node("I") and not self.cell.is_parameter("I"):
-            return sympy.Identity(size_symbol("n"))
+            return IdentityOf(self.size("n"))
         return sympy.MatrixSymbol(self.name(key), *dims) if dims else sympy.Symbol(self.name(key))
 
     def convert(self, expr: sympy.Expr):
@@ -61,11 +127,7 @@ class MatrixForm:
         if expr.is_Number:
             return expr
         if isinstance(expr, ElementwiseBase):
-            arg = self.convert(expr.args[0])
-            if not isinstance(arg, sympy.MatrixExpr):
-                return type(expr).standard(*[self.convert(a) for a in expr.args])
-            x = sympy.Dummy("x")
-            return ElementwiseApplyFunction(sympy.Lambda(x, type(expr).standard(x) if info_of(expr).name != "sigmoid" else 1 / (1 + sympy.exp(-x))), arg)
+            return self.elementwise(expr)
         if isinstance(expr, MatTVec):
             return sympy.MatMul(self.convert(expr.args[0]).T, self.convert(expr.args[1]))
         if isinstance(expr, MatVec):
@@ -90,8 +152,25 @@ class MatrixForm:
             product = sympy.HadamardProduct(*matrices) if len(matrices) > 1 else (matrices[0] if matrices else sympy.S.One)
             return sympy.Mul(*scalars) * product if matrices else sympy.Mul(*scalars)
         if expr.is_Pow and isinstance(args[0], sympy.MatrixExpr):
-            return sympy.HadamardPower(args[0], args[1])
+            return Power(args[0], args[1])
         return expr.func(*args)
+
+    def elementwise(self, expr: ElementwiseBase):
+        """A function of the notation applied to scalars (SymPy's standard form), to one matrix (ElementwiseMap) or
+        to several (ElementwiseCall)."""
+        args = [self.convert(a) for a in expr.args]
+        standard = (lambda x: 1 / (1 + sympy.exp(-x))) if info_of(expr).name == "sigmoid" else type(expr).standard
+        matrices = [k for k, a in enumerate(args) if isinstance(a, sympy.MatrixExpr)]
+        if not matrices:
+            return standard(*args)
+        variables = [sympy.Dummy(f"x{k}") for k in matrices]
+        inner = list(args)
+        for k, v in zip(matrices, variables):
+            inner[k] = v
+        function = sympy.Lambda(tuple(variables), standard(*inner))
+        if len(matrices) == 1:
+            return ElementwiseMap(function, args[matrices[0]])
+        return ElementwiseCall(function, *[args[k] for k in matrices])
 
     @staticmethod
     def reduction(name: str, args: list):
