@@ -63,7 +63,8 @@ class SpecReader:
         if own.column is not None:
             return Location(own.source, own.line, own.column)
         where = self.where(table, name, at_key=True)
-        line = self.locator.lines[where.line - 1] if where.line and where.line <= len(self.locator.lines) else ""
+        lines = next((loc.lines for loc in [self.locator] + self.locator.parents if loc.source == where.source), [])
+        line = lines[where.line - 1] if where.line and where.line <= len(lines) else ""
         found = re.search(r"[{,]\s*(" + re.escape(key) + r")\s*=", line)
         return Location(where.source, where.line, found.start(1) + 1) if found else where
 
