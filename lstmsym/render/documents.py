@@ -18,7 +18,7 @@ from .facts import notation
 from .gradview import gradient_view
 from .templating import environment
 from .views import cell_view, formula_latex
-from .worked import worked_context
+from .worked import draws_phrase, worked_context
 
 #: The sequence lengths the documents tabulate from the gradient-survival profile.
 FLOW_STEPS_SHOWN = (1, 10, 50, 200)
@@ -41,7 +41,8 @@ def verification_context(derived: Derived, entry: dict[str, Any] | None) -> dict
     if entry.get("flow"):
         flow = entry["flow"]
         shown = [k for k, t in enumerate(flow["steps"]) if t in FLOW_STEPS_SHOWN]
-        out["flow"] = dict(flow, sizes_text=sizes_text(flow["sizes"]),
+        out["flow"] = dict(flow, sizes_text=sizes_text(flow["sizes"]), draws_text=draws_phrase(derived, "text"),
+                           draws_latex=draws_phrase(derived, "latex"),
                            rows=[{"steps": flow["steps"][k], "median": _g(flow["median"][k]), "low": _g(flow["low"][k]),
                                   "high": _g(flow["high"][k])} for k in shown])
     return out

@@ -39,9 +39,11 @@ class InitDecl:
 
     @property
     def text(self) -> str:
-        """As the documents print it: chrono(784), ring(0.9, 0.999), orthogonal."""
+        """As the documents print it: chrono(784), ring(0.9, 0.999), normal(0, 1 / sqrt(fan-in)), orthogonal."""
         shown = ", ".join(f"{a:g}" if isinstance(a, float) else str(a) for a in self.args)
-        return self.kind + (f"({shown})" if self.args else "") + (" / sqrt(fan-in)" if self.fan_in else "")
+        if self.kind == "normal":
+            return f"normal(0, {shown}{' / sqrt(fan-in)' if self.fan_in else ''})"
+        return self.kind + (f"({shown})" if self.args else "")
 
 
 def _number(value: Any) -> bool:
