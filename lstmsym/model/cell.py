@@ -10,7 +10,10 @@ import sympy
 
 from ..base.errors import SpecError
 from ..spec.decls import Reference, Spec
+from ..spec.domains import Domain
+from ..spec.inits import InitDecl
 from .infer import infer_shapes
+from .inits import check_inits
 from .ir import Elementwise, MatrixExpr, Node, Operator, Reduction, Shape
 from .lower import lower
 from .names import check_functions, check_names, check_unused
@@ -27,6 +30,7 @@ class Parameter:
     role: str
     declared: bool
     blocks: str | None = None
+    init: InitDecl | None = None
 
     @property
     def kind(self) -> str:
@@ -56,6 +60,7 @@ class Input:
     name: str
     shape: Shape
     role: str
+    domain: Domain = Domain("real")
 
 
 class Cell:
@@ -67,6 +72,7 @@ class Cell:
         self.spec = spec
         self.shapes: dict[str, Shape] = infer_shapes(spec)
         check_unused(spec)
+        check_inits(spec, self.shapes)
         lowered = lower(spec, self.shapes)
         self.nodes: list[Node] = lowered.nodes
         self.display: dict[str, sympy.Expr] = lowered.display
@@ -102,7 +108,7 @@ class Cell:
 
     @cached_property
     def inputs(self) -> tuple[Input, ...]:
-        return tuple(Input(d.name, d.shape, d.role) for d in self.spec.inputs.values())
+        return tuple(Input(d.name, d.shape, d.role, d.domain) for d in self.spec.inputs.values())
 
     @property
     def input(self) -> str:
@@ -175,8 +181,8 @@ class Cell:
     # -- parameters ------------------------------------------------------------------------
     @cached_property
     def parameters(self) -> tuple[Parameter, ...]:
-        return tuple(Parameter(p.name, self.shapes[p.name], p.role or self._infer_role(p.name), p.shape is not None, p.blocks)
-                     for p in self.spec.parameters.values())
+        return tuple(Parameter(p.name, self.shapes[p.name], p.role or self._infer_role(p.name), p.shape is not None, p.blocks,
+                               p.init) for p in self.spec.parameters.values())
 
     def parameter(self, name: str) -> Parameter:
         return next(p for p in self.parameters if p.name == name)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sympy
-
 from ..base.jsonio import dumps, tagged
 from ..base.version import __version__
 from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
 from ..derive.frameworks import mapping
-from ..printing.latex import latex
 from .context import cell_context, sizes_text
 from .diagram import backward_diagram, to_dot
 from .diagram_forward import forward_diagram
@@ -21,6 +18,7 @@ from .facts import notation
 from .gradview import gradient_view
 from .templating import environment
 from .views import cell_view, formula_latex
+from .worked import draws_phrase, worked_context
 
 #: The sequence lengths the documents tabulate from the gradient-survival profile.
 FLOW_STEPS_SHOWN = (1, 10, 50, 200)
@@ -39,17 +37,12 @@ def verification_context(derived: Derived, entry: dict[str, Any] | None) -> dict
     out = {"available": True, "symbolic": symbolic, "finite_differences": dict(entry["finite_differences"]),
            "pytorch": f"torch.nn.{torch_map.cls}" if torch_map is not None else ""}
     if entry.get("worked"):
-        n = notation(derived)
-        worked = dict(entry["worked"])
-        worked["sizes_text"] = sizes_text(worked["sizes"])
-        worked["rows"] = [dict(row, latex=latex(sympy.Symbol(row["name"]), n),
-                               values_text=", ".join(f"{v:.3f}" for v in row["values"]) + (", ..." if row["more"] else ""),
-                               colours_hex=[c.lstrip("#").upper() for c in row["colours"]]) for row in worked["rows"]]
-        out["worked"] = worked
+        out["worked"] = worked_context(derived, entry["worked"], notation(derived))
     if entry.get("flow"):
         flow = entry["flow"]
         shown = [k for k, t in enumerate(flow["steps"]) if t in FLOW_STEPS_SHOWN]
-        out["flow"] = dict(flow, sizes_text=sizes_text(flow["sizes"]),
+        out["flow"] = dict(flow, sizes_text=sizes_text(flow["sizes"]), draws_text=draws_phrase(derived, "text"),
+                           draws_latex=draws_phrase(derived, "latex"),
                            rows=[{"steps": flow["steps"][k], "median": _g(flow["median"][k]), "low": _g(flow["low"][k]),
                                   "high": _g(flow["high"][k])} for k in shown])
     return out

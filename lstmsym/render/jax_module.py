@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..printing.numpy_code import pyname, sizename
+from . import inits
 from .functional import FunctionalForward
 from .helpers import helper_rows
 from .templating import environment
@@ -21,7 +22,7 @@ class JaxModule(FunctionalForward):
 
     def render(self) -> str:
         cell = self.cell
-        hidden = "n" if "n" in cell.sizes else (cell.states[0].shape[0] if cell.states[0].shape else next(iter(cell.sizes)))
+        hidden = inits.hidden_size(cell)
         env = environment("python")
         env.filters["pyname"] = pyname
         return env.get_template("jax_module.py.j2").render(
@@ -31,7 +32,8 @@ class JaxModule(FunctionalForward):
             side=bool(cell.side_inputs), side_inputs=[i.name for i in cell.side_inputs], outputs=tuple(cell.outputs),
             constants={k: float(v) for k, v in cell.constants.items()}, hidden_size=hidden,
             size_lines=self.step_size_lines(), setup=self.step_setup(), body=self.step_body(), output=self.output(),
-            scan_rounds=self.scan_rounds(),
+            scan_rounds=self.scan_rounds(), init_sentence=inits.init_sentence(cell),
+            init_helpers=inits.init_helpers(cell, "jax"), init_lines=inits.init_lines(cell, lambda k: f"keys[{k}]"),
         )
 
     def scan_rounds(self) -> list[list[str]]:

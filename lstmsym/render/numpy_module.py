@@ -12,6 +12,7 @@ from ..derive.plan import Group
 from ..model.vector_ops import LossGrad, Next
 from ..printing.numpy_code import CodeContext, is_matrix_valued, pycode, pyname, sizename
 from ..spec.naming import adjoint_base, incoming_base, value_key
+from . import inits
 from .helpers import helper_rows
 from .functional import FunctionalForward
 from .numpy_forward import NumpyForward, S, _apply
@@ -265,6 +266,8 @@ class NumpyModule(FunctionalForward):
             trace_sizes=self.step_size_lines(), trace_setup=self.step_setup(), trace_body=self.step_body(),
             side_inputs=[i.name for i in cell.side_inputs], states=cell.states,
             traced=[name for name, _ in cell.equations],
+            hidden_size=inits.hidden_size(cell), init_helpers=inits.init_helpers(cell, "numpy"),
+            init_lines=inits.init_lines(cell, lambda k: "rng"), init_sentence=inits.init_sentence(cell),
         )
 
 

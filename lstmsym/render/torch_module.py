@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..derive.frameworks import LAYOUTS, block_shape, mapping
+from . import inits
 from .functional import FunctionalForward
 from .helpers import helper_rows
 from .numpy_module import NumpyModule
@@ -28,9 +29,7 @@ class TorchModule(NumpyModule, FunctionalForward):
         return out
 
     def hidden_size(self) -> str:
-        if "n" in self.cell.sizes:
-            return "n"
-        return self.cell.states[0].shape[0] if self.cell.states[0].shape else next(iter(self.cell.sizes))
+        return inits.hidden_size(self.cell)
 
     def render(self) -> str:
         cell = self.cell
@@ -59,7 +58,8 @@ class TorchModule(NumpyModule, FunctionalForward):
             state_histories=[self.history(s.name) for s in cell.states],
             backward_setup=self.backward_setup(needed), backward_loop=loop, backward_post=self.backward_post(needed, terms),
             autograd_setup=self.autograd_setup(), autograd_loop=self.autograd_loop(), autograd_result=self.autograd_result(),
-            cached=self.plan.cached,
+            cached=self.plan.cached, has_inits=inits.has_inits(cell), init_sentence=inits.init_sentence(cell),
+            init_helpers=inits.init_helpers(cell, "torch"), init_lines=inits.init_lines(cell, lambda k: "generator"),
         )
 
 

@@ -37,7 +37,8 @@ def equations_view(derived: Derived, bold: bool = False) -> list[dict[str, str]]
 
 def parameters_view(derived: Derived) -> list[dict[str, Any]]:
     return [{"name": p.name, "shape": list(p.shape), "shape_text": shape_text(p.shape) + (f" in {p.blocks} blocks" if p.blocks else ""),
-             "kind": p.kind, "role": p.role, "count": formula_text(p.size()), "declared": p.declared, "blocks": p.blocks}
+             "kind": p.kind, "role": p.role, "count": formula_text(p.size()), "declared": p.declared, "blocks": p.blocks,
+             "init": None if p.init is None else {"kind": p.init.kind, "args": list(p.init.args), "fan_in": p.init.fan_in}}
             for p in derived.cell.parameters]
 
 
@@ -66,7 +67,8 @@ def cell_view(derived: Derived, bold: bool = False) -> dict[str, Any]:
         "source": cell.spec.notes, "aliases": list(cell.spec.aliases),
         "references": [dict(ref.__dict__, key=ref.key) for ref in cell.references],
         "sizes": cell.sizes, "size_rules": cell.size_rules.describe(),
-        "inputs": [{"name": i.name, "shape": list(i.shape), "role": i.role} for i in cell.inputs],
+        "inputs": [{"name": i.name, "shape": list(i.shape), "role": i.role,
+                    "domain": {"kind": i.domain.kind, "low": i.domain.low, "high": i.domain.high}} for i in cell.inputs],
         "state": [{"name": s.name, "previous": s.previous, "shape": list(s.shape), "role": s.role} for s in cell.states],
         "outputs": list(cell.outputs),
         "constants": {k: str(v) for k, v in cell.constants.items()},

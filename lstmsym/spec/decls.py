@@ -9,6 +9,8 @@ from fractions import Fraction
 from typing import Any
 
 from ..base.errors import Location
+from .domains import Domain
+from .inits import InitDecl
 from .locate import Locator
 from .parser import Origin
 from .syntax import Node
@@ -60,6 +62,7 @@ class InputDecl:
     shape: Shape
     role: str
     location: Location
+    domain: Domain = Domain("real")  # the values it takes (spec/domains.py); examples and checks draw from it
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class ParamDecl:
     role: str
     location: Location
     blocks: str | None = None
+    init: InitDecl | None = None  # how its paper initialises it (spec/inits.py); None: the frameworks' default
 
 
 @dataclass(frozen=True)

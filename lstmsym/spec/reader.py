@@ -9,6 +9,8 @@ from typing import Any
 from ..base.errors import Location, SpecError, did_you_mean, one_of
 from .display import GRAMMAR, DisplayFormError, NameForm, read_form
 from .decls import ConstDecl, Equation, InputDecl, ParamDecl, Reference, Shape, SizeDecl, Spec, StateDecl
+from .domains import MAIN_DEFAULT, SIDE_DEFAULT, Domain, read_domain
+from .inits import read_init
 from .locate import Locator
 from .naming import IDENTIFIER_RULE, is_identifier
 from .parser import parse_expression
@@ -31,7 +33,8 @@ FRAMEWORK_KEYS = ("pytorch", "keras", "flax", "onnx")
 REQUIRED = ("name", "sizes", "input", "state", "equations")
 SIZE_KEYS = ("role", "less_than", "divides", "kernel", "verify", "reference")
 STATE_KEYS = ("size", "shape", "previous", "role", "positive")
-PARAM_KEYS = ("shape", "role", "blocks")
+PARAM_KEYS = ("shape", "role", "blocks", "init")
+INPUT_KEYS = ("size", "shape", "role", "domain")
 
 
 def kind_of(value: Any) -> str:
@@ -54,6 +57,18 @@ class SpecReader:
     def where(self, table: str, key: str, at_key: bool = False) -> Location:
         origin = self.locator.key_origin(table, key) if at_key else self.locator.origin(table, key)
         return Location(origin.source, origin.line, origin.column)
+
+    def where_in(self, table: str, name: str, key: str) -> Location:
+        """Where `key` sits in the declaration of `name`: its own line in a [table.name] section, or its column
+        inside the inline table `name = { ... key = ... }`."""
+        own = self.locator.own_origin(f"{table}.{name}", key)
+        if own.column is not None:
+            return Location(own.source, own.line, own.column)
+        where = self.where(table, name, at_key=True)
+        lines = next((loc.lines for loc in [self.locator] + self.locator.parents if loc.source == where.source), [])
+        line = lines[where.line - 1] if where.line and where.line <= len(lines) else ""
+        found = re.search(r"[{,]\s*(" + re.escape(key) + r")\s*=", line)
+        return Location(where.source, where.line, found.start(1) + 1) if found else where
 
     def fail(self, table: str, key: str, message: str, expected: str, suggestion: str | None = None,
              at_key: bool = False) -> SpecError:
@@ -154,13 +169,15 @@ class SpecReader:
         out = {}
         for name, decl in self.table("input").items():
             self.identifier("input", name, name, "input")
-            role = ""
+            role, domain = "", Domain(SIDE_DEFAULT if out else MAIN_DEFAULT)
             if isinstance(decl, dict):
-                self.keys_of(f"input.{name}", name, decl, ("size", "shape", "role"), "input")
+                self.keys_of(f"input.{name}", name, decl, INPUT_KEYS, "input")
                 role = self.string(f"input.{name}", "role", decl.get("role", ""))
+                if "domain" in decl:
+                    domain = read_domain(decl["domain"], self.where_in("input", name, "domain"), name)
                 decl = decl.get("shape", decl.get("size"))
             out[name] = InputDecl(name, self.shape("input", name, decl, sizes, f"input '{name}'"), role,
-                                  self.where("input", name, at_key=True))
+                                  self.where("input", name, at_key=True), domain)
         if not out:
             raise self.fail("", "input", "no input is declared", "at least one input, e.g. x = \"m\"")
         return out
@@ -248,7 +265,8 @@ class SpecReader:
                 raise self.fail("parameters", name, f"unknown size '{blocks}' for the blocks of '{name}'", one_of(sizes),
                                 did_you_mean(blocks, sizes))
         role = self.string("parameters", name, decl.get("role", ""))
-        return ParamDecl(name, shape, role, self.where("parameters", name, at_key=True), blocks)
+        init = read_init(decl["init"], self.where_in("parameters", name, "init"), name) if "init" in decl else None
+        return ParamDecl(name, shape, role, self.where("parameters", name, at_key=True), blocks, init)
 
     def equations(self, roles: dict[str, Any]) -> list[Equation]:
         table = self.table("equations")

@@ -13,6 +13,7 @@ from ..derive.derived import Derived
 from ..derive.equiv import B_PREFIX, Mapping, Verdict, match_names
 from ..model.vector_ops import Transposed
 from .loader import numpy_module
+from .domains import draw
 from .sampling import concrete_sizes, param_shape, random_params, random_states
 
 TOLERANCE = 1e-10
@@ -94,7 +95,7 @@ def compare(a: Derived, b: Derived, mapping: Mapping | None, seed: int = 0, step
     state_a = random_states(a.cell, sizes_a, batch, rng)
     state_b = {y.name: state_a[x.name] for x, y in states}
     xs = rng.normal(size=(steps, batch) + tuple(sizes_a[s] for s in a.cell.inputs[0].shape))
-    side = {x.name: np.abs(rng.normal(size=(steps, batch) + tuple(sizes_a[s] for s in x.shape))) + 0.1 for x in a.cell.side_inputs}
+    side = {x.name: draw(x.domain, rng, (steps, batch) + tuple(sizes_a[s] for s in x.shape)) for x in a.cell.side_inputs}
     side_b = {y.name: side[x.name] for x, y in inputs if x.name in side}
     ys_a, final_a, _ = numpy_module(a).forward(params_a, xs, state_a, side or None)
     ys_b, final_b, _ = numpy_module(b).forward(params_b, xs, state_b, side_b or None)

@@ -1,8 +1,8 @@
 """The gradient-flow blocks, evaluated: against torch.autograd's Jacobian of the spec interpreter's step
 (float64), and the vanishing/exploding profile over T = 1..200 steps from the exported NumPy module.
 
-The profile is ||(J_T ⋯ J_1)ᵀ u|| for a random unit vector u over all states, with framework-style weights
-(uniform in ±1/sqrt(hidden size)) and normal inputs: how much of a gradient that reaches the last state
+The profile is ||(J_T ⋯ J_1)ᵀ u|| for a random unit vector u over all states, with the weights a fresh layer has
+(the spec's `init`, else uniform in ±1/sqrt(hidden size)) and inputs from their domains: how much of a gradient that reaches the last state
 survives back to the first. Reported as the median over seeds and sequences, with the quartiles.
 """
 
@@ -16,7 +16,8 @@ from ..derive.derived import Derived
 from ..derive.flow import V, Block, Flow
 from .interpret import NumericInterpreter
 from .loader import numpy_module
-from .sampling import concrete_sizes, param_shape, random_params
+from .domains import draw, hull
+from .sampling import concrete_sizes, random_params
 
 STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
 TOLERANCE = 1e-10
@@ -26,9 +27,7 @@ def _point(derived: Derived, sizes: dict[str, int], seed: int):
     cell = derived.cell
     rng = np.random.default_rng(seed)
     params = random_params(cell, sizes, rng)
-    inputs = {i.name: rng.normal(size=tuple(sizes[s] for s in i.shape)) for i in cell.inputs}
-    for item in cell.side_inputs:
-        inputs[item.name] = np.abs(inputs[item.name]) + 0.1
+    inputs = {i.name: hull(i.domain, rng, tuple(sizes[s] for s in i.shape)) for i in cell.inputs}
     prev = {s.name: rng.normal(size=tuple(sizes[d] for d in s.shape)) * 0.5 for s in cell.states}
     return params, inputs, prev
 
@@ -135,10 +134,10 @@ class Profile:
         return self.median[self.steps.index(steps)]
 
 
-def framework_params(cell, sizes: dict[str, int], rng: np.random.Generator, hidden: int) -> dict[str, np.ndarray]:
-    """Every parameter uniform in ±1/sqrt(hidden size), as torch.nn's recurrent layers initialise theirs."""
-    bound = 1.0 / np.sqrt(hidden)
-    return {p.name: rng.uniform(-bound, bound, size=param_shape(cell, p.name, sizes)) for p in cell.parameters}
+def initial_params(module, sizes: dict[str, int], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The parameters as a fresh layer has them: the exported module's init, which follows the spec's `init` and is
+    uniform in ±1/sqrt(hidden size) elsewhere, as torch.nn's recurrent layers initialise theirs."""
+    return module.init(sizes, rng, np.float64)
 
 
 def profile(derived: Derived, sizes: dict[str, int], steps: tuple[int, ...] = STEPS, seeds: int = 3,
@@ -146,15 +145,13 @@ def profile(derived: Derived, sizes: dict[str, int], steps: tuple[int, ...] = ST
     """The gradient norm surviving T steps, for each T in `steps` (median and quartiles over seeds x batch)."""
     cell = derived.cell
     module = numpy_module(derived)
-    hidden = sizes.get("n") or max(sizes.values())
     norms = {t: [] for t in steps}
     for seed in range(seeds):
         rng = np.random.default_rng(1000 + seed)
-        params = framework_params(cell, sizes, rng, hidden)
+        params = initial_params(module, sizes, rng)
         longest = max(steps)
-        xs = rng.normal(size=(longest, batch) + tuple(sizes[s] for s in cell.inputs[0].shape))
-        side = {i.name: np.abs(rng.normal(size=(longest, batch) + tuple(sizes[s] for s in i.shape))) + 0.1
-                for i in cell.side_inputs}
+        xs = draw(cell.inputs[0].domain, rng, (longest, batch) + tuple(sizes[s] for s in cell.inputs[0].shape))
+        side = {i.name: draw(i.domain, rng, (longest, batch) + tuple(sizes[s] for s in i.shape)) for i in cell.side_inputs}
         units = {s.name: rng.normal(size=(batch,) + tuple(sizes[d] for d in s.shape)) for s in cell.states}
         total = np.sqrt(sum(np.sum(u.reshape(batch, -1) ** 2, axis=1) for u in units.values()))
         units = {k: u / total.reshape((batch,) + (1,) * (u.ndim - 1)) for k, u in units.items()}

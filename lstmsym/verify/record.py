@@ -18,8 +18,8 @@ PACKAGE = Path(__file__).resolve().parent.parent
 #: The engine: everything that decides what a cell computes, how it is turned into code, and how it is checked.
 ENGINE_GLOBS = ("base/*.py", "spec/*.py", "model/*.py", "derive/*.py", "verify/*.py", "interop/*.py",
                 "printing/numpy_code.py", "render/numpy_module.py", "render/numpy_forward.py", "render/functional.py",
-                "render/helpers.py", "render/templating.py")
-ENGINE_TEMPLATES = ("numpy_module.py.j2", "numpy_helpers.py.j2")
+                "render/helpers.py", "render/templating.py", "render/inits.py")
+ENGINE_TEMPLATES = ("numpy_module.py.j2", "numpy_helpers.py.j2", "init_helpers.py.j2")
 #: What the record keeps of a suite run (the timing and the PyTorch part vary with the machine).
 KEPT = ("symbolic", "finite_differences")
 

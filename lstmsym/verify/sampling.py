@@ -7,6 +7,7 @@ import random
 import numpy as np
 
 from ..model.cell import Cell
+from .domains import hull
 
 
 def concrete_sizes(cell: Cell, seed: int, low: int = 1, high: int = 4) -> dict[str, int]:
@@ -52,8 +53,8 @@ def random_states(cell: Cell, sizes: dict[str, int], batch: int, rng: np.random.
 
 
 def random_inputs(cell: Cell, sizes: dict[str, int], steps: int, batch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Every input over a sequence, (T, B, *shape); the first is the main input."""
-    return {i.name: rng.normal(0.0, 1.0, size=(steps, batch) + unit_shape(i.shape, sizes)) for i in cell.inputs}
+    """Every input over a sequence, (T, B, *shape), from its domain's hull; the first is the main input."""
+    return {i.name: hull(i.domain, rng, (steps, batch) + unit_shape(i.shape, sizes)) for i in cell.inputs}
 
 
 def output_size(cell: Cell, sizes: dict[str, int]) -> int:
