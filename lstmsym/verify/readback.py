@@ -67,12 +67,13 @@ class Names:
             display = spec.display.get(size)
             form = expected_form(size, display.source if display is not None else None)
             by_form.setdefault(form, []).append(SIZE_PREFIX + size)
-        if "I" not in names:
+        identity = {"I": 2} if "I" not in names else {}
+        if identity:
             by_form.setdefault(("I", (), ()), []).append("I")
-        matrices = {key for key, shape in cell.shapes.items() if len(shape) == 2} | {"I"}
+        matrices = {key for key, shape in cell.shapes.items() if len(shape) == 2} | set(identity)
         timed = {i.name for i in cell.inputs} | {s.name for s in cell.states}
         timed |= {node.key for node in cell.nodes if ":" not in node.key and cell.is_batched(node.key)}
-        ranks = {key: len(shape) for key, shape in cell.shapes.items()} | {"I": 2}
+        ranks = {key: len(shape) for key, shape in cell.shapes.items()} | identity
         return cls(by_form, {s.name: s.previous for s in cell.states}, matrices, time, timed, ranks)
 
     def resolve(self, main: str, accents: tuple[str, ...], subs: tuple[str, ...]) -> sympy.Expr:
@@ -115,7 +116,8 @@ class Names:
 
     def rank(self, key: str) -> int:
         """The rank of a key, or of the quantity an adjoint key is about."""
-        base = key.split(":", 1)[1] if key.split(":")[0] in ("d", "in") else key
+        head, separator, rest = key.partition(":")
+        base = rest if separator and head in ("d", "in") else key
         return self.ranks.get(base, 0)
 
     def is_vector(self, expr: sympy.Expr) -> bool:
