@@ -133,3 +133,30 @@ def test_cli_exports_torch(tmp_path, cli):
     assert cli("export", "lstm", "--to", "torch", "-o", tmp_path / "lstm_torch.py")[0] == 0
     text = (tmp_path / "lstm_torch.py").read_text()
     assert "import torch" in text and "import numpy" not in text and "class Lstm(nn.Module)" in text
+
+
+@pytest.mark.parametrize("name", CELLS, ids=lambda n: n.split("/")[-1])
+@pytest.mark.parametrize("mode", ["autograd", "derived"])
+def test_generated_module_runs_where_its_input_lives(name, mode):
+    """CI has no GPU. The meta device fails exactly where CUDA fails: a tensor made without the input's device
+    ('Expected all tensors to be on the same device'). Every cell, both backward modes, a two-layer stack with side
+    inputs, forward and backward on meta (issue 21, item 1); and the same layer in bfloat16 on the CPU."""
+    import torch
+
+    d = derived_cell(name)
+    cell, module = d.cell, generated(name)
+    sizes = cell.size_rules.sample(random.Random(1), 2, 4)
+    extra = {k: v for k, v in sizes.items() if k not in (module.HIDDEN_SIZE, module.INPUT_SIZE)}
+    T, B = 3, 2
+    for device, dtype in (("meta", torch.float32), ("cpu", torch.bfloat16)):
+        layer = layer_class(module)(sizes[module.INPUT_SIZE], sizes[module.HIDDEN_SIZE], backward=mode, **extra)
+        layer = layer.to(device=device, dtype=dtype)
+        make = lambda shape: torch.rand(shape, device=device, dtype=dtype) + 0.5  # noqa: E731 (positive: time gaps)
+        xs = make((T, B) + tuple(sizes[s] for s in cell.inputs[0].shape)).requires_grad_()
+        side = {i.name: make((T, B) + tuple(sizes[s] for s in i.shape)) for i in cell.side_inputs}
+        ys, state = layer(xs, inputs=side or None)
+        ys.float().sum().backward()
+        assert ys.device.type == device and ys.dtype == dtype
+        assert all(p.grad is not None and p.grad.device.type == device for p in layer.parameters())
+        finals = state.values() if isinstance(state, dict) else state if isinstance(state, tuple) else (state,)
+        assert all(v.device.type == device for v in finals)

@@ -22,6 +22,9 @@ from .templating import environment
 class NumpyModule(FunctionalForward):
     """Every line of the generated module, from a cell's Derived facts."""
 
+    #: How generated code reads the type every array it makes takes (PyTorch's also carries the device).
+    KIND_OF = "xs.dtype"
+
     # -- backward -------------------------------------------------------------------------------
     def incoming_code(self, rec) -> str:
         """The incoming adjoint of one state or output at step t, from its printed recurrence."""
@@ -165,7 +168,7 @@ class NumpyModule(FunctionalForward):
         return {s.name for e in exprs for s in e.free_symbols if adjoint_base(s.name) is not None or incoming_base(s.name) is not None}
 
     def backward_setup(self, needed: set[str]) -> list[str]:
-        lines = ["xs = cache['xs']", "T, B = xs.shape[0], xs.shape[1]", "dtype = xs.dtype",
+        lines = ["xs = cache['xs']", "T, B = xs.shape[0], xs.shape[1]", f"dtype = {self.KIND_OF}",
                  "dys = _asarray(dys, dtype)"]
         lines += [f"{self.static_array(i.name)} = cache[{('input:' + i.name)!r}]" for i in self.cell.side_inputs]
         lines.append("state = {" + ", ".join(f"{s.name!r}: cache[{('history:' + s.name)!r}][0]" for s in self.cell.states) + "}")

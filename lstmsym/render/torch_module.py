@@ -17,6 +17,8 @@ from .templating import environment
 class TorchModule(NumpyModule, FunctionalForward):
     """Every line of the generated PyTorch file."""
 
+    KIND_OF = "_kind_of(xs)"
+
     def layout(self) -> list[tuple[str, list[tuple[str, str]], str]]:
         """torch.nn's tensors of the cell, when its spec has a [pytorch] table."""
         result = mapping(self.cell, "pytorch")
