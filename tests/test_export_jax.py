@@ -74,3 +74,30 @@ def test_init_and_step(jax64, cli, tmp_path):
     state, out = jax.jit(module.step)(params, jax.numpy.ones((2, 3)), {"h": jax.numpy.zeros((2, 4))})
     assert out.shape == (2, 4) and state["h"].shape == (2, 4)
     assert "import numpy" not in (tmp_path / "gru_jax.py").read_text()
+
+
+@pytest.mark.parametrize("name", CELLS, ids=lambda n: n.split("/")[-1])
+def test_scan_without_a_state_starts_at_zero(name, jax64):
+    """scan(params, xs) with state None starts every state at zero, as the PyTorch layer does without hx (it
+    needed the state; issue 21, item 1): equal to scan with explicit zeros, where the sizes can be read off."""
+    import jax.numpy as jnp
+
+    from lstmsym.render.jax_module import export_jax
+    from lstmsym.verify.loader import load_source
+
+    d = derived_cell(name)
+    cell, module = d.cell, load_source(export_jax(d))
+    sizes = cell.size_rules.sample(random.Random(2), 2, 4)
+    rng = np.random.default_rng(5)
+    params = {k: jnp.asarray(v) for k, v in random_params(cell, sizes, rng).items()}
+    inputs = {k: jnp.asarray(v) for k, v in random_inputs(cell, sizes, 3, 2, rng).items()}
+    xs = inputs.pop(cell.input)
+    zeros = {s.name: jnp.zeros((2,) + tuple(sizes[x] for x in s.shape)) for s in cell.states}
+    fixed = module._known_sizes(params, xs)
+    if not all(x in fixed for s in cell.states for x in s.shape):
+        with pytest.raises(ValueError, match="pass the state"):
+            module.scan(params, xs, None, inputs or None)
+        return
+    ys, state_T = module.scan(params, xs, None, inputs or None)
+    want_ys, want_T = module.scan(params, xs, zeros, inputs or None)
+    assert np.array_equal(ys, want_ys) and all(np.array_equal(state_T[k], want_T[k]) for k in zeros)

@@ -29,7 +29,7 @@ class JaxModule(FunctionalForward):
             cell=cell, version=__version__, helpers=helper_rows("jax"), size_names=list(cell.sizes),
             parameters={p.name: (tuple(p.shape), p.blocks) for p in cell.parameters},
             state={s.name: tuple(s.shape) for s in cell.states}, states=cell.states,
-            side=bool(cell.side_inputs), side_inputs=[i.name for i in cell.side_inputs], outputs=tuple(cell.outputs),
+            input_shape=tuple(cell.inputs[0].shape), side=bool(cell.side_inputs), side_inputs=[i.name for i in cell.side_inputs], outputs=tuple(cell.outputs),
             constants={k: float(v) for k, v in cell.constants.items()}, hidden_size=hidden,
             size_lines=self.step_size_lines(), setup=self.step_setup(), body=self.step_body(), output=self.output(),
             scan_rounds=self.scan_rounds(), init_sentence=inits.init_sentence(cell),
