@@ -66,3 +66,27 @@ def test_page_in_chromium(site, page, tmp_path):
     pixels = image.get_flattened_data() if hasattr(image, "get_flattened_data") else image.getdata()
     dark = sum(1 for v in pixels if v < 200)
     assert dark > 0.01 * image.size[0] * image.size[1]
+
+
+SCRIPT_PAIRS = """() => { const t = [...document.querySelectorAll('svg text')]; const out = [];
+  for (let k = 0; k + 1 < t.length; k++) {
+    if (/^[a-zA-Zα-ω]$/.test(t[k].textContent.trim()) && /^t([−-]1)?$/.test(t[k + 1].textContent.trim())) {
+      const a = t[k].getBoundingClientRect(), b = t[k + 1].getBoundingClientRect();
+      out.push([a.height, a.bottom, b.height, b.bottom]); } }
+  return out; }"""
+
+
+def test_svg_subscripts_are_smaller_and_lower_in_chromium(site):
+    """Graphviz's SVG gives a subscript its base's font size and a baseline-shift Chromium ignores, so h_{t-1} was
+    drawn as ht-1 at full size on the baseline. Measured in the browser: every subscript is smaller than its base
+    and sits lower."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        tab = browser.new_page(viewport=VIEWPORT)
+        tab.goto((site / "lstm.html").as_uri())
+        pairs = tab.evaluate(SCRIPT_PAIRS)
+        browser.close()
+    assert len(pairs) >= 6
+    for base_height, base_bottom, sub_height, sub_bottom in pairs:
+        assert sub_height < 0.85 * base_height and sub_bottom > base_bottom + 1, pairs
