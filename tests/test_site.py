@@ -90,3 +90,28 @@ def test_svg_subscripts_are_smaller_and_lower_in_chromium(site):
     assert len(pairs) >= 6
     for base_height, base_bottom, sub_height, sub_bottom in pairs:
         assert sub_height < 0.85 * base_height and sub_bottom > base_bottom + 1, pairs
+
+
+OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_page_overflows_at_phone_and_desktop_widths(site, width):
+    """Every page of the committed handbook and of a fresh build, at 390 px (a phone) and 1280 px: nothing wider
+    than the window outside a scroll box (the index table and long equations overflowed at 390 px)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from conftest import ROOT
+
+    pages = sorted(site.glob("*.html")) + sorted((ROOT / "output" / "site").glob("*.html"))
+    assert len(pages) > 70
+    wide = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        tab = browser.new_page(viewport={"width": width, "height": 800})
+        for page in pages:
+            tab.goto(page.as_uri())
+            scroll_width, window = tab.evaluate(OVERFLOW)
+            if scroll_width > window:
+                wide.append((page.name, scroll_width))
+        browser.close()
+    assert not wide, wide
