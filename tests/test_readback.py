@@ -264,3 +264,18 @@ def test_a_line_break_that_loses_a_term_does_not_read_back(monkeypatch):
         assert document_report("layernorm_lstm")["latex"].problems
     finally:
         context.cell_context.cache_clear()
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_a_count_formula_is_written_in_sizes_never_states(name):
+    """The parameter formulas of slstm, mlstm and the xLSTM cells printed the sizes m, n as their states m_t, n_t
+    (4(1+m_t+n_t)⊙n_t for 4n(m+n+1)): a count is a formula in the sizes, which carry no step index and no ⊙."""
+    from lstmsym.derive.counts import factored
+    from lstmsym.derive.derived import derived
+    from lstmsym.model.loading import load_cell
+    from lstmsym.render.facts import notation
+    from lstmsym.render.site import count_mathml
+
+    d = derived(load_cell(name))
+    printed = str(count_mathml(d, factored(d.cell.parameter_count()), notation(d)))
+    assert "<msub>" not in printed and "&#8857;" not in printed and "⊙" not in printed, printed

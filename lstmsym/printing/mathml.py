@@ -246,3 +246,35 @@ def equation(lhs: sympy.Expr, rhs: sympy.Expr, notation: Notation, relation: str
     """One displayed equation: <math display="block"> lhs relation rhs </math>."""
     return (f'<math display="block"><mrow>{mathml(lhs, notation)}<mo>{relation}</mo>'
             f'{mathml(rhs, notation, keep_order=keep_order)}</mrow></math>')
+
+
+def jacobian(row: str, column: str, chains, notation: Notation) -> str:
+    """∂row_t/∂column_{t-1} = Σ diag(a) M ... as a displayed MathML equation; `chains` holds, per chain, factors as
+    ('diag', coefficient) or ('matrix', key, transposed)."""
+    printer = CellMathMLPrinter(dict(notation=notation))
+    partial = lambda key: printer.row(printer.mo("∂"), printer._print(sympy.Symbol(key)))  # noqa: E731
+    rhs = printer.row()
+    for index, chain in enumerate(chains):
+        if index:
+            rhs.appendChild(printer.mo("+"))
+        for factor in chain:
+            if factor[0] == "diag" and factor[1] == 1:
+                rhs.appendChild(printer.mi("I"))
+            elif factor[0] == "diag":
+                rhs.appendChild(printer.row(printer.mi("diag"), printer.bracketed(printer._print(factor[1]))))
+            else:
+                matrix = printer._print(sympy.Symbol(factor[1]))
+                rhs.appendChild(printer.el("msup", matrix, printer.mi("⊤")) if factor[2] else matrix)
+    if not chains:
+        rhs.appendChild(printer.el("mn", text="0"))
+    lhs = printer.el("mfrac", partial(row), partial(column))
+    return (f'<math display="block"><mrow>{lhs.toxml()}<mo>=</mo>{rhs.toxml()}</mrow></math>')
+
+
+def adjoint_form(row: str, column: str, applied: sympy.Symbol, expr: sympy.Expr, notation: Notation) -> str:
+    """(∂row_t/∂column_{t-1})ᵀ δrow_t = expr: a Jacobian block given by what it does to the row's adjoint."""
+    printer = CellMathMLPrinter(dict(notation=notation))
+    partial = lambda key: printer.row(printer.mo("∂"), printer._print(sympy.Symbol(key)))  # noqa: E731
+    lhs = printer.row(printer.el("msup", printer.bracketed(printer.el("mfrac", partial(row), partial(column))), printer.mi("⊤")),
+                      printer._print(applied))
+    return f'<math display="block"><mrow>{lhs.toxml()}<mo>=</mo>{printer._print(expr).toxml()}</mrow></math>'

@@ -13,7 +13,8 @@ from markupsafe import Markup
 from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
 from ..derive.scan import ScanForm
-from ..printing.mathml import equation, mathml
+from ..model.sizes import SIZE_PREFIX
+from ..printing.mathml import adjoint_form, equation, jacobian, mathml
 from ..printing.text import text
 from .context import cell_context
 from .facts import notation
@@ -61,14 +62,42 @@ def cell_page(derived: Derived, verification: dict[str, Any] | None, svgs: dict[
         sections.append({"title": section["title"],
                          "math": [Markup(equation(st.symbol, st.expr, n, relation)) for st in chosen]})
     recurrences = [Markup(equation(sympy.Symbol(rec.incoming), rec.expr, n)) for rec in derived.bptt.recurrences]
+    flow = flow_view(derived, n)
+    flow["math"] = flow_math(derived, n)
     equations = [{"math": Markup(equation(sympy.Symbol(name), expr, n, keep_order=True)), "role": derived.cell.role(name)}
                  for name, expr in derived.cell.equations]
     return environment("html").get_template("site_cell.html.j2").render(
         cell=ctx, equations=equations, sections=sections, recurrences=recurrences,
-        flow=flow_view(derived, n), verification=verification_context(derived, verification),
+        flow=flow, verification=verification_context(derived, verification),
         svgs={k: inline_svg(v) for k, v in svgs.items()}, links=links, bibtex=bib_text([derived]).strip(),
-        count_math={row["convention"]: Markup(f'<math>{mathml(factored(derived.count(_query(row["convention"]))), n)}</math>')
+        count_math={row["convention"]: count_mathml(derived, factored(derived.count(_query(row["convention"]))), n)
                     for row in ctx["counts"]})
+
+
+def count_mathml(derived: Derived, formula: sympy.Expr, n) -> Markup:
+    """A count formula in MathML, its symbols read as the cell's sizes (xLSTM's size n is n, never its state n_t)."""
+    sizes = {s: sympy.Symbol(SIZE_PREFIX + s.name) for s in formula.free_symbols if s.name in derived.cell.spec.sizes}
+    return Markup(f"<math>{mathml(formula.xreplace(sizes), n)}</math>")
+
+
+def flow_math(derived: Derived, n) -> list[Markup]:
+    """Each non-zero Jacobian block as MathML: Σ diag(a) M ... or, through a reduction, Jᵀ applied to δs_t."""
+    from ..derive.flow import V, Flow
+    from .flowview import applied_to
+
+    out = []
+    previous = {s.name: s.previous for s in derived.cell.states}
+    for block in Flow(derived).blocks:
+        if block.zero:
+            continue
+        if block.chains is None:
+            out.append(Markup(adjoint_form(block.row, previous[block.col], applied_to(block),
+                                           block.adjoint.xreplace({V: applied_to(block)}), n)))
+            continue
+        chains = [[("diag", f.coef) if f.kind == "diag" else ("matrix", f.matrix, f.transposed) for f in chain]
+                  for chain in block.chains]
+        out.append(Markup(jacobian(block.row, previous[block.col], chains, n)))
+    return out
 
 
 def _query(convention: str):
@@ -84,7 +113,7 @@ def index_rows(cells: list[Derived]) -> list[dict[str, Any]]:
         formula = factored(d.cell.parameter_count())
         scan = ScanForm(d)
         rows.append({"name": d.cell.name, "title": d.cell.title, "family": d.cell.family, "year": d.cell.year,
-                     "formula": Markup(f"<math>{mathml(formula, notation(d))}</math>"), "formula_text": formula_text(formula),
+                     "formula": count_mathml(d, formula, notation(d)), "formula_text": formula_text(formula),
                      "total": evaluate(d.cell, formula, sizes),
                      "scan": ", ".join(scan.linear_names) + (" (all)" if scan.parallel and scan.states else "")})
     return rows

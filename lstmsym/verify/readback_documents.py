@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..derive.derived import Derived
-from ..model.vector_ops import LossGrad
 from .readback import Canon, Names, ReadError, equal, plain, read_formula
 
 ALIGN = re.compile(r"\\begin\{align\*?\}(.*?)\\end\{align\*?\}", re.S)
@@ -22,8 +21,6 @@ ALIAS = re.compile(r"\\mathcal\{[A-Z]\}_\{\d+\}")
 RELATION = re.compile(r"^\s*(=|\\mathrel\{\+\}=)\s*")
 SUM_OVER_STEPS = re.compile(r"^\\sum_\{[a-z]=1\}\^\{T\}\s*")
 TOTAL = r"\frac{\partial \mathcal{L}}{\partial "
-JACOBIAN = re.compile(r"^(?P<adjoint>\\left\()?\\frac\{\\partial (?P<row>.+?)\}\{\\partial (?P<col>.+?)\}"
-                      r"(?(adjoint)\\right\)\^\{\\top\} (?P<applied>.+))$")
 
 
 @dataclass
@@ -122,22 +119,15 @@ class DocumentReader:
     def _one(self, lhs: str, rhs: str, notation: str, report: DocumentReport) -> None:
         if notation == "latex":
             rhs = scan_form(rhs)
-        jacobian = JACOBIAN.match(lhs) if notation == "latex" and not lhs.startswith(TOTAL) else None
-        if jacobian:
-            self.jacobian(jacobian, rhs)
+        block = None if notation == "latex" and lhs.startswith(TOTAL) else jacobian_sides(tokens_of(lhs, notation))
+        if block is not None:
+            self.jacobian(*block, tokens_of(rhs, notation))
             report.compared += 1
             return
         if notation == "latex" and lhs.startswith(TOTAL):
             lhs = r"\delta " + lhs[len(TOTAL):-1]
             rhs = SUM_OVER_STEPS.sub("", rhs)
-        try:
-            target = read_formula(lhs, self.names, notation)
-        except ReadError:
-            report.skipped.append(lhs)
-            return
-        if isinstance(target, LossGrad) or target.is_Pow or target.is_Mul:
-            report.skipped.append(lhs)  # a Jacobian block, dh_t/dh_{t-1}
-            return
+        target = read_formula(lhs, self.names, notation)
         found = [(key, expr) for written, key, expr in self.defined if written == plain(target)]
         if not found:
             raise ReadError(f"{lhs} names nothing the cell defines ({target})")
@@ -146,35 +136,56 @@ class DocumentReader:
         if not equal(read_formula(rhs, self.names, notation), self.canon(expr), self.names):
             raise ReadError(f"reads back to something else than {key}")
 
-
-    def jacobian(self, match: re.Match, rhs: str) -> None:
-        """∂s_t/∂r_{t-1} = Σ chains of diag(a) and matrices (or its adjoint form Jᵀv = ...): Jᵀ applied to v must be
-        what the derived backward hands from s_t's adjoint to r_{t-1} (the Flow's adjoint, v for s_t's adjoint)."""
+    def jacobian(self, row_tokens: list, col_tokens: list, applied_tokens: list | None, rhs: list) -> None:
+        """∂s_t/∂r_{t-1} = Σ chains of diag(a) and matrices (or its adjoint form (∂s_t/∂r_{t-1})ᵀ δs_t = ...): Jᵀ
+        applied to δs_t must be what the derived backward hands from s_t's adjoint to r_{t-1}."""
         from ..derive.flow import V, Flow
+        from .readback import Parser
 
-        row = read_formula(match.group("row"), self.names)
-        col = read_formula(match.group("col"), self.names)
+        row = Parser(row_tokens, self.names).whole()
+        col = Parser(col_tokens, self.names).whole()
         previous = {s.previous: s.name for s in self.derived.cell.states}
         if not row.is_Symbol or not col.is_Symbol or col.name not in previous:
-            raise ReadError(f"not a state-to-state Jacobian: {match.group(0)}")
+            raise ReadError(f"not a state-to-state Jacobian: d{row}/d{col}")
         block = Flow(self.derived).block(row.name, previous[col.name])
         applied = sympy.Symbol(f"d:{row.name}")
-        if match.group("adjoint"):
-            if read_formula(match.group("applied"), self.names) != applied:
-                raise ReadError(f"the block is applied to {match.group('applied')}, not the adjoint of {row.name}")
-            read = read_formula(rhs, self.names)
+        if applied_tokens is not None:
+            if Parser(applied_tokens, self.names).whole() != applied:
+                raise ReadError(f"the block is applied to {applied_tokens}, not the adjoint of {row.name}")
+            read = Parser(rhs, self.names).whole()
         else:
             read = sympy.Add(*[apply_transposed(chain, applied, self.names) for chain in chain_factors(rhs, self.names)])
         if not equal(read, self.canon(block.adjoint.xreplace({V: applied})), self.names):
             raise ReadError(f"the Jacobian block reads back to something else than the derived one ({block.row}, {block.col})")
 
 
-def chain_factors(rhs: str, names: Names) -> list[list[sympy.Expr]]:
+def tokens_of(text: str, notation: str) -> list[tuple]:
+    from .readback_tokens import read_latex, read_mathml
+
+    return read_latex(text) if notation == "latex" else read_mathml(text)
+
+
+PARTIAL = ("partial", [])
+TRANSPOSE = ("sup", [("name", "⊤", (), ())])
+
+
+def jacobian_sides(tokens: list[tuple]) -> tuple[list, list, list | None] | None:
+    """(row, column, what it is applied to or None) when tokens read ∂row/∂column or (∂row/∂column)ᵀ applied."""
+    applied = None
+    if len(tokens) > 4 and tokens[0] == ("lp",) and tokens[2] == ("rp",) and tokens[3] == TRANSPOSE:
+        tokens, applied = tokens[1:2], tokens[4:]
+    if len(tokens) != 1 or tokens[0][0] != "frac":
+        return None
+    top, bottom = tokens[0][1], tokens[0][2]
+    if top[:1] != [PARTIAL] or bottom[:1] != [PARTIAL] or top[1:2] == [("name", "ℓ", (), ())] or top[1:2] == [("name", "L", (), ())]:
+        return None
+    return top[1:], bottom[1:], applied
+
+
+def chain_factors(tokens: list[tuple], names: Names) -> list[list[sympy.Expr]]:
     """A Jacobian block's chains, each a list of factors in order: diag(a) as DIAG(a), a matrix as itself."""
     from .readback import Parser
-    from .readback_tokens import read_latex
 
-    tokens = read_latex(rhs)
     chains: list[list[sympy.Expr]] = [[]]
     parser = Parser(tokens, names)
     while parser.peek() is not None:
