@@ -17,6 +17,7 @@ from ..printing.order import factor_needs_brackets, is_vector
 from ..spec.naming import adjoint_base, incoming_base, is_internal
 from . import tools
 from .layout_check import check_dot, score
+from .semantics import Concat, ref, sem_text
 from .templating import environment
 
 #: The visual language, as data: one entry per kind of node or edge.
@@ -56,6 +57,8 @@ class DNode:
     label: str
     attrs: dict[str, str] = field(default_factory=dict)
     tex: str = ""  # the label as LaTeX math (for TikZ), from the LaTeX printer
+    sem: str = ""  # what the node computes, in the spec grammar over its operands #1, #2 (semantics.py)
+    quantity: list[str] = field(default_factory=list)  # the named quantities whose value this node is
 
 
 @dataclass
@@ -66,6 +69,7 @@ class DEdge:
     kind: str = "edge"
     attrs: dict[str, str] = field(default_factory=dict)
     tex: str = ""
+    arg: int = 0  # which operand of the head this edge carries (#arg in its semantics); 0: none
 
 
 #: Operation glyphs the diagrams draw, as (Graphviz HTML, LaTeX).
@@ -89,8 +93,42 @@ class Diagram:
             self.nodes.append(DNode(name, kind, label, dict(attrs), tex))
         return name
 
-    def connect(self, tail: str, head: str, label: str = "", kind: str = "edge", tex: str = "", **attrs: str) -> None:
-        self.edges.append(DEdge(tail, head, label, kind, dict(attrs), tex))
+    def connect(self, tail: str, head: str, label: str = "", kind: str = "edge", tex: str = "", **attrs: str) -> DEdge:
+        edge = DEdge(tail, head, label, kind, dict(attrs), tex)
+        self.edges.append(edge)
+        return edge
+
+    def operand(self, tail: str, head: str, label: str = "", kind: str = "edge", tex: str = "", **attrs: str) -> sympy.Symbol:
+        """An edge that carries one operand of head, numbered after head's others; the symbol (#k) that stands for
+        it in head's semantics. The same value drawn twice into one head is one edge."""
+        for edge in self.edges:
+            if edge.tail == tail and edge.head == head and edge.arg and edge.label == label:
+                return ref(edge.arg)
+        edge = self.connect(tail, head, label, kind, tex, **attrs)
+        edge.arg = 1 + max((e.arg for e in self.edges if e.head == head), default=0)
+        return ref(edge.arg)
+
+    def node(self, name: str) -> DNode:
+        return next(n for n in self.nodes if n.name == name)
+
+    def set_sem(self, name: str, expr: sympy.Expr) -> None:
+        self.node(name).sem = sem_text(expr)
+
+    def name_value(self, name: str, quantity: str) -> None:
+        """Record that node `name` computes the named quantity (a node may compute several: h = c)."""
+        node = self.node(name)
+        if quantity not in node.quantity:
+            node.quantity.append(quantity)
+
+
+@dataclass
+class Use:
+    """A term of an adjoint's statement reads a drawn adjoint along an edge (part j of a junction's bundle)."""
+
+    term: sympy.Expr
+    source: sympy.Symbol
+    edge: DEdge
+    part: int | None = None
 
 
 class BackwardBuilder:
@@ -103,6 +141,8 @@ class BackwardBuilder:
         self.notation = notation
         graph = dict(STYLE["graph"], rankdir="RL")
         self.diagram = Diagram(f"{self.cell.name}_backward", graph)
+        self.terms: dict[str, list[sympy.Expr]] = {}  # each adjoint box's statement, term by term
+        self.uses: list[Use] = []  # where each term reads a drawn adjoint
 
     @staticmethod
     def ident(key: str) -> str:
@@ -112,6 +152,7 @@ class BackwardBuilder:
         d = self.diagram
         for key in self.back.incoming:
             d.add(self.ident(key), "input", html(sympy.Symbol(key), self.notation), latex(sympy.Symbol(key), self.notation))
+            d.set_sem(self.ident(key), sympy.Symbol(key))
         _, folded = statistics(self.cell)
         statements = [st for st in self.back.statements if st.kind in ("node", "carry", "input")]
         through: dict[sympy.Symbol, sympy.Expr] = {}  # a folded reduction's adjoint, written out where it is used
@@ -122,6 +163,7 @@ class BackwardBuilder:
         for st in statements:
             kind = "output" if st.kind in ("carry", "input") else "adjoint"
             d.add(self.ident(st.target), kind, html(st.symbol, self.notation), latex(st.symbol, self.notation))
+            d.name_value(self.ident(st.target), st.target)
         known = {n.name for n in d.nodes}
         matrices: dict[tuple[str, str], sympy.Expr] = {}
         for st in statements:
@@ -130,18 +172,50 @@ class BackwardBuilder:
             # h_{t-1} + eps A h_{t-1}), the elementwise edge is the state line and the matrix edge an ordinary one
             carried = {s for t in terms if not isinstance(t, MatTVec) for s in t.free_symbols}
             for term in terms:
+                self.terms.setdefault(self.ident(st.target), []).append(term)
                 for source in sorted(term.free_symbols, key=lambda s: s.name):
                     is_adjoint = adjoint_base(source.name) is not None or incoming_base(source.name) is not None
                     if self.ident(source.name) in known and is_adjoint:
                         line = self.on_state_line(source.name, st.target) and not (isinstance(term, MatTVec) and source in carried)
                         kind = "state" if line else "grad"
-                        d.connect(self.ident(source.name), self.ident(st.target), self.factor(term, source), kind,
-                                  self.factor_tex(term, source))
+                        edge = d.connect(self.ident(source.name), self.ident(st.target), self.factor(term, source), kind,
+                                         self.factor_tex(term, source))
+                        self.uses.append(Use(term, source, edge))
                         if isinstance(term, MatTVec) and term.args[1] == source:
                             matrices[(self.ident(source.name), self.ident(st.target))] = term.args[0]
         self.bundle(matrices)
         self.bundle_sums()
+        self.write_semantics()
         return d
+
+    def write_semantics(self) -> None:
+        """Each adjoint's statement over its incoming edges (#k, or #k.j for part j of a junction's bundle); each
+        junction bundles what flows into it, in order."""
+        d = self.diagram
+        for node in d.nodes:
+            for arg, edge in enumerate((e for e in d.edges if e.head == node.name), start=1):
+                edge.arg = arg
+            if node.kind == "junction":
+                d.set_sem(node.name, Concat(*[ref(e.arg) for e in d.edges if e.head == node.name]))
+        for head, terms in self.terms.items():
+            written = []
+            for term in terms:
+                uses = [u for u in self.uses if u.term is term and u.edge.head == head]
+                written.append(term.xreplace({u.source: ref(u.edge.arg, u.part) for u in uses}))
+            d.set_sem(head, sympy.Add(*written))
+
+    def rewire(self, removed: list[DEdge], junction: str | None = None, sources: list[str] | None = None) -> None:
+        """Uses of removed edges now arrive through the junction's edge into the same head (part j of its bundle),
+        or, for a dropped parallel edge, through the one kept."""
+        for use in self.uses:
+            if not any(use.edge is e for e in removed):
+                continue
+            if junction is None:
+                use.edge = next(e for e in self.diagram.edges if e.tail == use.edge.tail and e.head == use.edge.head
+                                and e.label == use.edge.label)
+            else:
+                use.part = sources.index(use.edge.tail) + 1
+                use.edge = next(e for e in self.diagram.edges if e.tail == junction and e.head == use.edge.head)
 
     def bundle_sums(self) -> None:
         """Adjoints that each reach the same set of per-sequence scalars through a sum over units (the gates'
@@ -153,7 +227,9 @@ class BackwardBuilder:
         for e in d.edges:
             if not (e.label == sigma[0] and any(u.tail == e.tail and u.head == e.head and u.label == e.label for u in unique)):
                 unique.append(e)
+        dropped = [e for e in d.edges if not any(e is u for u in unique)]
         d.edges[:] = unique
+        self.rewire(dropped)
         reach: dict[str, frozenset[str]] = {}
         for n in d.nodes:
             heads = [e.head for e in d.edges if e.tail == n.name and e.label == sigma[0]]
@@ -165,8 +241,10 @@ class BackwardBuilder:
         for number, (heads, sources) in enumerate(sorted(groups.items(), key=lambda g: g[1])):
             if len(sources) < 2:
                 continue
-            d.edges[:] = [e for e in d.edges if not (e.tail in sources and e.head in heads and e.label == sigma[0])]
-            self.join(f"sum_{number}_{sources[0]}", sources, {head: sigma for head in sorted(heads)})
+            removed = [e for e in d.edges if e.tail in sources and e.head in heads and e.label == sigma[0]]
+            d.edges[:] = [e for e in d.edges if not any(e is r for r in removed)]
+            name = self.join(f"sum_{number}_{sources[0]}", sources, {head: sigma for head in sorted(heads)})
+            self.rewire(removed, name, sources)
 
     def bundle(self, matrices: dict[tuple[str, str], sympy.Expr]) -> None:
         """Adjoints that each reach the same two results through a transposed matrix alone (every gate's
@@ -180,21 +258,23 @@ class BackwardBuilder:
                        and sum(1 for e in d.edges if e.tail == n.name and e.head in (a, b)) == 2]
             if len(sources) < 2:
                 continue
-            d.edges[:] = [e for e in d.edges if not (e.tail in sources and e.head in (a, b))]
+            removed = [e for e in d.edges if e.tail in sources and e.head in (a, b)]
+            d.edges[:] = [e for e in d.edges if not any(e is r for r in removed)]
             labels = {}
             for head in (a, b):
                 stacked = [matrices[(s, head)] for s in sources]
                 labels[head] = ("[" + "; ".join(html(m, self.notation) for m in stacked) + "]<SUP>T</SUP>",
                                 r"\left[" + r";\,".join(latex(m, self.notation) for m in stacked) + r"\right]^{\top}")
-            self.join(f"split_{a}_{b}", sources, labels)
+            self.rewire(removed, self.join(f"split_{a}_{b}", sources, labels), sources)
 
-    def join(self, name: str, sources: list[str], labels: dict[str, tuple[str, str]]) -> None:
+    def join(self, name: str, sources: list[str], labels: dict[str, tuple[str, str]]) -> str:
         """A junction the sources flow into, and one edge from it to each head with its (HTML, LaTeX) label."""
         junction = self.diagram.add(name, "junction", "")
         for source in sources:
             self.diagram.connect(source, junction, "", "grad")
         for head, (label, tex) in labels.items():
             self.diagram.connect(junction, head, label, "grad", tex)
+        return junction
 
     def factor(self, term: sympy.Expr, source: sympy.Symbol) -> str:
         """What multiplies the source adjoint in a term, as a label ('⊙ f', '⊙ (1 − z)', 'U<SUP>T</SUP>')."""
@@ -278,14 +358,25 @@ def best_layout(variants: list[Diagram], kind: str) -> Diagram:
     return variants[min(scored.values())[1]]
 
 
+def _semantics(node: DNode) -> dict[str, str]:
+    """The attributes that say what a node computes (Graphviz ignores them: the picture is the same)."""
+    out = {"sem": node.sem} if node.sem else {}
+    if node.quantity:
+        out["quantity"] = " ".join(node.quantity)
+    return out
+
+
 def to_dot(diagram: Diagram) -> str:
     """DOT source through the template; attributes sorted, nodes and edges in build order."""
-    nodes = [{"name": n.name, "attrs": sorted({**STYLE[n.kind], **n.attrs}.items()), "label": n.label} for n in diagram.nodes]
+    nodes = [{"name": n.name, "attrs": sorted({**STYLE[n.kind], **n.attrs, **_semantics(n)}.items()), "label": n.label}
+             for n in diagram.nodes]
     edges = []
     for e in diagram.edges:
         attrs = dict(STYLE["edge"])
         attrs.update(STYLE.get(e.kind, {}) if e.kind != "edge" else {})
         attrs.update(e.attrs)
+        if e.arg:
+            attrs["arg"] = str(e.arg)
         edges.append({"tail": e.tail, "head": e.head, "label": e.label, "attrs": sorted(attrs.items())})
     return environment("dot").get_template("diagram.dot.j2").render(
         name=diagram.name, graph=sorted(diagram.graph.items()), nodes=nodes, edges=edges, same_rank=diagram.same_rank)
