@@ -34,9 +34,11 @@ class DotEdge:
 class DotGraph:
     nodes: dict[str, DotNode] = field(default_factory=dict)
     edges: list[DotEdge] = field(default_factory=list)
+    legends: list[DotNode] = field(default_factory=list)  # class="legend": says what the drawing means, computes nothing
 
     def into(self, head: str) -> list[DotEdge]:
-        return [e for e in self.edges if e.head == head]
+        """The drawn edges into a node (an invisible edge only orders the layout)."""
+        return [e for e in self.edges if e.head == head and e.attrs.get("style") != "invis"]
 
 
 def _html(text: str, start: int) -> tuple[str, int]:
@@ -92,8 +94,8 @@ def parse_dot(text: str) -> DotGraph:
         return out, k
 
     while k < len(tokens) and tokens[k] != ("punct", "}"):
-        if tokens[k] == ("punct", "{"):  # a rank=same group: no nodes or edges of its own
-            while tokens[k] != ("punct", "}"):
+        if tokens[k] in (("punct", "{"), ("word", "subgraph")):  # a row (rank=same, or a state line's cluster):
+            while tokens[k] != ("punct", "}"):  # it only lists nodes declared elsewhere
                 k += 1
             k += 1
             continue
@@ -107,7 +109,10 @@ def parse_dot(text: str) -> DotGraph:
             graph.edges.append(DotEdge(first, head, found))
         else:
             found, k = attrs(k + 1)
-            graph.nodes[first] = DotNode(first, found)
+            if found.get("class") == "legend":
+                graph.legends.append(DotNode(first, found))
+            else:
+                graph.nodes[first] = DotNode(first, found)
         if tokens[k] == ("punct", ";"):
             k += 1
     return graph

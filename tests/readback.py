@@ -138,6 +138,8 @@ def check_layer(node: str, tree, label: str) -> int:
     shown = _spelled(visible(label))
     for term in _terms(body):
         if not refs_in(term):
+            for bias in names_in(term):
+                assert bias.replace("_", "") in shown, f"box {node}: bias {bias} not named in its label {label!r}"
             continue
         found = linear_term(term)
         assert found is not None, f"box {node}: the term {term} is not one weight times one operand"

@@ -11,26 +11,32 @@ import sympy
 
 from ..derive.derived import Derived
 from ..model.cell import Cell
-from ..model.functions import ElementwiseBase
+from ..model.functions import BY_CLASS, ElementwiseBase
 from ..model.ir import Reduction
 from ..model.vector_ops import MatVec, Outer, SumUnits
 from ..printing.html import html, name_html
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..spec.naming import is_internal
-from .diagram import GLYPHS, STYLE, Diagram, best_layout
+from . import tools
+from .diagram import GLYPHS, STYLE, Diagram, best_layout, to_dot
+from .layout_check import check_dot, score
 from .layers import Affine, Weighted, affine_form, applied, is_weight, layer_label
+from .arrange import Arrangement
+from .legend import add_legend
 from .pointwise import PointwiseOps
 from .semantics import Concat, Mean
 
 
-class ForwardBuilder(PointwiseOps):
+class ForwardBuilder(PointwiseOps, Arrangement):
     """Boxes for layers (affine map + nonlinearity), circles for pointwise operations, state lines."""
 
     def __init__(self, cell: Cell, notation: Notation, rows_by_depth: bool = True, bundle_lines: bool = True,
-                 across: bool = False) -> None:
+                 stacked: bool = False, clustered: bool = False, gates_ordered: bool = True) -> None:
         self.cell = cell
-        self.across = across
+        self.gates_ordered = gates_ordered
+        self.stacked = stacked
+        self.clustered = clustered
         self.rows_by_depth = rows_by_depth
         self.bundle_lines = bundle_lines
         self.notation = notation
@@ -40,6 +46,7 @@ class ForwardBuilder(PointwiseOps):
         self.pre = {n.key: n for n in cell.value_nodes if n.origin == "preactivation"}
         self.ops = {op.key: op for op in cell.operators}
         self.members: dict[str, list[str]] = {}  # junction -> the values it bundles, in order
+        self.glyphs: dict[str, tuple[str, str]] = {}  # layer box -> its function's (HTML, LaTeX) glyph
 
     def fresh(self, base: str) -> str:
         self.counter[base] = self.counter.get(base, 0) + 1
@@ -62,47 +69,13 @@ class ForwardBuilder(PointwiseOps):
             d.set_sem(out, self.use(sympy.Symbol(name), out, name))
         self.mark_state_lines()
         self.arrange()
+        add_legend(d, "cell", f"in_{self.cell.inputs[0].name}")
         return d
 
     def input_node(self, key: str, label: str) -> str:
         name = self.diagram.add(f"in_{key}", "input", label, self.tex(sympy.Symbol(key)))
         self.diagram.set_sem(name, sympy.Symbol(key))
         return name
-
-    def arrange(self) -> None:
-        """Rows: state lines on top (one row each), the layers in a row, inputs at the bottom. Drawn across
-        (left to right) instead, the state lines follow dot's ranks, so they always run left to right; the
-        layers stand in columns and the inputs in the first."""
-        d = self.diagram
-        d.graph["rankdir"] = "LR" if self.across else "BT"
-        lines = [s for s in self.cell.states if self.lines.get(s.name)]
-        for state in lines if not self.across else []:
-            d.same_rank.append(self.lines[state.name])
-        for row in self.layer_rows():
-            d.same_rank.append(row)
-        bottom = [f"in_{i.name}" for i in self.cell.inputs] + [f"in_{s.previous}" for s in self.cell.states if not self.lines.get(s.name)]
-        d.same_rank.append(bottom)
-
-    def layer_rows(self) -> list[list[str]]:
-        """Layers in rows by how many layers lie before them (layer norm's gates read the products' statistics,
-        so they sit a row above the products); one row for the usual cell."""
-        kind = {n.name: n.kind for n in self.diagram.nodes}
-        preds: dict[str, list[str]] = {}
-        for e in self.diagram.edges:
-            preds.setdefault(e.head, []).append(e.tail)
-        depth: dict[str, int] = {}
-
-        def before(name: str) -> int:
-            if name not in depth:
-                depth[name] = 0
-                depth[name] = max((before(p) + (kind[p] == "layer") for p in preds.get(name, [])), default=0)
-            return depth[name]
-
-        rows: dict[int, list[str]] = {}
-        for name, k in kind.items():
-            if k == "layer":
-                rows.setdefault(before(name) if self.rows_by_depth else 0, []).append(name)
-        return [rows[k] for k in sorted(rows)]
 
     # -- pieces ------------------------------------------------------------------------
     def tex(self, expr: sympy.Expr) -> str:
@@ -172,6 +145,7 @@ class ForwardBuilder(PointwiseOps):
         vectors added elementwise (a peephole, a computed term) arrive on their own edges."""
         label, tex = layer_label(form, self.cell, self.notation)
         box = self.diagram.add(f"layer_{owner}" if top else f"layer_{owner}_{self.fresh('layer')}", "layer", label, tex)
+        self.glyphs[box] = (BY_CLASS[form.func].html, BY_CLASS[form.func].label_latex) if form.func else GLYPHS["matvec"]
         weighted = [sympy.Symbol(self.ops[w.key].args[1]) for w in form.weights]
         refs = self.bundled(box, weighted)
         line_values = {s.previous for s in self.cell.states if s.name in self.line_states} | self.line_states
@@ -325,49 +299,26 @@ class ForwardBuilder(PointwiseOps):
     def has_linear(self, expr: sympy.Expr) -> bool:
         return any(s.name in self.ops for s in expr.free_symbols)
 
-    def mark_state_lines(self) -> None:
-        """Thick, straight lines from each previous state to the state (the cell state along the top)."""
-        d = self.diagram
-        self.lines: dict[str, list[str]] = {}
-        for state in self.cell.states:
-            path = self.path(f"in_{state.previous}", f"out_{state.name}") if state.name in self.line_states else []
-            self.lines[state.name] = path
-            for tail, head in zip(path, path[1:]):
-                for edge in d.edges:
-                    if edge.tail == tail and edge.head == head:
-                        edge.kind = "state"
-            for name in path:
-                node = next(n for n in d.nodes if n.name == name)
-                node.attrs.setdefault("group", f"state_{state.name}")
-        on_line = {name for path in self.lines.values() for name in path}
-        for edge in d.edges if not self.across else []:  # a branch off a flat line must not pull it apart
-            if edge.tail in on_line and edge.head not in on_line:
-                edge.attrs["constraint"] = "false"
-
-    def path(self, start: str, goal: str) -> list[str]:
-        nexts: dict[str, list[str]] = {}
-        for edge in self.diagram.edges:
-            nexts.setdefault(edge.tail, []).append(edge.head)
-        frontier, seen = [[start]], {start}
-        while frontier:
-            path = frontier.pop(0)
-            if path[-1] == goal:
-                return path
-            for head in nexts.get(path[-1], []):
-                if head not in seen and not head.startswith("layer_"):
-                    seen.add(head)
-                    frontier.append(path + [head])
-        return []
-
-
 #: The layouts tried for each forward diagram, in order of preference on a tie: (layers in rows by depth,
-#: previous states on a line bundled with x, drawn across). Upwards (colah's picture: state lines on top) comes
-#: first; across is chosen where dot cannot keep a flat state line in order, or crosses fewer edges.
-VARIANTS = ((True, True, False), (True, False, False), (False, True, False), (False, False, False),
-            (True, True, True), (True, False, True), (False, True, True))
-
-
+#: previous states on a line bundled with x, state lines stacked). All are colah's orientation: state lines on
+#: top, left to right.
+VARIANTS = tuple((rows, bundle, stacked, clustered) for clustered in (False, True) for stacked in (False, True)
+                 for rows in (True, False) for bundle in (True, False))
 def forward_diagram(derived: Derived, notation: Notation) -> Diagram:
     """The forward diagram in the variant dot lays out best: no edge through a box, then state lines straight and
-    left to right, then fewest crossings (measured by layout_check). Without dot, the first variant."""
-    return best_layout([ForwardBuilder(derived.cell, notation, *options).build() for options in VARIANTS], "cell")
+    left to right, then fewest crossings (measured by layout_check); the gates in their family's order unless no
+    variant keeps the state lines straight with it. Without dot, the first variant."""
+    best = best_layout(_variants(derived, notation, True), "cell")
+    if tools.dot_available() and score(check_dot(best.name, to_dot(best), "cell"))[:2] != (0, 0):
+        best = best_layout(_variants(derived, notation, True) + _variants(derived, notation, False), "cell")
+    return best
+
+
+def _variants(derived: Derived, notation: Notation, ordered: bool) -> list[Diagram]:
+    variants = []
+    for options in VARIANTS:
+        built = ForwardBuilder(derived.cell, notation, *options, gates_ordered=ordered).build()
+        flipped = Diagram(built.name, dict(built.graph), list(reversed(built.nodes)), list(built.edges), list(built.same_rank),
+                          list(built.lines))
+        variants += [built, flipped]  # dot's order within a row starts from the order nodes are declared in
+    return variants

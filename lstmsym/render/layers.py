@@ -98,13 +98,23 @@ def applied(cell: Cell, weight: Weighted, vector: sympy.Expr) -> sympy.Expr:
 def _mark(cell: Cell, op) -> str:
     if op.op == "conv":
         return "conv"
-    blocks = cell.is_parameter(op.args[0]) and cell.parameter(op.args[0]).blocks
-    return "blocks" if blocks else "matvec"
+    return "blocks" if is_blocked(cell, op.args[0]) else "matvec"
+
+
+def is_blocked(cell: Cell, name: str) -> bool:
+    """Whether a matrix is block-diagonal (one block per head)."""
+    return bool(cell.is_parameter(name) and cell.parameter(name).blocks)
+
+
+def matrix_html(cell: Cell, matrix: sympy.Expr, notation: Notation) -> tuple[str, str]:
+    """(HTML, LaTeX) of a matrix in a label, marked ⊞ when it is block-diagonal."""
+    mark = WEIGHT_MARKS["blocks"] if matrix.is_Symbol and is_blocked(cell, matrix.name) else ("", "")
+    return html(matrix, notation) + mark[0], latex(matrix, notation) + mark[1]
 
 
 def layer_label(form: Affine, cell: Cell, notation: Notation) -> tuple[str, str]:
-    """(HTML, LaTeX) of a layer box: its function, then each weight with how it is applied ("σ: W_f, U_f",
-    "σ: W_xi∗, W_hi∗, W_ci⊙"); an affine map alone shows its weights only."""
+    """(HTML, LaTeX) of a layer box: its function, then each weight with how it is applied and the bias ("σ: W_f,
+    U_f, b_f", "σ: W_xi∗, W_hi∗, W_ci⊙, b_i"); an affine map alone shows its parameters only."""
     html_parts, tex_parts = [], []
     for weight in form.weights:
         op = cell.node(weight.key)
@@ -116,6 +126,9 @@ def layer_label(form: Affine, cell: Cell, notation: Notation) -> tuple[str, str]
         if coef != 1:
             html_parts.append(html(coef, notation) + WEIGHT_MARKS["diag"][0])
             tex_parts.append(latex(coef, notation) + WEIGHT_MARKS["diag"][1])
+    for term in sympy.Add.make_args(form.bias) if form.bias != 0 else ():  # the bias too: gru2 is gru1 without it
+        html_parts.append(html(term, notation))
+        tex_parts.append(latex(term, notation))
     weights_html, weights_tex = ", ".join(html_parts), ", ".join(tex_parts)
     if form.func is None:
         return weights_html, weights_tex
