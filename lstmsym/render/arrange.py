@@ -7,8 +7,10 @@ from __future__ import annotations
 
 
 #: The order of the gates within a family, left to right, by the names the built-in cells give them (PyTorch's
-#: LSTM order i, f, g, o; its GRU order r, z, n). Layers of other names follow, in equation order.
-GATE_ORDER = {"lstm": ("i", "i_tilde", "i_s", "f", "f_tilde", "g", "c_tilde", "z", "h_hat", "o"),
+#: The order of the gates within a family, left to right, by the names the built-in cells give them: colah's LSTM
+#: picture (f, i, g, o: the forget gate meets the cell state first; PyTorch's i, f, g, o order crossed 60 more
+#: edges over the gallery), PyTorch's GRU order r, z, n. Layers of other names are not ordered.
+GATE_ORDER = {"lstm": ("f", "f_tilde", "i", "i_tilde", "i_s", "g", "c_tilde", "z", "h_hat", "o"),
               "gru": ("r", "z", "c", "h_tilde", "n")}
 
 
@@ -27,8 +29,9 @@ class Arrangement:
         for row in self.layer_rows():
             row = sorted(row, key=self.gate_rank)
             d.same_rank.append(row)
-            for left, right in zip(row, row[1:]) if self.gates_ordered else ():  # unseen edges keep the gates in
-                d.connect(left, right, kind="order")  # order, left to right
+            gates = [box for box in row if self.gate_rank(box) < len(GATE_ORDER.get(self.cell.family, ()))]
+            for left, right in zip(gates, gates[1:]) if self.gates_ordered else ():  # unseen edges keep the
+                d.connect(left, right, kind="order")  # family's gates in order, left to right; other layers are free
         bottom = [f"in_{i.name}" for i in self.cell.inputs] + [f"in_{s.previous}" for s in self.cell.states if not self.lines.get(s.name)]
         d.same_rank.append(bottom)
 

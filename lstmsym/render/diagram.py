@@ -37,7 +37,7 @@ STYLE: dict[str, dict[str, str]] = {
     "order": {"style": "invis"},  # not drawn: keeps two nodes of one row in order, left to right
     "step": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#555555", "fontname": "Helvetica",
              "fontsize": "14"},
-    "legend": {"shape": "plaintext", "fontname": "Helvetica", "fontsize": "11", "class": "legend"},
+    "legend": {"labelloc": "b", "fontsize": "11"},  # graph attributes for the legend (legend.py) under the drawing
 }
 
 
@@ -83,6 +83,7 @@ class Diagram:
     edges: list[DEdge] = field(default_factory=list)
     same_rank: list[list[str]] = field(default_factory=list)
     lines: list[list[str]] = field(default_factory=list)  # state lines: one row each, nothing else between their nodes
+    legend: tuple[str, str] = ("", "")  # (HTML table, LaTeX): what the figure's marks mean (legend.py)
 
     def add(self, name: str, kind: str, label: str, tex: str = "", **attrs: str) -> str:
         if kind == "op" and len(_visible(label)) > 2:
@@ -152,6 +153,7 @@ def to_dot(diagram: Diagram) -> str:
         if e.arg:
             attrs["arg"] = str(e.arg)
         edges.append({"tail": e.tail, "head": e.head, "label": e.label, "attrs": sorted(attrs.items())})
+    graph = {**diagram.graph, **(STYLE["legend"] if diagram.legend[0] else {})}
     return environment("dot").get_template("diagram.dot.j2").render(
-        name=diagram.name, graph=sorted(diagram.graph.items()), nodes=nodes, edges=edges, same_rank=diagram.same_rank,
-        lines=diagram.lines)
+        name=diagram.name, graph=sorted(graph.items()), nodes=nodes, edges=edges, same_rank=diagram.same_rank,
+        lines=diagram.lines, legend=diagram.legend[0])

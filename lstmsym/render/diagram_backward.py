@@ -244,7 +244,7 @@ def statistics(cell: Cell) -> tuple[set[str], dict[str, sympy.Expr]]:
 def backward_diagram(derived: Derived, notation: Notation) -> Diagram:
     """The gradient-flow diagram, boxes declared in statement order or reversed, whichever dot lays out best."""
     built = BackwardBuilder(derived, notation).build()
-    flipped = Diagram(built.name, dict(built.graph), list(reversed(built.nodes)), list(built.edges), list(built.same_rank))
-    for variant in (built, flipped):
-        add_legend(variant, "backward", built.nodes[0].name, vertical=True)
+    add_legend(built, "backward")
+    flipped = Diagram(built.name, dict(built.graph), list(reversed(built.nodes)), list(built.edges), list(built.same_rank),
+                      legend=built.legend)
     return best_layout([built, flipped], "backward")

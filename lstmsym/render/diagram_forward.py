@@ -69,7 +69,7 @@ class ForwardBuilder(PointwiseOps, Arrangement):
             d.set_sem(out, self.use(sympy.Symbol(name), out, name))
         self.mark_state_lines()
         self.arrange()
-        add_legend(d, "cell", f"in_{self.cell.inputs[0].name}")
+        add_legend(d, "cell")
         return d
 
     def input_node(self, key: str, label: str) -> str:
@@ -213,9 +213,21 @@ class ForwardBuilder(PointwiseOps, Arrangement):
 
     @cached_property
     def line_states(self) -> set[str]:
-        """States whose update reads the previous value elementwise: drawn as a straight line on top."""
-        return {s.name for s in self.cell.states
-                if sympy.Symbol(s.previous) in self.expanded(getattr(self.cell.node(s.name), "expr", sympy.S.Zero)).free_symbols}
+        """States whose update reads the previous value elementwise, maybe through other elementwise quantities
+        (GRU-D's h from h_hat = γ_h h_{t-1}): drawn as a straight line on top."""
+        return {s.name for s in self.cell.states if s.previous in self.elementwise_reads(s.name, set())}
+
+    def elementwise_reads(self, key: str, seen: set[str]) -> set[str]:
+        """The quantities a value reads through elementwise operations only (no matrix product on the way)."""
+        node = self.cell.node(key) if self.cell.has_node(key) else None
+        expr = self.expanded(getattr(node, "expr", sympy.S.Zero))
+        found = set()
+        for symbol in expr.free_symbols - {sympy.Symbol(k) for k in self.ops}:
+            found.add(symbol.name)
+            inner = self.cell.node(symbol.name) if self.cell.has_node(symbol.name) else None
+            if symbol.name not in seen and getattr(inner, "origin", "") == "equation" and not self.has_linear(self.expanded(inner.expr)):
+                found |= self.elementwise_reads(symbol.name, seen | {symbol.name})
+        return found
 
     def junction(self, sources: list[str]) -> str:
         """One point where shared inputs meet. A bundle that holds a smaller one (peephole's i and f read c_{t-1},
@@ -319,6 +331,6 @@ def _variants(derived: Derived, notation: Notation, ordered: bool) -> list[Diagr
     for options in VARIANTS:
         built = ForwardBuilder(derived.cell, notation, *options, gates_ordered=ordered).build()
         flipped = Diagram(built.name, dict(built.graph), list(reversed(built.nodes)), list(built.edges), list(built.same_rank),
-                          list(built.lines))
+                          list(built.lines), built.legend)
         variants += [built, flipped]  # dot's order within a row starts from the order nodes are declared in
     return variants

@@ -1,7 +1,7 @@
 """The legend every figure carries: what its boxes, circles and lines mean, and which way time runs. One table per
 kind of diagram; each entry is a sample drawn in the diagram's own colours (from STYLE) and what it means, as a
-Graphviz HTML label and as LaTeX for the TikZ figures. The legend is one plaintext node, tied below (or beside)
-the drawing by an unseen edge, so it never crosses or pulls on the drawing itself."""
+Graphviz HTML label and as LaTeX for the TikZ figures. The legend is the graph's own label (labelloc b), so dot
+sets it under the drawing and it never moves, crosses or sits among the drawing's nodes."""
 
 from __future__ import annotations
 
@@ -35,8 +35,6 @@ LEGEND: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("", "t−1 ⟵ t ⟵ t+1", "backpropagation runs back in time", r"\text{time } t{-}1 \longleftarrow t \longleftarrow t{+}1"),
     ),
 }
-#: The legend's name in every diagram.
-LEGEND_NODE = "legend"
 
 
 def _sample(style: str, text: str) -> str:
@@ -47,17 +45,13 @@ def _sample(style: str, text: str) -> str:
             f"{html_text(text)}</TD>")
 
 
-def legend_label(kind: str, vertical: bool = False) -> tuple[str, str]:
-    """(HTML table, LaTeX) of a kind's legend: in one row, or one entry per row beside a drawing that runs across."""
+def legend_label(kind: str) -> tuple[str, str]:
+    """(HTML table, LaTeX) of a kind's legend, in one row."""
     cells = [_sample(style, sample) + f'<TD ALIGN="LEFT">{html_text(meaning)}</TD>' for style, sample, meaning, _ in LEGEND[kind]]
-    rows = "".join(f"<TR>{c}</TR>" for c in cells) if vertical else f"<TR>{''.join(cells)}</TR>"
-    table = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3">{rows}</TABLE>'
-    tex = r"\quad ".join(entry[3] for entry in LEGEND[kind])
-    return table, (r"\begin{array}{l}" + r"\\ ".join(entry[3] for entry in LEGEND[kind]) + r"\end{array}") if vertical else tex
+    table = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3"><TR>{"".join(cells)}</TR></TABLE>'
+    return table, r"\quad ".join(entry[3] for entry in LEGEND[kind])
 
 
-def add_legend(diagram: Diagram, kind: str, anchor: str, vertical: bool = False) -> None:
-    """The legend node, placed by an unseen edge into `anchor` (one rank before it: below an upward drawing)."""
-    label, tex = legend_label(kind, vertical)
-    diagram.add(LEGEND_NODE, "legend", label, tex)
-    diagram.connect(LEGEND_NODE, anchor, kind="order")
+def add_legend(diagram: Diagram, kind: str) -> None:
+    """The kind's legend as the figure's own label, under the drawing: it takes no part in the layout."""
+    diagram.legend = legend_label(kind)
