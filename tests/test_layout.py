@@ -51,9 +51,11 @@ def test_floor_sees_a_graph_that_must_cross():
 #: Edge-edge crossings over every forward and gradient-flow diagram when the checker was written (before
 #: statistics boxes, bundled adjoints and the layout search); the goal is to have halved it.
 CROSSINGS_BEFORE = 1124
-#: The same count when the forward diagrams could be drawn across and nested bundles were added (a layout change
-#: that crosses more must say so here).
-CROSSINGS_NOW = 335
+#: The same count when the forward diagrams could be drawn across and nested bundles were added was 335. Now every
+#: operation is drawn (layer norm's statistics, weight-free functions, products inside a layer), every forward
+#: diagram is drawn one way (colah's: state lines on top), gates stand in their family's order and six more states
+#: are drawn as lines (GRU-D's h, RHN's s, ...): forward 378 (was 168), gradient flow 167 (was 167).
+CROSSINGS_NOW = 545
 
 
 @pytest.mark.dot

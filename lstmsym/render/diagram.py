@@ -1,4 +1,6 @@
-"""Cell diagrams derived from the equation graph: the forward data flow and the gradient flow."""
+"""The diagram model every figure is built in (nodes, edges, rows), its visual language as data (STYLE, GLYPHS),
+the layout search over variants, and DOT output. The builders are diagram_forward.py, diagram_backward.py and
+diagram_unrolled.py."""
 
 from __future__ import annotations
 
@@ -6,17 +8,9 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..derive.derived import Derived
-from ..model.cell import Cell
-from ..model.ir import Reduction
-from ..model.vector_ops import MatTVec, SumTrailing, SumUnits
-from ..printing.html import html
-from ..printing.latex import latex
-from ..printing.notation import Notation
-from ..printing.order import factor_needs_brackets, is_vector
-from ..spec.naming import adjoint_base, incoming_base, is_internal
 from . import tools
 from .layout_check import check_dot, score
+from .semantics import ref, sem_text
 from .templating import environment
 
 #: The visual language, as data: one entry per kind of node or edge.
@@ -40,6 +34,10 @@ STYLE: dict[str, dict[str, str]] = {
     "state": {"penwidth": "2.6", "color": "#222222", "weight": "8"},
     "peek": {"style": "dashed", "color": "#555555"},
     "grad": {"color": "#2c6aa0", "fontcolor": "#1d4f7a", "arrowsize": "0.7"},
+    "order": {"style": "invis"},  # not drawn: keeps two nodes of one row in order, left to right
+    "step": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#555555", "fontname": "Helvetica",
+             "fontsize": "14"},
+    "legend": {"labelloc": "b", "fontsize": "11"},  # graph attributes for the legend (legend.py) under the drawing
 }
 
 
@@ -56,6 +54,8 @@ class DNode:
     label: str
     attrs: dict[str, str] = field(default_factory=dict)
     tex: str = ""  # the label as LaTeX math (for TikZ), from the LaTeX printer
+    sem: str = ""  # what the node computes, in the spec grammar over its operands #1, #2 (semantics.py)
+    quantity: list[str] = field(default_factory=list)  # the named quantities whose value this node is
 
 
 @dataclass
@@ -66,6 +66,7 @@ class DEdge:
     kind: str = "edge"
     attrs: dict[str, str] = field(default_factory=dict)
     tex: str = ""
+    arg: int = 0  # which operand of the head this edge carries (#arg in its semantics); 0: none
 
 
 #: Operation glyphs the diagrams draw, as (Graphviz HTML, LaTeX).
@@ -81,6 +82,8 @@ class Diagram:
     nodes: list[DNode] = field(default_factory=list)
     edges: list[DEdge] = field(default_factory=list)
     same_rank: list[list[str]] = field(default_factory=list)
+    lines: list[list[str]] = field(default_factory=list)  # state lines: one row each, nothing else between their nodes
+    legend: tuple[str, str] = ("", "")  # (HTML table, LaTeX): what the figure's marks mean (legend.py)
 
     def add(self, name: str, kind: str, label: str, tex: str = "", **attrs: str) -> str:
         if kind == "op" and len(_visible(label)) > 2:
@@ -89,180 +92,32 @@ class Diagram:
             self.nodes.append(DNode(name, kind, label, dict(attrs), tex))
         return name
 
-    def connect(self, tail: str, head: str, label: str = "", kind: str = "edge", tex: str = "", **attrs: str) -> None:
-        self.edges.append(DEdge(tail, head, label, kind, dict(attrs), tex))
+    def connect(self, tail: str, head: str, label: str = "", kind: str = "edge", tex: str = "", **attrs: str) -> DEdge:
+        edge = DEdge(tail, head, label, kind, dict(attrs), tex)
+        self.edges.append(edge)
+        return edge
 
+    def operand(self, tail: str, head: str, label: str = "", kind: str = "edge", tex: str = "", **attrs: str) -> sympy.Symbol:
+        """An edge that carries one operand of head, numbered after head's others; the symbol (#k) that stands for
+        it in head's semantics. The same value drawn twice into one head is one edge."""
+        for edge in self.edges:
+            if edge.tail == tail and edge.head == head and edge.arg and edge.label == label:
+                return ref(edge.arg)
+        edge = self.connect(tail, head, label, kind, tex, **attrs)
+        edge.arg = 1 + max((e.arg for e in self.edges if e.head == head), default=0)
+        return ref(edge.arg)
 
-class BackwardBuilder:
-    """One box per adjoint statement; an edge from each adjoint to every adjoint computed from it, labelled
-    with the factor that multiplies it there. The boxes and edges are read off the derived statements."""
+    def node(self, name: str) -> DNode:
+        return next(n for n in self.nodes if n.name == name)
 
-    def __init__(self, derived: Derived, notation: Notation) -> None:
-        self.cell = derived.cell
-        self.back = derived.backward
-        self.notation = notation
-        graph = dict(STYLE["graph"], rankdir="RL")
-        self.diagram = Diagram(f"{self.cell.name}_backward", graph)
+    def set_sem(self, name: str, expr: sympy.Expr) -> None:
+        self.node(name).sem = sem_text(expr)
 
-    @staticmethod
-    def ident(key: str) -> str:
-        return "adj_" + key.replace(":", "_")
-
-    def build(self) -> Diagram:
-        d = self.diagram
-        for key in self.back.incoming:
-            d.add(self.ident(key), "input", html(sympy.Symbol(key), self.notation), latex(sympy.Symbol(key), self.notation))
-        _, folded = statistics(self.cell)
-        statements = [st for st in self.back.statements if st.kind in ("node", "carry", "input")]
-        through: dict[sympy.Symbol, sympy.Expr] = {}  # a folded reduction's adjoint, written out where it is used
-        for st in statements:
-            if adjoint_base(st.target) in folded:
-                through[st.symbol] = st.expr.xreplace(through)
-        statements = [st for st in statements if st.symbol not in through]
-        for st in statements:
-            kind = "output" if st.kind in ("carry", "input") else "adjoint"
-            d.add(self.ident(st.target), kind, html(st.symbol, self.notation), latex(st.symbol, self.notation))
-        known = {n.name for n in d.nodes}
-        matrices: dict[tuple[str, str], sympy.Expr] = {}
-        for st in statements:
-            terms = sympy.Add.make_args(st.expr.xreplace(through))
-            # where a state's adjoint is carried elementwise and through a matrix too (Lipschitz RNN's
-            # h_{t-1} + eps A h_{t-1}), the elementwise edge is the state line and the matrix edge an ordinary one
-            carried = {s for t in terms if not isinstance(t, MatTVec) for s in t.free_symbols}
-            for term in terms:
-                for source in sorted(term.free_symbols, key=lambda s: s.name):
-                    is_adjoint = adjoint_base(source.name) is not None or incoming_base(source.name) is not None
-                    if self.ident(source.name) in known and is_adjoint:
-                        line = self.on_state_line(source.name, st.target) and not (isinstance(term, MatTVec) and source in carried)
-                        kind = "state" if line else "grad"
-                        d.connect(self.ident(source.name), self.ident(st.target), self.factor(term, source), kind,
-                                  self.factor_tex(term, source))
-                        if isinstance(term, MatTVec) and term.args[1] == source:
-                            matrices[(self.ident(source.name), self.ident(st.target))] = term.args[0]
-        self.bundle(matrices)
-        self.bundle_sums()
-        return d
-
-    def bundle_sums(self) -> None:
-        """Adjoints that each reach the same set of per-sequence scalars through a sum over units (the gates'
-        adjoints reaching layer norm's dmu and dsd) meet in one junction, with one Σ edge per scalar; parallel
-        Σ edges between the same two boxes are drawn once."""
-        d = self.diagram
-        sigma = GLYPHS["sum"]
-        unique: list[DEdge] = []
-        for e in d.edges:
-            if not (e.label == sigma[0] and any(u.tail == e.tail and u.head == e.head and u.label == e.label for u in unique)):
-                unique.append(e)
-        d.edges[:] = unique
-        reach: dict[str, frozenset[str]] = {}
-        for n in d.nodes:
-            heads = [e.head for e in d.edges if e.tail == n.name and e.label == sigma[0]]
-            if len(heads) >= 2 and len(set(heads)) == len(heads):
-                reach[n.name] = frozenset(heads)
-        groups: dict[frozenset[str], list[str]] = {}
-        for name, heads in reach.items():
-            groups.setdefault(heads, []).append(name)
-        for number, (heads, sources) in enumerate(sorted(groups.items(), key=lambda g: g[1])):
-            if len(sources) < 2:
-                continue
-            d.edges[:] = [e for e in d.edges if not (e.tail in sources and e.head in heads and e.label == sigma[0])]
-            self.join(f"sum_{number}_{sources[0]}", sources, {head: sigma for head in sorted(heads)})
-
-    def bundle(self, matrices: dict[tuple[str, str], sympy.Expr]) -> None:
-        """Adjoints that each reach the same two results through a transposed matrix alone (every gate's
-        pre-activation adjoint reaching dx_t through W^T and dh_{t-1} through U^T) meet in one junction, and
-        one edge per result carries the stacked matrix, in equation order: [U_i; U_f; ...]^T. The mirror of the forward diagram's
-        input bundle, and without it the K(gates, 2) edges must cross."""
-        d = self.diagram
-        outputs = [n.name for n in d.nodes if n.kind == "output"]
-        for a, b in [(a, b) for i, a in enumerate(outputs) for b in outputs[i + 1:]]:
-            sources = [n.name for n in reversed(d.nodes) if (n.name, a) in matrices and (n.name, b) in matrices
-                       and sum(1 for e in d.edges if e.tail == n.name and e.head in (a, b)) == 2]
-            if len(sources) < 2:
-                continue
-            d.edges[:] = [e for e in d.edges if not (e.tail in sources and e.head in (a, b))]
-            labels = {}
-            for head in (a, b):
-                stacked = [matrices[(s, head)] for s in sources]
-                labels[head] = ("[" + "; ".join(html(m, self.notation) for m in stacked) + "]<SUP>T</SUP>",
-                                r"\left[" + r";\,".join(latex(m, self.notation) for m in stacked) + r"\right]^{\top}")
-            self.join(f"split_{a}_{b}", sources, labels)
-
-    def join(self, name: str, sources: list[str], labels: dict[str, tuple[str, str]]) -> None:
-        """A junction the sources flow into, and one edge from it to each head with its (HTML, LaTeX) label."""
-        junction = self.diagram.add(name, "junction", "")
-        for source in sources:
-            self.diagram.connect(source, junction, "", "grad")
-        for head, (label, tex) in labels.items():
-            self.diagram.connect(junction, head, label, "grad", tex)
-
-    def factor(self, term: sympy.Expr, source: sympy.Symbol) -> str:
-        """What multiplies the source adjoint in a term, as a label ('⊙ f', '⊙ (1 − z)', 'U<SUP>T</SUP>')."""
-        if term == source:
-            return ""
-        if isinstance(term, MatTVec):
-            inner = self.factor(term.args[1], source) if term.args[1] != source else ""
-            return f"{html(term.args[0], self.notation)}<SUP>T</SUP>" + (f" ({inner})" if inner else "")
-        if isinstance(term, (SumUnits, SumTrailing)):
-            return "Σ"
-        if not term.is_Mul or source not in term.args:
-            return ""
-        rest = sympy.Mul(*[f for f in term.args if f != source])
-        text = html(rest, self.notation)
-        if not is_vector(self.notation, rest):  # a scalar multiplies: −γ, dt (⊙ is for two vectors)
-            return text
-        return "⊙ " + (f"({text})" if factor_needs_brackets(rest, 1) else text)
-
-    def factor_tex(self, term: sympy.Expr, source: sympy.Symbol) -> str:
-        """The same factor as factor(), in LaTeX."""
-        if term == source:
-            return ""
-        if isinstance(term, MatTVec):
-            inner = self.factor_tex(term.args[1], source) if term.args[1] != source else ""
-            return f"{latex(term.args[0], self.notation)}^{{\\top}}" + (rf" \left({inner}\right)" if inner else "")
-        if isinstance(term, (SumUnits, SumTrailing)):
-            return GLYPHS["sum"][1]
-        if not term.is_Mul or source not in term.args:
-            return ""
-        rest = sympy.Mul(*[f for f in term.args if f != source])
-        text = latex(rest, self.notation)
-        if not is_vector(self.notation, rest):
-            return text
-        return r"\odot " + (rf"\left({text}\right)" if factor_needs_brackets(rest, 1) else text)
-
-    def on_state_line(self, source: str, target: str) -> bool:
-        """Whether an edge runs along one state's line (dc_in -> dc_t -> dc_{t-1}), not between two states."""
-        state_of = {s.name: s.name for s in self.cell.states} | {s.previous: s.name for s in self.cell.states}
-        base = lambda n: incoming_base(n) or adjoint_base(n)  # noqa: E731
-        return base(source) in state_of and state_of[base(source)] == state_of.get(base(target))
-
-
-def statistics(cell: Cell) -> tuple[set[str], dict[str, sympy.Expr]]:
-    """Named per-sequence scalars computed from reductions (layer norm's mean and variance), each drawn as one
-    box fed by the vectors it summarises, and the reductions folded into them (not drawn on their own)."""
-    pre = {n.key: n for n in cell.value_nodes if n.origin == "preactivation"}
-    reductions = {n.key: n.expr for n in cell.value_nodes if isinstance(n, Reduction)}
-    found: set[str] = set()
-    for node in cell.value_nodes:
-        if node.origin != "equation" or is_internal(node.key) or cell.shapes.get(node.key) != ():
-            continue
-        reads = {s.name for s in node.expr.free_symbols}
-        reads |= {s.name for r in reads if r in pre for s in pre[r].expr.free_symbols}
-        if reads & (set(reductions) | found):
-            found.add(node.key)
-    consumers: dict[str, set[str]] = {}
-    for node in cell.value_nodes:
-        for s in getattr(node, "expr", sympy.S.Zero).free_symbols:
-            consumers.setdefault(s.name, set()).add(node.key)
-    folded = {key: expr for key, expr in reductions.items() if consumers.get(key) and consumers[key] <= found}
-    return found, folded
-
-
-def backward_diagram(derived: Derived, notation: Notation) -> Diagram:
-    """The gradient-flow diagram, boxes declared in statement order or reversed, whichever dot lays out best."""
-    built = BackwardBuilder(derived, notation).build()
-    flipped = Diagram(built.name, dict(built.graph), list(reversed(built.nodes)), list(built.edges), list(built.same_rank))
-    return best_layout([built, flipped], "backward")
+    def name_value(self, name: str, quantity: str) -> None:
+        """Record that node `name` computes the named quantity (a node may compute several: h = c)."""
+        node = self.node(name)
+        if quantity not in node.quantity:
+            node.quantity.append(quantity)
 
 
 def best_layout(variants: list[Diagram], kind: str) -> Diagram:
@@ -278,14 +133,27 @@ def best_layout(variants: list[Diagram], kind: str) -> Diagram:
     return variants[min(scored.values())[1]]
 
 
+def _semantics(node: DNode) -> dict[str, str]:
+    """The attributes that say what a node computes (Graphviz ignores them: the picture is the same)."""
+    out = {"sem": node.sem} if node.sem else {}
+    if node.quantity:
+        out["quantity"] = " ".join(node.quantity)
+    return out
+
+
 def to_dot(diagram: Diagram) -> str:
     """DOT source through the template; attributes sorted, nodes and edges in build order."""
-    nodes = [{"name": n.name, "attrs": sorted({**STYLE[n.kind], **n.attrs}.items()), "label": n.label} for n in diagram.nodes]
+    nodes = [{"name": n.name, "attrs": sorted({**STYLE[n.kind], **n.attrs, **_semantics(n)}.items()), "label": n.label}
+             for n in diagram.nodes]
     edges = []
     for e in diagram.edges:
         attrs = dict(STYLE["edge"])
         attrs.update(STYLE.get(e.kind, {}) if e.kind != "edge" else {})
         attrs.update(e.attrs)
+        if e.arg:
+            attrs["arg"] = str(e.arg)
         edges.append({"tail": e.tail, "head": e.head, "label": e.label, "attrs": sorted(attrs.items())})
+    graph = {**diagram.graph, **(STYLE["legend"] if diagram.legend[0] else {})}
     return environment("dot").get_template("diagram.dot.j2").render(
-        name=diagram.name, graph=sorted(diagram.graph.items()), nodes=nodes, edges=edges, same_rank=diagram.same_rank)
+        name=diagram.name, graph=sorted(graph.items()), nodes=nodes, edges=edges, same_rank=diagram.same_rank,
+        lines=diagram.lines, legend=diagram.legend[0])

@@ -11,7 +11,8 @@ from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
 from ..derive.frameworks import mapping
 from .context import cell_context, sizes_text
-from .diagram import backward_diagram, to_dot
+from .diagram import to_dot
+from .diagram_backward import backward_diagram
 from .diagram_forward import forward_diagram
 from .diagram_unrolled import unrolled_diagram
 from .facts import notation

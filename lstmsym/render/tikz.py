@@ -73,6 +73,10 @@ def tikz_context(diagram: Diagram, layout: dict[str, Any]) -> dict[str, Any]:
             "label": label, "label_at": tuple(float(v) for v in lp.split(",")) if lp and label else None,
             "label_colour": _colour(colours, edge.get("fontcolor")) or "black",
         })
+    if diagram.legend[1] and "lp" in layout:  # the legend: the graph's own label, where dot set it
+        x, y = (float(v) for v in layout["lp"].split(","))
+        nodes.append({"id": "legend", "x": x, "y": y, "shape": "plaintext", "width": 0.0, "height": 0.0, "rounded": False,
+                      "filled": False, "fill": None, "draw": None, "label": diagram.legend[1], "font": _font("11")})
     x0, y0, x1, y1 = (float(v) for v in layout.get("bb", "0,0,1,1").split(","))
     scale = min(1.0, FIT[0] / max(x1 - x0, 1.0), FIT[1] / max(y1 - y0, 1.0))
     return {"colours": sorted(((name, hex_colour.lstrip("#").upper()) for hex_colour, name in colours.items())),
