@@ -10,7 +10,7 @@ import sympy
 
 import lstmsym
 from conftest import ROOT, derived_cell
-from lstmsym.printing.html import html, name_html
+from lstmsym.printing.html import html
 from lstmsym.printing.latex import latex
 from lstmsym.printing.mathml import mathml
 from lstmsym.printing.notation import split_name
@@ -116,7 +116,8 @@ def test_numpy_names(lstm):
 
 def test_html_labels(lstm):
     _, n, back = lstm
-    assert name_html("h_tilde", "t") == "h\u0303<SUB>t</SUB>"
+    assert html(sympy.Symbol("c"), n) == "c<SUB>t</SUB>" and html(sympy.Symbol("c_prev"), n) == "c<SUB>t−1</SUB>"
+    assert html(sympy.Symbol("c"), n, shift=1) == "c<SUB>t+1</SUB>"
     assert html(back.statement("d:c_prev").expr, n) == "δc<SUB>t</SUB> ⊙ f<SUB>t</SUB>"
 
 

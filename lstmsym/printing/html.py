@@ -12,15 +12,8 @@ from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
-from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation, split_name
+from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
-
-
-def name_html(name: str, time: str | None = None) -> str:
-    """'h_tilde' at time 't' -> 'h̃<SUB>t</SUB>'; 'W_f' -> 'W<SUB>f</SUB>'; 'alpha' -> 'α'."""
-    _, main, _, subs = split_name(name)
-    subs = [html_text(s) for s in subs] + ([time] if time else [])
-    return html_text(main) + (f"<SUB>{','.join(subs)}</SUB>" if subs else "")
 
 
 MACRON = "\u0304"
@@ -165,5 +158,6 @@ class HtmlPrinter(StrPrinter):
             self._settings["shift"] -= 1
 
 
-def html(expr: sympy.Expr, notation: Notation) -> str:
-    return HtmlPrinter(dict(notation=notation)).doprint(expr)
+def html(expr: sympy.Expr, notation: Notation, shift: int = 0) -> str:
+    """A Graphviz HTML label of an expression, `shift` steps after t (the unrolled views' t-1, t, t+1)."""
+    return HtmlPrinter(dict(notation=notation, shift=shift)).doprint(expr)

@@ -14,7 +14,7 @@ from ..model.cell import Cell
 from ..model.functions import BY_CLASS, ElementwiseBase
 from ..model.ir import Reduction
 from ..model.vector_ops import MatVec, Outer, SumUnits
-from ..printing.html import html, name_html
+from ..printing.html import html
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..spec.naming import is_internal
@@ -55,9 +55,9 @@ class ForwardBuilder(PointwiseOps, Arrangement):
     def build(self) -> Diagram:
         d = self.diagram
         for state in self.cell.states:
-            self.producer[state.previous] = self.input_node(state.previous, name_html(state.name, "t-1"))
+            self.producer[state.previous] = self.input_node(state.previous, html(sympy.Symbol(state.previous), self.notation))
         for item in self.cell.inputs:
-            self.producer[item.name] = self.input_node(item.name, name_html(item.name, "t"))
+            self.producer[item.name] = self.input_node(item.name, html(sympy.Symbol(item.name), self.notation))
         for node in self.cell.value_nodes:
             if node.origin in ("preactivation", "operator") or not node.batched:
                 continue
@@ -65,7 +65,7 @@ class ForwardBuilder(PointwiseOps, Arrangement):
             if not is_internal(node.key):
                 d.name_value(self.producer[node.key], node.key)
         for name in list(self.cell.outputs) + [s.name for s in self.cell.states if s.name not in self.cell.outputs]:
-            out = d.add(f"out_{name}", "output", name_html(name, "t"), self.tex(sympy.Symbol(name)))
+            out = d.add(f"out_{name}", "output", html(sympy.Symbol(name), self.notation), self.tex(sympy.Symbol(name)))
             d.set_sem(out, self.use(sympy.Symbol(name), out, name))
         self.mark_state_lines()
         self.arrange()
@@ -93,7 +93,7 @@ class ForwardBuilder(PointwiseOps, Arrangement):
         glyph = self.notation.glyph(name)
         if glyph.time == "prev":
             return ""
-        return name_html(name, "t" if glyph.time == "step" else None)
+        return html(sympy.Symbol(name), self.notation)
 
     def use(self, expr: sympy.Expr, head: str, owner: str, sign: str = "", kind: str = "edge") -> sympy.Symbol:
         """An edge into head carrying expr's value (its operations drawn first when no node computes it yet), and

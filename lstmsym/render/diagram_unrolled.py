@@ -10,8 +10,8 @@ import sympy
 
 from ..derive.derived import Derived
 from ..printing.escape import html_text
-from ..printing.html import name_html
-from ..printing.latex import latex, time_label
+from ..printing.html import html as html_label
+from ..printing.latex import latex
 from ..printing.notation import Notation
 from .diagram import STYLE, Diagram
 from .diagram_forward import ForwardBuilder
@@ -22,7 +22,7 @@ STEPS = (-1, 0, 1)
 
 def _name(name: str, offset: int, notation: Notation, adjoint: bool = False) -> tuple[str, str]:
     """(HTML, LaTeX) of a quantity at step t+offset (δ in front for an adjoint)."""
-    html = name_html(name, time_label(offset))
+    html = html_label(sympy.Symbol(name), notation, shift=offset)
     tex = latex(sympy.Symbol(name), notation, shift=offset)
     return (f"δ{html}", rf"\delta {tex}") if adjoint else (html, tex)
 
@@ -63,8 +63,8 @@ def unrolled_diagram(derived: Derived, notation: Notation, backward: bool = Fals
     glyphs, operations = miniature(derived, notation)
     boxes = []
     for offset in STEPS:
-        title = html_text(("BPTT " if backward else "") + cell.name) + f" ({time_label(offset)})"
-        tex = (r"\text{BPTT}\ " if backward else "") + r"\text{" + cell.name.replace("_", r"\_") + "}" + rf"\ ({time_label(offset)})"
+        title = html_text(("BPTT " if backward else "") + cell.name) + f" ({notation.time_label(offset)})"
+        tex = (r"\text{BPTT}\ " if backward else "") + r"\text{" + cell.name.replace("_", r"\_") + "}" + rf"\ ({notation.time_label(offset)})"
         box = d.add(f"step_{offset + 1}", "step", *step_label(title, tex, glyphs, operations))
         boxes.append(box)
         for item in cell.inputs:
@@ -77,8 +77,8 @@ def unrolled_diagram(derived: Derived, notation: Notation, backward: bool = Fals
         for output in outputs:
             o_html, o_tex = _name(output, offset, notation)
             if backward:
-                loss = d.add(f"loss_{output}_{offset + 1}", "input", f"∂ℓ<SUB>{time_label(offset)}</SUB>/∂{o_html}",
-                             rf"\partial \ell_{{{time_label(offset)}}} / \partial {o_tex}")
+                loss = d.add(f"loss_{output}_{offset + 1}", "input", f"∂ℓ<SUB>{notation.time_label(offset)}</SUB>/∂{o_html}",
+                             rf"\partial \ell_{{{notation.time_label(offset)}}} / \partial {o_tex}")
                 d.connect(box, loss, kind="grad", dir="back")
             else:
                 out = d.add(f"out_{output}_{offset + 1}", "output", o_html, o_tex)
