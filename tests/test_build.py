@@ -174,3 +174,36 @@ def test_build_without_matplotlib_says_what_it_skipped(tmp_path, cli, monkeypatc
     assert "skipped plots (each cell's gradient survival, flow.svg and flow.pdf" in err and "pip install matplotlib" in err
     assert (tmp_path / "handbook.pdf").is_file() and (tmp_path / "rnn" / "rnn.pdf").is_file()
     assert not (tmp_path / "rnn" / "flow.svg").exists()
+
+
+@pytest.mark.dot
+@pytest.mark.tex
+def test_a_users_long_equation_never_stops_a_build(tmp_path, cli):
+    """A layer-norm LSTM written from Ba et al. with sd = sqrt((mean(..) + mean(..) + mean(..) + mean(..))/4 + eps)
+    failed with "not ready to publish: Overfull \\hbox (47pt too wide)" and wrote no other format. Its long equations
+    are broken across lines (brackets closed and reopened with null delimiters), and the PDF compiles clean."""
+    need("latexmk")
+    spec = ROOT / "tests" / "specs" / "construct_long_equations.toml"
+    code, out, err = cli("build", str(spec), "--out", str(tmp_path), "--format", "tex,pdf,html", "--jobs", "1")
+    assert code == 0, err
+    folder = tmp_path / "construct_long_equations"
+    assert (folder / "construct_long_equations.pdf").is_file() and (tmp_path / "site" / "construct_long_equations.html").is_file()
+    tex = (folder / "construct_long_equations.tex").read_text()
+    assert r"\right. \\" in tex and r"\left. " in tex
+
+
+@pytest.mark.dot
+@pytest.mark.tex
+def test_a_write_up_latex_refuses_costs_only_its_pdf(tmp_path, cli, monkeypatch):
+    """When LaTeX refuses a write-up, every other file is still written, the reason is said once, and the exit
+    status is 1 (the build stopped and wrote nothing else)."""
+    from lstmsym.base.errors import LstmsymError
+    from lstmsym.render import tools
+
+    def refuse(tex, figures, name="doc", folder="", root_files=None):
+        raise LstmsymError(f"{name}.tex is not ready to publish: Overfull \\hbox (47pt too wide)")
+
+    monkeypatch.setattr(tools, "compile_pdf", refuse)
+    code, out, err = cli("build", "rnn", "--out", str(tmp_path), "--format", "tex,pdf,md", "--jobs", "1")
+    assert code == 1 and "rnn.tex is not ready to publish" in err and "every other file was written" in err
+    assert (tmp_path / "rnn" / "rnn.tex").is_file() and (tmp_path / "rnn" / "README.md").is_file()

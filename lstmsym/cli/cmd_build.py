@@ -63,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
               f"{len(files) - len(written)} unchanged ({elapsed:.1f} s)")
     for tool in skipped:
         print(f"lstmsym: skipped {MESSAGES[tool]}", file=sys.stderr)
+    problems = [p for o in outputs for p in o.problems] + gallery.problems
+    for problem in problems:
+        print(f"lstmsym: {problem} (every other file was written)", file=sys.stderr)
+    if problems:
+        return 1
     failed = [o.name for o in outputs if not passed(o.verification)]
     if failed:
         print(f"lstmsym: verification failed for {', '.join(failed)}", file=sys.stderr)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from ..base.errors import UsageError
+from ..base.errors import LstmsymError, UsageError
 from ..base.version import __version__
 from ..base.writing import write_bytes_atomic
 from ..derive.derived import derived
@@ -112,6 +112,8 @@ class Gallery:
     force: bool = False
     progress: Callable[[str], None] = lambda message: None
     manifest: Manifest = field(default_factory=Manifest)
+    #: What could not be made (the handbook's PDF, when LaTeX refuses it); every other file is still written.
+    problems: list[str] = field(default_factory=list)
 
     def stale_cells(self, digests: dict[str, str]) -> list[str]:
         if self.force:
@@ -143,6 +145,8 @@ class Gallery:
         skipped = sorted({tool for o in outputs for tool in o.skipped})
         for spec in stale:
             files.update(by_spec[spec].files)
+            if by_spec[spec].problems:  # not recorded as built: the next build tries again
+                continue
             self.manifest.cells[spec_key(spec)] = {"name": by_spec[spec].name, "inputs": digests[spec],
                                                   "files": {rel: sha(data) for rel, data in sorted(by_spec[spec].files.items())}}
         if whole_stale:
@@ -154,7 +158,8 @@ class Gallery:
                     new_record[name] = records.status(derived(load_cell(spec)), record)
             whole = self.whole_files(outputs, new_record, skipped)
             files.update(whole)
-            self.manifest.whole = {"inputs": whole_digest, "files": {rel: sha(data) for rel, data in sorted(whole.items())}}
+            self.manifest.whole = {} if self.problems else {"inputs": whole_digest,
+                                                             "files": {rel: sha(data) for rel, data in sorted(whole.items())}}
         return files, outputs, skipped
 
     def whole_files(self, outputs: list[CellOutput], record: dict[str, Any], skipped: list[str]) -> dict[str, bytes]:
@@ -184,7 +189,10 @@ class Gallery:
         if "pdf" in self.formats and not [tool for tool in skipped if tool != "matplotlib"]:  # without plots, if need be
             figures = {f"{o.name}/{rel}": data for o in outputs for rel, data in o.figures.items()}
             figures.update({rel: data for rel, data in plot_files.items() if rel.endswith(".pdf")})
-            files["handbook.pdf"] = tools.compile_pdf(tex, figures, "handbook", "", {"references.bib": bib})
+            try:
+                files["handbook.pdf"] = tools.compile_pdf(tex, figures, "handbook", "", {"references.bib": bib})
+            except LstmsymError as exc:
+                self.problems.append(str(exc))
         files[RECORD] = records.record_text({c.cell.name: record[c.cell.name] for c in cells if c.cell.name in record}).encode()
         return files
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..base.errors import LstmsymError
 from ..derive.derived import derived
 from ..model.loading import load_cell
 from ..render import documents, plots, references, site, tools
@@ -25,6 +26,8 @@ class CellOutput:
     figures: dict[str, bytes] = field(default_factory=dict)
     verification: dict[str, Any] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    #: What could not be made (a write-up LaTeX refuses), said once; every other file is still written.
+    problems: list[str] = field(default_factory=list)
 
 
 def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool) -> tuple[str, ...]:
@@ -107,7 +110,10 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
             result.skipped.append("tex")
         elif dot:
             bib = {"references.bib": references.bib_text([d]).encode()} if cell.references else {}
-            result.files[f"{prefix}{cell.name}.pdf"] = tools.compile_pdf(tex_source, result.figures, cell.name, cell.name, bib)
+            try:
+                result.files[f"{prefix}{cell.name}.pdf"] = tools.compile_pdf(tex_source, result.figures, cell.name, cell.name, bib)
+            except LstmsymError as exc:
+                result.problems.append(str(exc))
     return result
 
 

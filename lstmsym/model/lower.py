@@ -60,6 +60,8 @@ class Lowerer:
         self.matrices = matrix_names(spec)
         self.identity = identity_available(spec)
         self.unbatched = set(spec.parameters) | set(spec.constants)
+        #: Reductions by what they reduce, so the same sum or mean written twice is one quantity.
+        self.reductions: dict[tuple[sympy.Expr, bool], str] = {}
 
     # -- bookkeeping ----------------------------------------------------------------
     def add(self, node: GraphNode) -> GraphNode:
@@ -186,7 +188,11 @@ class Lowerer:
                 inner = self.value(node.args[0])
                 if node.func == "dot":
                     inner = inner * self.value(node.args[1])
+                same = self.reductions.get((inner, node.func == "mean"))
+                if same is not None:  # mean(c) written twice is one quantity (one adjoint, computed once)
+                    return same
                 key = self.next_key("red")
+                self.reductions[(inner, node.func == "mean")] = key
                 self.add(Reduction(key, (), self.eq.name, "reduction", self.batched(inner), expr=inner,
                                    over=self.shape_of(inner), mean=node.func == "mean"))
                 return key

@@ -20,6 +20,7 @@ from ..printing.notation import Notation
 from ..printing.order import is_vector, term_key
 from .facts import notation as notation_of
 from .gradview import gradient_view
+from .linebreak import break_line
 from .views import counts_view, equations_view, formula_latex, parameters_view
 
 MAX_LINE_WIDTH = 50
@@ -124,6 +125,7 @@ def align_rows(entries: list[tuple[str, str, list[str]]]) -> list[dict[str, str]
     """Rows of an align* block from (lhs, relation, rhs lines): continuation lines, separators on all but the last."""
     rows = []
     for lhs, relation, lines in entries:
+        lines = [part for line in lines for part in break_line(line, MAX_LINE_WIDTH, visible_width)]
         for index, line in enumerate(lines):
             rows.append({"lhs": lhs if index == 0 else "", "op": relation if index == 0 else r"\quad", "rhs": line, "sep": " \\\\"})
     if rows:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..model.cell import Cell
-from ..model.functions import FUNCTIONS, ElementwiseBase, apply
+from ..model.functions import FUNCTIONS, ElementwiseBase, apply, to_standard
 from ..model.ir import MatrixExpr, Operator
 from ..model.sizes import SIZE_PREFIX
 from ..model.vector_ops import BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed
@@ -184,9 +184,10 @@ class Parser:
     def product(self) -> sympy.Expr:
         """Factors joined by ⊙; juxtaposition and ∗, ⋆, ·, mod bind tighter (a ⊙ W x is a ⊙ (W x))."""
         left = self.tight()
-        while self.peek() == ("op", "odot"):
-            self.take()
-            left = left * self.tight()
+        while self.peek() in (("op", "odot"), ("op", "/")):
+            operator = self.take()[1]
+            right = self.tight()
+            left = left * right if operator == "odot" else left / right
         return left
 
     def tight(self) -> sympy.Expr:
@@ -402,8 +403,16 @@ def normal(expr: sympy.Expr, names: Names) -> sympy.Expr:
 
 
 def equal(read: sympy.Expr, derived: sympy.Expr, names: Names) -> bool:
-    difference = sympy.expand(normal(plain(read), names) - normal(plain(derived), names))
-    return difference == 0 or sympy.simplify(difference) == 0
+    """Equal as expressions; a root printed as a power ^{1/2} (where a line had to break) is compared in SymPy's
+    standard functions."""
+    read, derived = plain(read), plain(derived)
+    difference = sympy.expand(normal(read, names) - normal(derived, names))
+    if difference == 0:
+        return True
+    if read.has(sympy.Pow) and any(e.exp == sympy.Rational(1, 2) for e in read.atoms(sympy.Pow)):
+        difference = sympy.expand(normal(to_standard(read), names) - normal(to_standard(derived), names))
+        return difference == 0
+    return sympy.simplify(difference) == 0
 
 
 def read_formula(text: str, names: Names, notation: str = "latex") -> sympy.Expr:

@@ -119,6 +119,9 @@ class LatexLexer:
     def token(self, before: list[tuple]) -> list[tuple]:  # noqa: C901 - one branch per construct, read in order
         token = self.take()
         if token in _SKIP:
+            if token in (r"\left", r"\right") and self.peek() == ".":
+                self.take()  # a null delimiter: a bracket opened or closed on another line
+                return []
             if token == r"\left" and self.peek() in (r"\lvert", r"\lfloor"):
                 return [self.bracketed(self.take())]
             return []
@@ -132,7 +135,7 @@ class LatexLexer:
             return [("lp",), *self.group(), ("rp",)]
         if token == ")":
             return [("rp",)]
-        if token in ("+", "-", ",", ">"):
+        if token in ("+", "-", ",", ">", "/"):
             return [("op", token)]
         if token == "^":
             return [("sup", self.group())]
