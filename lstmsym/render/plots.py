@@ -53,7 +53,9 @@ def _save(fig, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-RC = {"svg.hashsalt": "lstmsym", "svg.fonttype": "none", "font.size": 9, "pdf.compression": 6, "path.simplify": False}
+RC = {"svg.hashsalt": "lstmsym", "svg.fonttype": "none", "font.size": 9, "pdf.compression": 6, "path.simplify": False,
+      # every label at 8 pt or more, so that a plot scaled to the page keeps its text at 6 pt or more
+      "xtick.labelsize": 9, "ytick.labelsize": 9, "legend.fontsize": 8, "legend.title_fontsize": 8}
 
 
 def flow_figure(name: str, family: str, flow: dict[str, Any], fmt: str) -> bytes:
