@@ -63,3 +63,18 @@ def test_every_pdf_of_the_gallery_sets_its_smallest_text_at_a_readable_size():
     assert len(pdfs) > 70
     small = {p.name: round(min(character_sizes(p)), 2) for p in pdfs}
     assert all(size >= SMALLEST_SCRIPT - 0.05 for size in small.values()), {k: v for k, v in small.items() if v < SMALLEST_SCRIPT}
+
+
+def test_handbook_front_matter():
+    """The handbook: a table of contents of parts (one per family) and chapters only (it was 22 pages with every
+    section), PDF metadata, a notation chapter, and a caption on every plot."""
+    from lstmsym.render.documents import handbook_tex
+
+    cells = [derived_cell(name) for name in ("rnn", "lstm", "gru", "mingru")]
+    tex = handbook_tex(cells, {}, with_plots=True, flow_plot=True)
+    assert r"\setcounter{tocdepth}{0}" in tex and tex.count(r"\part{") == 3
+    assert re.search(r"\\hypersetup\{pdftitle=\{[^}]+\}, pdfauthor=", tex)
+    assert r"\chapter{Notation}" in tex and r"$a \odot b$" in tex
+    figures = re.findall(r"\\begin\{figure\}.*?\\end\{figure\}", tex, re.S)
+    plots = [f for f in figures if "plots/" in f]
+    assert len(plots) == 4 and all(r"\caption{" in f for f in plots)

@@ -127,11 +127,30 @@ def index_md(cells: list[Derived], with_plots: bool = False, flow_plot: bool = F
         cells=index_rows(cells), sizes_text=gallery_sizes_text(), version=__version__, plots=plots)
 
 
+#: The handbook's parts: one per family, in this order, then any other family by name.
+FAMILY_PARTS = {"rnn": "Simple recurrent networks", "lstm": "The LSTM family", "gru": "The GRU family",
+                "other": "Other cells"}
+#: What each comparison plot shows, as its caption.
+PLOT_CAPTIONS = {
+    "parameters": "Parameters of one layer against the hidden size, every cell (log scales).",
+    "flops": "Matrix-product FLOPs of one step, forward and backward, against the hidden size.",
+    "memory": "Activations the derived backward keeps per step, against the hidden size.",
+    "flow": "Median gradient surviving T steps of backpropagation, per cell, with each spec's initialisation.",
+}
+
+
 def handbook_tex(cells: list[Derived], verifications: dict[str, dict[str, Any]], with_plots: bool = False,
                  flow_plot: bool = False, tikz: bool = False) -> str:
+    """The handbook: notation, the comparison, then one part per family with a chapter per cell (the table of
+    contents lists parts and chapters only)."""
+    order = list(FAMILY_PARTS) + sorted({c.cell.family for c in cells} - set(FAMILY_PARTS))
+    parts = [{"title": FAMILY_PARTS.get(family, f"The {family} family"),
+              "cells": [cell_context(c) for c in cells if c.cell.family == family]} for family in order]
+    plots = (["parameters", "flops", "memory"] + ["flow"] * flow_plot) if with_plots else []
     return environment("latex").get_template("handbook.tex.j2").render(
-        cells=[cell_context(c) for c in cells], rows=index_rows(cells), sizes_text=gallery_sizes_text(), version=__version__,
+        parts=[part for part in parts if part["cells"]], cell_count=len(cells), rows=index_rows(cells),
+        sizes_text=gallery_sizes_text(), version=__version__,
         verifications={c.cell.name: verification_context(c, verifications.get(c.cell.name)) for c in cells},
-        sub="\\section", width="0.8", plots=(["parameters", "flops", "memory"] + ["flow"] * flow_plot) if with_plots else [],
+        sub="\\section", width="0.8", plots=[(plot, PLOT_CAPTIONS[plot]) for plot in plots],
         figures=True,
         flow_figure=False, tikz=tikz)
