@@ -141,9 +141,15 @@ def _semantics(node: DNode) -> dict[str, str]:
     return out
 
 
+def dot_label(label: str) -> str:
+    """An HTML label as dot should read it: dot 2.43 joins a "]" that follows a <SUB> to the next <SUP>
+    ("[U<SUB>i</SUB>; ...]<SUP>T</SUP>" drew "]T" raised), and the character reference keeps it apart."""
+    return label.replace("]", "&#93;")
+
+
 def to_dot(diagram: Diagram) -> str:
     """DOT source through the template; attributes sorted, nodes and edges in build order."""
-    nodes = [{"name": n.name, "attrs": sorted({**STYLE[n.kind], **n.attrs, **_semantics(n)}.items()), "label": n.label}
+    nodes = [{"name": n.name, "attrs": sorted({**STYLE[n.kind], **n.attrs, **_semantics(n)}.items()), "label": dot_label(n.label)}
              for n in diagram.nodes]
     edges = []
     for e in diagram.edges:
@@ -152,7 +158,7 @@ def to_dot(diagram: Diagram) -> str:
         attrs.update(e.attrs)
         if e.arg:
             attrs["arg"] = str(e.arg)
-        edges.append({"tail": e.tail, "head": e.head, "label": e.label, "attrs": sorted(attrs.items())})
+        edges.append({"tail": e.tail, "head": e.head, "label": dot_label(e.label), "attrs": sorted(attrs.items())})
     graph = {**diagram.graph, **(STYLE["legend"] if diagram.legend[0] else {})}
     return environment("dot").get_template("diagram.dot.j2").render(
         name=diagram.name, graph=sorted(graph.items()), nodes=nodes, edges=edges, same_rank=diagram.same_rank,

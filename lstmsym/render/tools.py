@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from ..base.errors import LstmsymError, ToolMissingError
+from .svg_scripts import shrink_scripts
 
 SOURCE_DATE_EPOCH = "0"
 MAX_OVERFULL_PT = 3.0
@@ -35,25 +36,6 @@ def tikz_available() -> bool:
     return bool(found.stdout.strip())
 
 
-#: Sub- and superscripts as TeX sets them: 70 % of the base size, lowered (raised) by a fraction of it.
-SCRIPT_SIZE, SUB_DROP, SUP_RISE = 0.7, 0.25, 0.4
-_SCRIPT = re.compile(rb'<text ([^>]*?)y="(-?[\d.]+)"([^>]*?) baseline-shift="(sub|super)"([^>]*?) font-size="([\d.]+)"')
-
-
-def svg_scripts(data: bytes) -> bytes:
-    """Graphviz writes a subscript as a <text baseline-shift="sub"> of the base's own size, which browsers draw full
-    size and (Chromium) on the baseline, so h_{t-1} reads as ht-1. Each script gets a smaller size and an explicit
-    lower (higher) y instead, which every SVG renderer honours."""
-    def fix(match: re.Match) -> bytes:
-        before, y, middle, kind, after, size = match.groups()
-        base = float(size)
-        shift = SUB_DROP * base if kind == b"sub" else -SUP_RISE * base
-        new_y = f"{float(y) + shift:.2f}".encode()
-        return (b'<text ' + before + b'y="' + new_y + b'"' + middle + after +
-                b' font-size="' + f"{SCRIPT_SIZE * base:.2f}".encode() + b'"')
-    return _SCRIPT.sub(fix, data)
-
-
 def render_dot(source: str, fmt: str) -> bytes:
     """Lay out DOT with dot into svg, png, pdf, json or plain bytes."""
     import graphviz
@@ -63,7 +45,7 @@ def render_dot(source: str, fmt: str) -> bytes:
     try:
         data = graphviz.Source(source).pipe(format=fmt, engine="dot")
         if fmt == "svg":
-            data = svg_scripts(data)
+            data = shrink_scripts(data)  # scripts at full size collide in browsers: see svg_scripts
         if fmt == "pdf":  # cairo stamps the time and ignores SOURCE_DATE_EPOCH: fix it (same length, offsets kept)
             data = re.sub(rb"/CreationDate \(D:\d{14}Z\)", b"/CreationDate (D:19800101000000Z)", data)
         return data
