@@ -71,7 +71,39 @@ def cell_page(derived: Derived, verification: dict[str, Any] | None, svgs: dict[
         flow=flow, verification=verification_context(derived, verification),
         svgs={k: inline_svg(v) for k, v in svgs.items()}, links=links, bibtex=bib_text([derived]).strip(),
         count_math={row["convention"]: count_mathml(derived, factored(derived.count(_query(row["convention"]))), n)
-                    for row in ctx["counts"]})
+                    for row in ctx["counts"]},
+        name_math=names_mathml(derived, n), parameter_math=parameters_mathml(derived, n), scan_math=scan_mathml(derived, n))
+
+
+def inline(expr: sympy.Expr, n) -> Markup:
+    return Markup(f"<math>{mathml(expr, n)}</math>")
+
+
+def names_mathml(derived: Derived, n) -> dict[str, Markup]:
+    """Every name the page's tables show (worked example, parameters), as the equations write it."""
+    cell = derived.cell
+    keys = [i.name for i in cell.inputs] + [s.previous for s in cell.states] + [name for name, _ in cell.equations]
+    keys += [p.name for p in cell.parameters]
+    return {key: inline(sympy.Symbol(key), n) for key in keys}
+
+
+def parameters_mathml(derived: Derived, n) -> dict[str, dict[str, Markup]]:
+    """Each parameter's shape (n × m) and number of entries (n², or n²/k for heads) in MathML, in the sizes."""
+    out = {}
+    for p in derived.cell.parameters:
+        shape = " × ".join(f"<mi>{size}</mi>" for size in p.shape) if p.shape else "<mn>1</mn>"
+        shape = shape.replace(" × ", "<mo>×</mo>")
+        out[p.name] = {"shape": Markup(f"<math>{shape}</math>"), "count": count_mathml(derived, p.size(), n)}
+    return out
+
+
+def scan_mathml(derived: Derived, n) -> list[Markup]:
+    """Each linear state's parallel form s_t = a_t ⊙ s_{t-1} + b_t, with a_t and b_t written out."""
+    out = []
+    for ls in ScanForm(derived).states:
+        state, previous = sympy.Symbol(ls.state), sympy.Symbol(ls.previous)
+        out.append(Markup(equation(state, ls.a * previous + ls.b, n)))
+    return out
 
 
 def count_mathml(derived: Derived, formula: sympy.Expr, n) -> Markup:
