@@ -332,4 +332,5 @@ def cell_context(derived: Derived) -> dict[str, Any]:
         "scan": scan_context(derived, n),
         "cost": cost_context(derived),
         "version": __version__,
+        "time": n.time_letter,
     }
