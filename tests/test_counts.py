@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 import lstmsym
-from conftest import derived_cell
+from conftest import SPECS, derived_cell
 from lstmsym.base.errors import ConventionError, UsageError
 from lstmsym.derive.counts import CountQuery, count_formula, evaluate, factored
 from lstmsym.derive.frameworks import mapping
@@ -156,3 +156,15 @@ def test_documents_count_what_the_counter_counts(name):
     assert sympy.expand(cell.parameter_count() - count_formula(cell)) == 0
     if name.endswith("construct_heads.toml"):
         assert sympy.sstr(sympy.factor(cell.parameter_count())) == "n*(k*m + k + n)/k"
+
+
+def test_a_cell_reading_its_hidden_size_counts_as_it_can_be_stacked(cli):
+    """x = "n" (RG-LRU): `params --num-layers 2 --bidirectional` counted a 2n-wide second layer, and -m 4 was
+    dropped silently (issue 22, item 3)."""
+    spec = str(SPECS / "construct_hidden_input.toml")
+    code, out, err = cli("params", spec, "-m", "4", "-n", "6")
+    assert code == 2 and "the input size 4 and n = 6 disagree" in err
+    code, out, err = cli("params", spec, "-n", "6", "--num-layers", "2", "--bidirectional")
+    assert code == 2 and "cannot read the 2*n outputs of a bidirectional layer" in err
+    code, out, err = cli("params", spec, "-n", "6", "--num-layers", "2")
+    assert code == 0 and "total = 4*n*(n + 1) = 168" in out  # 2 layers x (2 n x n + 2 n), each n wide

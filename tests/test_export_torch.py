@@ -160,3 +160,53 @@ def test_generated_module_runs_where_its_input_lives(name, mode):
         assert all(p.grad is not None and p.grad.device.type == device for p in layer.parameters())
         finals = state.values() if isinstance(state, dict) else state if isinstance(state, tuple) else (state,)
         assert all(v.device.type == device for v in finals)
+
+
+def test_side_inputs_reach_every_layer():
+    """Cfc(4, 6, num_layers=2)(x, inputs={"t": ts}) said the side input t was missing: layer 1 never got it. Each
+    layer of a stack equals the one-layer module run on the layer below's output, with the same side input."""
+    import torch
+
+    module = generated(str(SPECS / "construct_time_input.toml"))
+    cls = layer_class(module)
+    torch.manual_seed(0)
+    stack = cls(4, 6, num_layers=2).double()
+    xs, ts = torch.randn(5, 3, 4, dtype=torch.float64), torch.rand(5, 3, dtype=torch.float64) + 0.1
+    ys, _ = stack(xs, inputs={"t": ts})
+    first, second = cls(4, 6).double(), cls(6, 6).double()
+    with torch.no_grad():
+        for target, suffix in ((first, "_l0"), (second, "_l1")):
+            for name, p in target.named_parameters():
+                p.copy_(dict(stack.named_parameters())[name.replace("_l0", suffix)])
+    mid, _ = first(xs, inputs={"t": ts})
+    want, _ = second(mid, inputs={"t": ts})
+    assert torch.allclose(ys, want, atol=1e-12)
+
+
+def test_a_side_input_of_the_input_size_cannot_be_stacked():
+    module = generated(str(SPECS / "construct_side_inputs.toml"))
+    with pytest.raises(ValueError, match="side input\\(s\\) mask have the input size 'm'"):
+        layer_class(module)(4, 6, num_layers=2)
+
+
+def test_an_input_of_the_hidden_size():
+    """Rglru(4, 6) ignored the 4, then failed with a raw matmul error; num_layers=2, bidirectional=True failed on a
+    stack (issue 22, item 3). The layer now says what it needs, and stacks where it can."""
+    import torch
+
+    cls = layer_class(generated(str(SPECS / "construct_hidden_input.toml")))
+    with pytest.raises(ValueError, match=r"input has the hidden size \(n\): input_size \(4\) must equal hidden_size \(6\)"):
+        cls(4, 6)
+    with pytest.raises(ValueError, match="bidirectional layer below"):
+        cls(6, 6, num_layers=2, bidirectional=True)
+    ys, h = cls(6, 6, num_layers=3)(torch.randn(5, 2, 6))
+    assert ys.shape == (5, 2, 6) and h.shape == (3, 2, 6)
+
+
+def test_a_side_input_of_the_wrong_rank_is_refused():
+    """A scalar side input given as (T, B, 1) broadcast silently into an output three times too wide."""
+    import torch
+
+    layer = layer_class(generated(str(SPECS / "construct_time_input.toml")))(4, 6)
+    with pytest.raises(ValueError, match=r"side input 't' has shape \(5, 3, 1\); expected \(T, B\) \+ \(\), 2 axes"):
+        layer(torch.randn(5, 3, 4), inputs={"t": torch.rand(5, 3, 1)})

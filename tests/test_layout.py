@@ -30,12 +30,14 @@ SEED = ("rnn", "lstm", "peephole", "cifg", "gru", "gru_reset_after")
 @pytest.mark.dot
 @pytest.mark.parametrize("name", SEED)
 def test_seed_cells_have_no_avoidable_crossing(name):
-    """A seed cell's diagram crosses only where every drawing with its inputs and outputs on the outside must:
-    its graph plus one vertex joined to the terminals is not planar (GRU's gradient flow, for one)."""
+    """A seed cell's gradient flow crosses only where every drawing with its inputs and outputs on the outside must:
+    its graph plus one vertex joined to the terminals is not planar (GRU's gradient flow, for one). Its forward
+    diagram may cross once more: the picture language fixes the orientation (state lines on top, left to right)
+    and the family's gate order (f, i, g, o for the LSTM, as colah draws it), which a free layout would not."""
     need("dot")
-    for kind in ("cell", "backward"):
+    for kind, allowance in (("cell", 1), ("backward", 0)):
         report = check_dot(f"{name}/{kind}", (ROOT / "output" / name / f"{kind}.dot").read_text(), kind, floor=True)
-        assert report.crossings <= report.floor, report
+        assert report.crossings <= report.floor + allowance, report
 
 
 def test_floor_sees_a_graph_that_must_cross():

@@ -97,12 +97,19 @@ def _tensor_name(name: str, convention: str, query: CountQuery, layer: int, reve
     return f"layer {layer + 1}{direction}: {name}"
 
 
+def _output_sizes(cell: Cell) -> set[str]:
+    return {size for o in cell.outputs for size in cell.shapes[o]}
+
+
 def tensors(cell: Cell, query: CountQuery = CountQuery()) -> list[TensorRow]:
     """Every tensor of the stack, layer by layer and direction by direction (later layers read D * output)."""
     query.check()
     one = _layer_tensors(cell, query.convention)
     first_input = size_symbol(cell.input_size)
     later_input = query.directions * output_size(cell)
+    if query.layers > 1 and sympy.simplify(later_input - first_input) != 0 and cell.input_size in _output_sizes(cell):
+        raise UsageError(f"cell '{cell.name}' reads an input of its own output size ({cell.input_size}): a layer cannot read "
+                         f"the {later_input} outputs of a bidirectional layer below it; use --num-layers 1 or drop --bidirectional")
     rows = []
     for layer in range(query.layers):
         for reverse in ([False, True] if query.bidirectional else [False]):
