@@ -75,6 +75,9 @@ def sizes_for(cell: Cell, sizes: dict[str, int], strict: bool = True) -> dict[st
     out = {}
     for name, value in sizes.items():
         key = cell.input_size if name == "m" and "m" not in cell.sizes else name
+        if key in out and out[key] != value and not strict:  # across cells: one that reads its own n keeps n
+            out[key] = value if name != "m" else out[key]
+            continue
         if key in out and out[key] != value:
             raise UsageError(f"cell '{cell.name}' reads an input of size '{key}', its own '{key}': the input size {value if name == 'm' else out[key]} "
                              f"and {key} = {out[key] if name == 'm' else value} disagree; give one of them")

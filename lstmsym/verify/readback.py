@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import sympy
 
 from ..model.cell import Cell
-from ..model.functions import FUNCTIONS, ElementwiseBase, apply, to_standard
-from ..model.ir import MatrixExpr, Operator
+from ..model.functions import FUNCTIONS, ElementwiseBase, apply
 from ..model.sizes import SIZE_PREFIX
-from ..model.vector_ops import BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed
+from ..model.vector_ops import Conv, LossGrad, MatVec, Next, Outer, SumUnits, Transposed
 from .readback_tokens import GREEK, LatexLexer, ReadError, read_latex, read_mathml
 
 ACCENT_WORDS = ("tilde", "hat", "bar", "dot", "check")
@@ -313,171 +312,10 @@ class Parser:
         return value ** power if power is not None else value
 
 
-# -- the derived side, in the same vocabulary ---------------------------------------------------------------
-class Canon:
-    """A derived expression with every internal key the printers show as an expression written out."""
-
-    def __init__(self, cell: Cell) -> None:
-        self.cell = cell
-
-    def expansion(self, key: str) -> sympy.Expr | None:
-        head = key.split(":")[0]
-        if head in ("d", "in", "size") or head.startswith("pre") or ":" not in key or not self.cell.has_node(key):
-            return None
-        node = self.cell.node(key)
-        if isinstance(node, Operator):
-            first, second = (self(sympy.Symbol(a)) for a in node.args)
-            return {"matvec": MatVec, "conv": Conv, "outer": Outer}[node.op](first, second)
-        if isinstance(node, MatrixExpr):
-            return sympy.Add(*[t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms])
-        return self(self.cell.display[key])
-
-    def __call__(self, expr: sympy.Expr) -> sympy.Expr:
-        if expr.is_Symbol:
-            key = expr.name
-            if key.startswith("d:") and self.expansion(key[2:]) is not None:
-                return ADJOINT_OF(self.expansion(key[2:]))
-            expanded = self.expansion(key)
-            return expanded if expanded is not None else expr
-        if isinstance(expr, MatTVec):
-            return MatVec(Transposed(self(expr.args[0])), self(expr.args[1]))
-        if isinstance(expr, BlockOuter):
-            return BDIAG(Outer(self(expr.args[0]), self(expr.args[1])))
-        if isinstance(expr, SumTrailing):
-            return SUM_POSITIONS(self(expr.args[0]))
-        if isinstance(expr, ConvW):
-            return CONV_WEIGHTS(self(expr.args[0]), self(expr.args[1]))
-        if isinstance(expr, ConvT):
-            return Conv(Transposed(self(expr.args[0])), self(expr.args[1]))
-        if isinstance(expr, Next):
-            return self.shift(self(expr.args[0]))
-        if not expr.args:
-            return expr
-        return expr.func(*[self(a) for a in expr.args])
-
-    def shift(self, expr: sympy.Expr) -> sympy.Expr:
-        """One step later: every quantity with a time index moves on (h's previous value becomes h)."""
-        previous = {s.previous: s.name for s in self.cell.states}
-        mapping = {}
-        for symbol in expr.free_symbols:
-            base = symbol.name.split(":")[-1]
-            if base in previous:
-                mapping[symbol] = sympy.Symbol(symbol.name[: len(symbol.name) - len(base)] + previous[base])
-            elif self._timed(base):
-                mapping[symbol] = Next(symbol)
-        return expr.xreplace(mapping)
-
-    def _timed(self, base: str) -> bool:
-        cell = self.cell
-        if base in {i.name for i in cell.inputs}:
-            return True
-        return cell.has_node(base) and cell.is_batched(base)
-
-
-LINEAR = (MatVec, Outer, SumUnits, Conv, CONV_WEIGHTS, Transposed, SUM_POSITIONS)
-
-
-def plain(expr: sympy.Expr) -> sympy.Expr:
-    """Every symbol without assumptions (sizes are positive integers on the derived side only)."""
-    return expr.xreplace({s: sympy.Symbol(s.name) for s in expr.free_symbols})
-
-
-def normal(expr: sympy.Expr, names: Names) -> sympy.Expr:
-    """Linear operators spread over sums, with their scalar factors (numbers, scalar names) taken out:
-    M (a + b) = M a + M b, (η h) hᵀ = η (h hᵀ). The printers may write either form."""
-    if not expr.args:
-        return expr
-    args = [normal(a, names) for a in expr.args]
-    if not isinstance(expr, LINEAR):
-        return expr.func(*args)
-    for position, arg in enumerate(args):
-        expanded = sympy.expand(arg) if names.is_vector(arg) or names.is_matrix(arg) else arg
-        if expanded.is_Add:
-            return sympy.Add(*[normal(expr.func(*args[:position], term, *args[position + 1:]), names) for term in expanded.args])
-        if expanded.is_Mul:
-            scalars = [f for f in expanded.args if not names.is_vector(f) and not names.is_matrix(f)]
-            if scalars:
-                rest = sympy.Mul(*[f for f in expanded.args if f not in scalars])
-                return sympy.Mul(*scalars) * normal(expr.func(*args[:position], rest, *args[position + 1:]), names)
-    return expr.func(*args)
-
-
-def equal(read: sympy.Expr, derived: sympy.Expr, names: Names) -> bool:
-    """Equal as expressions; a root printed as a power ^{1/2} (where a line had to break) is compared in SymPy's
-    standard functions."""
-    read, derived = plain(read), plain(derived)
-    difference = sympy.expand(normal(read, names) - normal(derived, names))
-    if difference == 0:
-        return True
-    if read.has(sympy.Pow) and any(e.exp == sympy.Rational(1, 2) for e in read.atoms(sympy.Pow)):
-        difference = sympy.expand(normal(to_standard(read), names) - normal(to_standard(derived), names))
-        return difference == 0
-    return sympy.simplify(difference) == 0
-
-
 def read_formula(text: str, names: Names, notation: str = "latex") -> sympy.Expr:
     """One printed formula (LaTeX source, or a MathML fragment) as an expression in the cell's keys."""
     tokens = read_latex(text) if notation == "latex" else read_mathml(text)
     return Parser(tokens, names).whole()
 
 
-
-
-# -- one cell's printed formulas --------------------------------------------------------------------------------
-def printed_formulas(derived, notation=None) -> list[tuple]:
-    """(kind, lhs, derived expression, LaTeX lhs, LaTeX rhs, MathML) for every equation, one-step gradient and BPTT
-    recurrence, printed by the functions the documents use."""
-    from ..printing.latex import latex
-    from ..printing.mathml import equation
-    from ..printing.notation import Notation
-
-    n = notation or Notation(derived.cell)
-    rows = []
-    for key, expr in derived.cell.equations:
-        symbol = sympy.Symbol(key)
-        rows.append(("equation", symbol, expr, latex(symbol, n), latex(expr, n, keep_order=True),
-                     equation(symbol, expr, n, keep_order=True)))
-    for st in derived.backward.statements:
-        rows.append(("gradient", st.symbol, st.expr, latex(st.symbol, n), latex(st.expr, n), equation(st.symbol, st.expr, n)))
-    for rec in derived.bptt.recurrences:
-        symbol = sympy.Symbol(rec.incoming)
-        rows.append(("recurrence", symbol, rec.expr, latex(symbol, n), latex(rec.expr, n), equation(symbol, rec.expr, n)))
-    return rows
-
-
-def mathml_sides(markup: str) -> tuple[str, str]:
-    """The two sides of a displayed MathML equation (relation = or +=)."""
-    inner = markup.removeprefix('<math display="block"><mrow>').removesuffix("</mrow></math>")
-    lhs, rhs = re.split(r"<mo>(?:=|\+=)</mo>", inner, maxsplit=1)
-    return lhs, rhs
-
-
-def read_back(derived, notation=None) -> tuple[int, list[str]]:
-    """How many printed formulas were read (LaTeX and MathML count apart), and one line per formula that did not
-    read back to the derived expression."""
-    from ..printing.notation import Notation
-
-    n = notation or Notation(derived.cell)
-    names, canon = Names.of(derived.cell, n.time_letter), Canon(derived.cell)
-    problems, count = [], 0
-    for kind, lhs, expr, lhs_tex, rhs_tex, markup in printed_formulas(derived, n):
-        lhs_ml, rhs_ml = mathml_sides(markup)
-        for notation_name, left, right in (("latex", lhs_tex, rhs_tex), ("mathml", lhs_ml, rhs_ml)):
-            count += 1
-            try:
-                ok = equal(read_formula(left, names, notation_name), canon(lhs), names) and \
-                    equal(read_formula(right, names, notation_name), canon(expr), names)
-            except (ReadError, TypeError, ValueError) as exc:
-                ok, right = False, f"{right} ({exc})"
-            if not ok:
-                problems.append(f"{kind} {lhs} in {notation_name}: {left} = {right}")
-    return count, problems
-
-
-def printed_check(derived) -> dict:
-    """The verification suite's entry: every printed formula reads back to the derived one."""
-    count, problems = read_back(derived)
-    return {"ok": not problems, "formulas": count, "problems": problems[:5]}
-
-
-__all__ = ["Canon", "Names", "ReadError", "equal", "printed_check", "read_back", "read_formula"]
+__all__ = ["Names", "Parser", "ReadError", "expected_form", "read_formula"]

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..derive.derived import Derived
-from .readback import Canon, Names, ReadError, equal, plain, read_formula
+from .readback import Names, ReadError, read_formula
+from .readback_compare import Canon, equal, plain
 
 ALIGN = re.compile(r"\\begin\{align\*?\}(.*?)\\end\{align\*?\}", re.S)
 MATH = re.compile(r'<math display="block">(.*?)</math>', re.S)

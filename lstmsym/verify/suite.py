@@ -15,7 +15,7 @@ from ..base.errors import DomainError
 from ..derive.derived import Derived
 from ..derive.frameworks import mapping
 from .numeric import TOLERANCE as FD_TOL
-from .readback import printed_check
+from .readback_compare import printed_check
 from .numeric import finite_difference_check
 from .symbolic import TOLERANCE as SYM_TOL
 from .symbolic import symbolic_check
