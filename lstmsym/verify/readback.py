@@ -232,7 +232,9 @@ class Parser:
             if script == [("name", "⊤", (), ())]:
                 expr = Transposed(expr)
             else:
-                expr = expr ** self.sub(script)
+                exponent = self.sub(script)
+                # a root too wide for a line is printed as (a)^{1/2} (render.linebreak): the same square root
+                expr = apply("sqrt", [expr]) if exponent == sympy.Rational(1, 2) else expr ** exponent
         return expr
 
     def atom(self) -> sympy.Expr:  # noqa: C901 - one branch per token kind

@@ -9,7 +9,6 @@ import re
 import sympy
 
 from ..model.cell import Cell
-from ..model.functions import to_standard
 from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed
 from .readback import ADJOINT_OF, BDIAG, CONV_WEIGHTS, SUM_POSITIONS, Names, ReadError, read_formula
@@ -84,37 +83,41 @@ def plain(expr: sympy.Expr) -> sympy.Expr:
     return expr.xreplace({s: sympy.Symbol(s.name) for s in expr.free_symbols})
 
 
-def normal(expr: sympy.Expr, names: Names) -> sympy.Expr:
+def normal(expr: sympy.Expr, names: Names, seen: dict | None = None) -> sympy.Expr:
     """Linear operators spread over sums, with their scalar factors (numbers, scalar names) taken out:
-    M (a + b) = M a + M b, (η h) hᵀ = η (h hᵀ). The printers may write either form."""
+    M (a + b) = M a + M b, (η h) hᵀ = η (h hᵀ). The printers may write either form. `seen` remembers what was
+    normalised already (a Jacobian block repeats its subexpressions many times)."""
+    seen = {} if seen is None else seen
+    if expr in seen:
+        return seen[expr]
     if not expr.args:
         return expr
-    args = [normal(a, names) for a in expr.args]
-    if not isinstance(expr, LINEAR):
-        return expr.func(*args)
-    for position, arg in enumerate(args):
-        expanded = sympy.expand(arg) if names.is_vector(arg) or names.is_matrix(arg) else arg
-        if expanded.is_Add:
-            return sympy.Add(*[normal(expr.func(*args[:position], term, *args[position + 1:]), names) for term in expanded.args])
-        if expanded.is_Mul:
-            scalars = [f for f in expanded.args if not names.is_vector(f) and not names.is_matrix(f)]
+    args = [normal(a, names, seen) for a in expr.args]
+    out = expr.func(*args)
+    if isinstance(expr, LINEAR):
+        for position, arg in enumerate(args):
+            expanded = sympy.expand(arg) if names.is_vector(arg) or names.is_matrix(arg) else arg
+            rebuild = lambda part: normal(expr.func(*args[:position], part, *args[position + 1:]), names, seen)  # noqa: E731
+            if expanded.is_Add:
+                out = sympy.Add(*[rebuild(term) for term in expanded.args])
+                break
+            scalars = [f for f in expanded.args if not names.is_vector(f) and not names.is_matrix(f)] if expanded.is_Mul else []
             if scalars:
-                rest = sympy.Mul(*[f for f in expanded.args if f not in scalars])
-                return sympy.Mul(*scalars) * normal(expr.func(*args[:position], rest, *args[position + 1:]), names)
-    return expr.func(*args)
+                out = sympy.Mul(*scalars) * rebuild(sympy.Mul(*[f for f in expanded.args if f not in scalars]))
+                break
+    seen[expr] = out
+    return out
 
 
 def equal(read: sympy.Expr, derived: sympy.Expr, names: Names) -> bool:
-    """Equal as expressions; a root printed as a power ^{1/2} (where a line had to break) is compared in SymPy's
-    standard functions."""
+    """Equal as expressions: the same tree, or a difference that expands (or simplifies) to zero once linear
+    operators are spread over their sums."""
     read, derived = plain(read), plain(derived)
-    difference = sympy.expand(normal(read, names) - normal(derived, names))
-    if difference == 0:
+    if read == derived or sympy.expand(read - derived) == 0:
         return True
-    if read.has(sympy.Pow) and any(e.exp == sympy.Rational(1, 2) for e in read.atoms(sympy.Pow)):
-        difference = sympy.expand(normal(to_standard(read), names) - normal(to_standard(derived), names))
-        return difference == 0
-    return sympy.simplify(difference) == 0
+    seen: dict = {}
+    difference = sympy.expand(normal(read, names, seen) - normal(derived, names, seen))
+    return difference == 0 or sympy.simplify(difference) == 0
 
 
 # -- one cell's printed formulas --------------------------------------------------------------------------------
