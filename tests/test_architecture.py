@@ -1,5 +1,5 @@
 """The package's shape: the stages import one way (import-linter's layers contract), no import cycle anywhere,
-small modules, and the verification record's digest covering every engine file."""
+small modules, and the verification record's digest covering every check it keeps."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 
 import grimp
 
-from conftest import ROOT
+from conftest import ROOT, derived_cell
 
 PACKAGE = ROOT / "lstmsym"
 STAGES = ["base", "spec", "model", "derive", "printing", "render", "interop", "verify", "gallery", "cli"]
@@ -53,13 +53,48 @@ def test_every_module_says_what_it_holds():
         assert ast.get_docstring(tree), f"{path} has no module docstring"
 
 
-def test_the_record_digest_covers_every_engine_file():
-    from lstmsym.verify.record import ENGINE_GLOBS
+def _verify_imports(name: str) -> set[str]:
+    """The modules of lstmsym/verify that a verify module imports (at any depth of its body)."""
+    tree = ast.parse((PACKAGE / "verify" / f"{name}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            found.add(node.module)
+    return found
 
-    covered = {p for pattern in ENGINE_GLOBS for p in PACKAGE.glob(pattern)}
-    for stage in ("spec", "model", "derive", "verify", "base"):
-        for path in (PACKAGE / stage).glob("*.py"):
-            assert path in covered, path
+
+def test_the_record_digest_covers_every_module_a_kept_check_runs():
+    """Every verify module reachable from the kept checks (not the PyTorch or read-back ones, which the record
+    does not keep) is hashed: an edit to one of them must invalidate the record."""
+    from lstmsym.verify.record import CHECK_SOURCES
+
+    todo, seen = ["record", "numeric", "symbolic", "flow", "worked"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name.startswith(("torch_", "readback")):
+            continue
+        seen.add(name)
+        todo.extend(_verify_imports(name))
+    missing = {f"verify/{name}.py" for name in seen} - set(CHECK_SOURCES)
+    assert not missing, missing
+
+
+def test_the_record_digest_follows_the_generated_code_and_the_checks(monkeypatch):
+    """A cell's digest changes with its generated code or the checks, and is the same whatever else runs."""
+    from lstmsym.render import numpy_module
+    from lstmsym.verify import record
+
+    lstm = derived_cell("lstm")
+    before = record.cell_digest(lstm)
+    assert record.cell_digest(derived_cell("gru")) != before
+    with monkeypatch.context() as patch:
+        patch.setattr(record, "checks_digest", lambda: "other checks")
+        assert record.cell_digest(lstm) != before
+    export = numpy_module.export_numpy
+    with monkeypatch.context() as patch:
+        patch.setattr(numpy_module, "export_numpy", lambda derived: export(derived) + "# changed code\n")
+        assert record.cell_digest(lstm) != before
+    assert record.cell_digest(lstm) == before
 
 
 def test_no_eval_on_spec_text():

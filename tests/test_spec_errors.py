@@ -57,7 +57,7 @@ EXPECTED = {
                       "expected a matrix with as many columns as the vector on the right has entries",
     "unknown size": "cell.toml:22:6: unknown size 'k'; expected one of m, n",
     "bad key": "cell.toml:5:1: unknown key 'sumary'; expected one of aliases, constants, display, equations, extends, family, flax, input, keras, "
-               "name, notes, onnx, outputs, parameters, pytorch, references, remove, roles, sizes, source, state, summary, title, year; "
+               "name, notes, onnx, outputs, overview, parameters, pytorch, references, remove, roles, sizes, source, state, summary, title, year; "
                "did you mean 'summary'?",
 }
 

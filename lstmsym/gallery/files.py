@@ -16,7 +16,6 @@ from ..verify import record as records
 
 FORMATS = ("tex", "pdf", "md", "svg", "png", "json", "html", "tikz")
 DEFAULT_FORMATS = "tex,pdf,md,svg,png,json,html,tikz"
-KINDS = ("cell", "backward", "unrolled", "unrolled_backward")
 
 
 @dataclass
@@ -30,20 +29,21 @@ class CellOutput:
     problems: list[str] = field(default_factory=list)
 
 
-def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool) -> tuple[str, ...]:
-    """The file names (relative to the cell's folder) a build with these formats and tools writes."""
-    files = ["cell.dot", "backward.dot"]
+def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool,
+                  kinds: tuple[str, ...] = documents.DIAGRAM_KINDS) -> tuple[str, ...]:
+    """The file names (relative to the cell's folder) a build with these formats, tools and diagrams writes."""
+    files = [f"{kind}.dot" for kind in kinds if kind in ("overview", "cell", "backward")]
     if dot:
-        files += [f"{kind}.{fmt}" for kind in KINDS for fmt in ("svg", "png") if fmt in formats]
+        files += [f"{kind}.{fmt}" for kind in kinds for fmt in ("svg", "png") if fmt in formats]
     if "svg" in formats and plots.matplotlib_available():
         files.append("flow.svg")
     files += [f"{name}.tex"] * ("tex" in formats) + ["README.md"] * ("md" in formats) + ["cell.json"] * ("json" in formats)
     if "pdf" in formats and dot and tex:
         files.append(f"{name}.pdf")
     if "tikz" in formats and dot and tools.tikz_available():
-        files += [f"{kind}{suffix}" for kind in KINDS for suffix in (".tikz", "-tikz.tex")]
+        files += [f"{kind}{suffix}" for kind in kinds for suffix in (".tikz", "-tikz.tex")]
     elif "pdf" in formats and dot:
-        files += [f"{kind}.pdf" for kind in KINDS]
+        files += [f"{kind}.pdf" for kind in kinds]
     if "pdf" in formats and plots.matplotlib_available():
         files.append("flow.pdf")
     return tuple(files)
@@ -57,7 +57,8 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
     result.verification = records.status(d, record)
     prefix = f"{cell.name}/"
     dot, tex = tools.dot_available(), tools.tex_available()
-    diagrams = {kind: documents.diagram(d, kind) for kind in KINDS}
+    kinds = documents.diagram_kinds(d)
+    diagrams = {kind: documents.diagram(d, kind) for kind in kinds}
     dots = {kind: to_dot(diagram) for kind, diagram in diagrams.items()}
     use_tikz = "tikz" in formats and dot and tools.tikz_available()
     for kind, source in dots.items():
@@ -94,12 +95,12 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
     if "tex" in formats:
         result.files[f"{prefix}{cell.name}.tex"] = tex_source.encode()
     if "md" in formats:
-        present = planned_files(cell.name, formats, dot, tex)
+        present = planned_files(cell.name, formats, dot, tex, kinds)
         result.files[f"{prefix}README.md"] = documents.readme_md(d, result.verification, present).encode()
     if "json" in formats:
         result.files[f"{prefix}cell.json"] = documents.cell_json(d, result.verification).encode()
     if "html" in formats:
-        present = planned_files(cell.name, formats, dot, tex)
+        present = planned_files(cell.name, formats, dot, tex, kinds)
         links = {label: f"../{cell.name}/{rel}" for label, rel in (("write-up (PDF)", f"{cell.name}.pdf"), ("LaTeX", f"{cell.name}.tex"),
                                                                     ("Markdown", "README.md"), ("cell.json", "cell.json")) if rel in present}
         result.files[f"site/{cell.name}.html"] = site.cell_page(d, result.verification, svgs, links).encode()

@@ -18,6 +18,7 @@ from ..model.vector_ops import MatTVec, MatVec, Next
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..printing.order import is_vector, term_key
+from .diagram_overview import blocks, has_overview
 from .facts import notation as notation_of
 from .gradview import gradient_view
 from .linebreak import break_line
@@ -333,4 +334,6 @@ def cell_context(derived: Derived) -> dict[str, Any]:
         "cost": cost_context(derived),
         "version": __version__,
         "time": n.time_letter,
+        "overview": [{"name": title, "equations": list(members)} for title, members in blocks(cell)]
+                    if has_overview(derived, n) else [],
     }

@@ -37,6 +37,8 @@ STYLE: dict[str, dict[str, str]] = {
     "order": {"style": "invis"},  # not drawn: keeps two nodes of one row in order, left to right
     "step": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#555555", "fontname": "Helvetica",
              "fontsize": "14"},
+    "block": {"shape": "box", "style": "rounded,filled", "fillcolor": "#fde9b8", "color": "#b8860b", "fontname": "Helvetica",
+              "fontsize": "14", "margin": "0.15,0.08"},  # a named block of equations (the overview)
     "legend": {"labelloc": "b", "fontsize": "11"},  # graph attributes for the legend (legend.py) under the drawing
 }
 

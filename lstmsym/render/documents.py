@@ -14,6 +14,7 @@ from .context import cell_context, sizes_text
 from .diagram import to_dot
 from .diagram_backward import backward_diagram
 from .diagram_forward import forward_diagram
+from .diagram_overview import has_overview, overview_diagram
 from .diagram_unrolled import unrolled_diagram
 from .facts import notation
 from .gradview import gradient_view
@@ -21,10 +22,12 @@ from .templating import environment
 from .views import cell_view, formula_latex
 from .worked import draws_phrase, worked_context
 
+#: The diagrams every cell gets (a large cell also gets an overview: diagram_kinds).
+DIAGRAM_KINDS = ("cell", "backward", "unrolled", "unrolled_backward")
 #: The sequence lengths the documents tabulate from the gradient-survival profile.
 FLOW_STEPS_SHOWN = (1, 10, 50, 200)
 #: What a Markdown page may link to, by build format: file name patterns ({name} is the cell's name).
-PAGE_FILES = {"svg": ("cell.svg", "backward.svg", "flow.svg", "unrolled.svg", "unrolled_backward.svg"), "pdf": ("{name}.pdf",), "tex": ("{name}.tex",), "json": ("cell.json",),
+PAGE_FILES = {"svg": ("overview.svg", "cell.svg", "backward.svg", "flow.svg", "unrolled.svg", "unrolled_backward.svg"), "pdf": ("{name}.pdf",), "tex": ("{name}.tex",), "json": ("cell.json",),
               "dot": ("cell.dot", "backward.dot")}
 
 
@@ -58,9 +61,16 @@ def diagram(derived: Derived, kind: str = "cell"):
     """The forward diagram ('cell'), the gradient-flow diagram ('backward'), or three steps of either
     ('unrolled', 'unrolled_backward')."""
     n = notation(derived)
+    if kind == "overview":
+        return overview_diagram(derived, n)
     if kind.startswith("unrolled"):
         return unrolled_diagram(derived, n, backward=kind.endswith("backward"))
     return (forward_diagram if kind == "cell" else backward_diagram)(derived, n)
+
+
+def diagram_kinds(derived: Derived) -> tuple[str, ...]:
+    """The diagrams a cell gets: the overview first where it has one (diagram_overview.has_overview)."""
+    return (("overview",) if has_overview(derived, notation(derived)) else ()) + DIAGRAM_KINDS
 
 
 def diagram_dot(derived: Derived, kind: str = "cell") -> str:

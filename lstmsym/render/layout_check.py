@@ -124,7 +124,7 @@ def score(report: Report) -> tuple[int, int, int]:
 
 
 #: The direction state lines run in, by diagram kind.
-DIRECTIONS = {"cell": 1, "backward": -1, "unrolled": 1, "unrolled_backward": 1}
+DIRECTIONS = {"cell": 1, "overview": 1, "backward": -1, "unrolled": 1, "unrolled_backward": 1}
 
 
 def check_dot(name: str, source: str, kind: str = "cell", floor: bool = False) -> Report:

@@ -24,6 +24,12 @@ LEGEND: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("", "━━", "adjoint carried along a state line", r"\text{thick: along a state line}"),
         ("", "t−1 ⟵ t", "backpropagation runs back in time", r"\text{time } t{-}1 \longleftarrow t"),
     ),
+    "overview": (
+        ("block", "time gate: k", "block of equations: what it passes on",
+         r"\text{box: a block of equations, what it passes on}"),
+        ("", "→ k", "edge: the quantities it carries", r"\text{edge: the quantities it carries}"),
+        ("", "t−1 ⟶ t", "time", r"\text{time } t{-}1 \longrightarrow t"),
+    ),
     "unrolled": (
         ("step", "cell (t)", "one step of the cell, in small", r"\text{box: one step of the cell}"),
         ("", "━━", "the states, carried to the next step", r"\text{thick: the states}"),

@@ -49,6 +49,11 @@ def _colour(table: dict[str, str], hex_colour: str | None) -> str | None:
     return table[key]
 
 
+#: Where a node's LaTeX label breaks into lines (an overview box: its block's name over what it passes on); the
+#: printers never write a newline, so it cannot be confused with a matrix's row break.
+LINE_BREAK = "\n"
+
+
 def tikz_context(diagram: Diagram, layout: dict[str, Any]) -> dict[str, Any]:
     """Everything the template draws, in dot's coordinates (points)."""
     x0, y0, x1, y1 = (float(v) for v in layout.get("bb", "0,0,1,1").split(","))
@@ -71,7 +76,7 @@ def tikz_context(diagram: Diagram, layout: dict[str, Any]) -> dict[str, Any]:
             "width": float(obj.get("width", 0.5)) * PT_PER_INCH, "height": float(obj.get("height", 0.5)) * PT_PER_INCH,
             "rounded": "rounded" in style, "filled": "filled" in style,
             "fill": _colour(colours, obj.get("fillcolor")), "draw": _colour(colours, obj.get("color")),
-            "label": tex_of.get(obj["name"], ""), "font": _font(obj.get("fontsize", "14"), scale),
+            "label": tex_of.get(obj["name"], ""), "lines": tex_of.get(obj["name"], "").split(LINE_BREAK), "font": _font(obj.get("fontsize", "14"), scale),
         })
     edges = []
     for edge in sorted(layout.get("edges", []), key=lambda e: e["_gvid"]):

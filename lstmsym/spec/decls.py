@@ -134,6 +134,8 @@ class Spec:
     frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Written forms given in the [display] table (spec.display.NameForm), by name.
     display: dict[str, Any] = field(default_factory=dict)
+    #: Named groups of equations from the [overview] table, in the spec's order: (name, equation names).
+    overview: tuple[tuple[str, tuple[str, ...]], ...] = ()
     locator: Locator | None = None
     base_texts: tuple[str, ...] = ()
     text: str = ""

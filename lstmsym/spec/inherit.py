@@ -12,7 +12,7 @@ from typing import Any, Callable
 from ..base.errors import Location, SpecError, one_of
 from .syntax import names_in
 
-MERGED_TABLES = ("sizes", "input", "state", "constants", "parameters", "roles", "display")
+MERGED_TABLES = ("sizes", "input", "state", "constants", "parameters", "roles", "display", "overview")
 OWN_KEYS = ("name", "title", "year", "summary", "source", "aliases", "references", "pytorch", "keras", "flax", "onnx", "notes")
 MAX_DEPTH = 4
 

@@ -28,6 +28,7 @@ TOP_KEYS = {
     "onnx": "the ONNX operator mapping", "extends": "a base spec",
     "remove": "equations or parameters to drop from the base",
     "display": "how names are written, e.g. U_theta = \"U_{\\\\theta}\"",
+    "overview": "named groups of equations for the overview diagram, e.g. \"time gate\" = [\"phi\", \"k\"]",
 }
 FRAMEWORK_KEYS = ("pytorch", "keras", "flax", "onnx")
 REQUIRED = ("name", "sizes", "input", "state", "equations")
@@ -288,6 +289,25 @@ class SpecReader:
         names = {eq.name for eq in equations}
         return tuple((name, self.where("roles", name, at_key=True)) for name in self.table("roles") if name not in names)
 
+    def overview(self, equations: list[Equation]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The [overview] table: a name for a group of equations ("time gate" = ["phi", "k"]), each equation in one
+        block at most; the overview diagram draws one box per block."""
+        names, owner, out = [eq.name for eq in equations], {}, []
+        expected = 'a list of equation names, e.g. "time gate" = ["phi", "k"]'
+        for block, members in self.table("overview").items():
+            if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
+                raise self.fail("overview", block, f"block '{block}' is {kind_of(members)}", expected)
+            for member in members:
+                if member not in names:
+                    raise self.fail("overview", block, f"block '{block}' names '{member}', which is not an equation",
+                                    one_of(names), did_you_mean(member, names))
+                if member in owner:
+                    raise self.fail("overview", block, f"equation '{member}' is in blocks '{owner[member]}' and '{block}'",
+                                    "each equation in one block at most")
+                owner[member] = block
+            out.append((block, tuple(members)))
+        return tuple(out)
+
     def references(self) -> tuple[Reference, ...]:
         raw = self.data.get("references", [])
         if not isinstance(raw, list):
@@ -361,7 +381,8 @@ class SpecReader:
         return Spec(
             source=self.source, **meta, references=self.references(), sizes=sizes, inputs=self.inputs(sizes),
             states=states, outputs=self.outputs(states), constants=self.constants(), parameters=self.parameters(sizes),
-            equations=equations, frameworks=self.frameworks(), display=self.display(), locator=self.locator, stray_roles=self.stray_roles(equations),
+            equations=equations, frameworks=self.frameworks(), display=self.display(), overview=self.overview(equations),
+            locator=self.locator, stray_roles=self.stray_roles(equations),
         )
 
 

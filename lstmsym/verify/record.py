@@ -1,6 +1,8 @@
-"""The verification record: what the suite established for each cell, keyed by a digest of the spec and of
-every file of the engine (found by glob, never by a hand list), so a build reports it without re-running
-unchanged checks and a change anywhere in the engine invalidates every entry."""
+"""The verification record: what the suite established for each cell, keyed by a digest of what the checks
+actually execute: the spec, the cell's generated NumPy module (which holds every derived forward and backward
+statement as code) and the sources of the checking machinery (found by a table of modules, never by a glob over
+the whole engine). An edit to a printer, a template of a document or a diagram leaves every entry valid; an edit
+that changes a cell's derived code invalidates that cell only; an edit to the checks invalidates all of them."""
 
 from __future__ import annotations
 
@@ -15,32 +17,31 @@ from ..derive.derived import Derived
 from .suite import run_suite
 
 PACKAGE = Path(__file__).resolve().parent.parent
-#: The engine: everything that decides what a cell computes, how it is turned into code, and how it is checked.
-ENGINE_GLOBS = ("base/*.py", "spec/*.py", "model/*.py", "derive/*.py", "verify/*.py", "interop/*.py",
-                "printing/numpy_code.py", "render/numpy_module.py", "render/numpy_forward.py", "render/functional.py",
-                "render/helpers.py", "render/templating.py", "render/inits.py")
-ENGINE_TEMPLATES = ("numpy_module.py.j2", "numpy_helpers.py.j2", "init_helpers.py.j2")
+#: The checking machinery: the modules that run a kept check, and the model facts they interpret a cell with.
+CHECK_SOURCES = ("verify/suite.py", "verify/numeric.py", "verify/symbolic.py", "verify/direct.py",
+                 "verify/interpret.py", "verify/sampling.py", "verify/domains.py", "verify/flow.py",
+                 "verify/worked.py", "verify/loader.py", "verify/record.py", "model/functions.py",
+                 "model/vector_ops.py", "derive/flow.py", "derive/gates.py")
 #: What the record keeps of a suite run (the timing and the PyTorch part vary with the machine).
 KEPT = ("symbolic", "finite_differences")
 
 
 @lru_cache(maxsize=1)
-def engine_digest() -> str:
-    """sha256 over the engine's sources and the code templates."""
-    from ..render.templating import templates_dir
-
+def checks_digest() -> str:
+    """sha256 over the checking machinery's sources."""
     digest = hashlib.sha256()
-    paths = sorted({p for pattern in ENGINE_GLOBS for p in PACKAGE.glob(pattern)})
-    for path in paths + [templates_dir() / name for name in ENGINE_TEMPLATES]:
-        digest.update(path.relative_to(path.parent.parent).as_posix().encode())
-        digest.update(path.read_bytes())
+    for name in CHECK_SOURCES:
+        digest.update(name.encode() + (PACKAGE / name).read_bytes())
     return digest.hexdigest()
 
 
 def cell_digest(derived: Derived) -> str:
+    """The spec's texts, the cell's generated code and the checks: what decides the cell's entry."""
+    from ..render.numpy_module import export_numpy
+
     spec = derived.cell.spec
-    text = spec.text.encode() + "".join(spec.base_texts).encode()
-    return hashlib.sha256(text + engine_digest().encode()).hexdigest()[:32]
+    text = spec.text.encode() + "".join(spec.base_texts).encode() + export_numpy(derived).encode()
+    return hashlib.sha256(text + checks_digest().encode()).hexdigest()[:32]
 
 
 def run_checks(derived: Derived) -> dict[str, Any]:
