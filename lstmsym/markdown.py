@@ -1,13 +1,12 @@
 """The Python-Markdown extension (for MkDocs: `markdown_extensions: [lstmsym.markdown]`): a fenced block
 
-    ```lstmsym
-    cell: lstm
+    ```lstmsym lstm
     show: equations, gradient, parameters, diagram, gradient-diagram
     hidden-size: 20
     input-size: 10
     ```
 
-becomes the cell's pieces as HTML: math in MathML (browsers draw it, no JavaScript) or, with the option
+(or the cell on a line of its own, `cell: lstm`) becomes the cell's pieces as HTML: math in MathML (browsers draw it, no JavaScript) or, with the option
 `math: latex`, as \\[ \\] blocks for MathJax/KaTeX (pymdownx.arithmatex's generic output); diagrams as inline SVG;
 the parameter table with counts at the sizes given. A spec path is read relative to `base_dir` (default: the
 folder the build runs in, where mkdocs.yml is). A bad block is an error naming the valid choices."""
@@ -31,16 +30,18 @@ from .spec.catalogue import aliases, builtin_paths
 #: MkDocs counts warnings of loggers under "mkdocs" (and --strict fails on them); the name says who logs.
 logger = logging.getLogger("mkdocs.extensions.lstmsym")
 
-#: A fenced block whose info string is `lstmsym`, with ``` or ~~~ fences of three or more.
-BLOCK = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*lstmsym[ \t]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
+#: A fenced block whose info string is `lstmsym` (optionally followed by the cell), ``` or ~~~ fences of three or more.
+BLOCK = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*lstmsym(?:[ \t]+(?P<cell>[^\s`]+))?[ \t]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+                   re.M | re.S)
 KEYS = ("cell", "show", "sizes", *embed.SIZE_OPTIONS)
 #: Runs before fenced_code (25), after whitespace normalisation (30).
 PRIORITY = 28
 
 
-def parse_block(body: str) -> dict[str, str]:
-    """`key: value` lines (blank lines and # comments skipped); UsageError names the valid keys."""
-    options: dict[str, str] = {}
+def parse_block(body: str, cell: str | None = None) -> dict[str, str]:
+    """`key: value` lines (blank lines and # comments skipped) after the cell named on the fence, if any;
+    UsageError names the valid keys."""
+    options: dict[str, str] = {"cell": cell} if cell else {}
     for number, line in enumerate(body.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -53,7 +54,7 @@ def parse_block(body: str) -> dict[str, str]:
             raise UsageError(f"unknown key '{key}' in an lstmsym block; expected {one_of(KEYS)}" + (f"; {hint}" if hint else ""))
         options[key] = value.strip()
     if not options.get("cell"):
-        raise UsageError("an lstmsym block needs 'cell: NAME' (a built-in name or a spec path)")
+        raise UsageError("an lstmsym block needs a cell: ```lstmsym NAME, or a line 'cell: NAME' (a built-in name or a spec path)")
     return options
 
 
@@ -81,7 +82,7 @@ class LstmsymPreprocessor(Preprocessor):
 
     def replace(self, match: re.Match) -> str:
         try:
-            html = block_html(parse_block(match.group("body")), self.base_dir, self.math)
+            html = block_html(parse_block(match.group("body"), match.group("cell")), self.base_dir, self.math)
         except LstmsymError as exc:
             logger.warning("lstmsym: %s", exc)
             html = f'<p class="lstmsym-error"><strong>lstmsym:</strong> {escape(str(exc))}</p>'

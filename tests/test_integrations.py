@@ -42,6 +42,13 @@ MINE_ROW = r"h_{t} &= \tanh\left(W x_{t} + U h_{t-1} + b\right)"
 LSTM_TOTAL = "2,480"
 
 
+def readme_block(language: str) -> str:
+    """The README's example for one integration (a fenced block of that language in "In your documentation")."""
+    section = (ROOT / "README.md").read_text().split("## In your documentation", 1)[1].split("\n## ", 1)[0]
+    fence = "````" if language == "markdown" else "```"
+    return re.search(rf"^{fence}{language}\n(.*?)^{fence}$", section, re.S | re.M).group(1)
+
+
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     """A tool run from the project's folder, importing this checkout's lstmsym."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
@@ -73,7 +80,8 @@ def test_sphinx_directive_places_equations_gradient_parameters_and_diagram(tmp_p
    :input-size: 10
 
 .. lstmsym:: specs/mine.toml
-""")
+
+""" + readme_block("rst"))
     result = run(["sphinx", "-W", "-b", "html", "-q", str(src), str(tmp_path / "out")], tmp_path)
     assert result.returncode == 0, result.stderr
     page = unescape((tmp_path / "out" / "index.html").read_text())
@@ -82,7 +90,18 @@ def test_sphinx_directive_places_equations_gradient_parameters_and_diagram(tmp_p
     assert page.count('class="math notranslate nohighlight"') >= 3  # Sphinx's math blocks, not raw text
     assert f"<p>{LSTM_TOTAL}</p>" in page
     assert "input weights of f" in page
-    assert sorted(diagram_nodes(page)) == dot_nodes("lstm")
+    assert sorted(diagram_nodes(page)) == sorted(dot_nodes("lstm") * 2)  # the directive above and the README's
+
+
+def test_the_readme_shows_each_integration_in_three_lines():
+    blocks = {language: readme_block(language) for language in ("rst", "markdown", "python")}
+    assert all(len(block.strip().splitlines()) <= 3 for block in blocks.values())
+    html = markdown.markdown(blocks["markdown"], extensions=["lstmsym.markdown"])
+    assert "<msub><mi>f</mi><mi>t</mi></msub>" in html and sorted(diagram_nodes(html)) == dot_nodes("lstm")
+    scope: dict = {"lstmsym": lstmsym}
+    exec(compile(blocks["python"], "README.md", "exec"), scope)
+    shown = scope["lstm"].show("gradient", "gradient-diagram")
+    assert D_C_PREV in shown._repr_latex_()
 
 
 def test_sphinx_bad_names_and_options_fail_with_one_line_naming_the_choices(tmp_path):
@@ -127,8 +146,7 @@ input-size: 10
 
 Text after the block.
 
-~~~lstmsym
-cell: mine.toml
+~~~lstmsym mine.toml
 show: equations, gradient
 ~~~
 """)
