@@ -157,7 +157,7 @@ class Cell:
         """The forward equations as display LaTeX (a frontend without HTML shows these)."""
         return latex_display(self.derived, ["equations"])
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """text/plain, text/html (equations and diagram), text/latex (equations), image/svg+xml (the diagram,
         when Graphviz is installed): Jupyter shows the richest its frontend draws."""
         bundle = {"text/plain": repr(self), "text/html": self._repr_html_(), "text/latex": self._repr_latex_()}

@@ -45,7 +45,7 @@ def resolve_in(source_dir: str | Path, name_or_path: str) -> tuple[str | Path, P
 class Options(dict):
     """The directive's options; an unknown one is kept (not refused by docutils) so run() can name the valid ones."""
 
-    def __missing__(self, key: str):
+    def __missing__(self, key: str) -> Any:
         return directives.unchanged
 
 

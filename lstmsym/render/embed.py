@@ -177,7 +177,7 @@ class Shown:
         diagrams = [item for item in self.show if item in DIAGRAMS]
         return diagram_svg(self.derived, diagrams[0]) if diagrams else None
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None) -> dict[str, str]:
         """text/plain and text/html always; text/latex when it shows math; image/svg+xml when it shows a diagram."""
         bundle = {"text/plain": repr(self), "text/html": self._repr_html_(), "text/latex": self._repr_latex_(),
                   "image/svg+xml": self._repr_svg_()}
