@@ -25,7 +25,6 @@ from markdown.preprocessors import Preprocessor
 from .api import cell as load_cell
 from .base.errors import LstmsymError, UsageError, did_you_mean, one_of
 from .render import embed
-from .spec.catalogue import aliases, builtin_paths
 
 #: MkDocs counts warnings of loggers under "mkdocs" (and --strict fails on them); the name says who logs.
 logger = logging.getLogger("mkdocs.extensions.lstmsym")
@@ -60,10 +59,7 @@ def parse_block(body: str, cell: str | None = None) -> dict[str, str]:
 
 def block_html(options: dict[str, str], base_dir: Path, math: str) -> str:
     """The HTML of one block."""
-    name = options["cell"]
-    target: str | Path = name if name in builtin_paths() or name in aliases() else (
-        base_dir / name if name.endswith(".toml") or "/" in name else name)
-    derived = load_cell(target).derived
+    derived = load_cell(embed.cell_target(base_dir, options["cell"])[0]).derived
     show = embed.parse_show(options.get("show"))
     sizes = embed.sizes_from_options(derived, {k: v for k, v in options.items() if k not in ("cell", "show")})
     return embed.html(derived, show, sizes, math=math)

@@ -12,7 +12,6 @@ names the valid choices."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -26,20 +25,8 @@ from .base.errors import LstmsymError, UsageError, did_you_mean, one_of
 from .base.version import __version__
 from .derive.derived import Derived
 from .render import embed
-from .spec.catalogue import aliases, builtin_paths
 
 logger = logging.getLogger(__name__)
-
-
-def resolve_in(source_dir: str | Path, name_or_path: str) -> tuple[str | Path, Path | None]:
-    """A built-in name (or alias) as it is; anything else as a path relative to the source folder (the
-    second value: the file to watch for rebuilds)."""
-    if name_or_path in builtin_paths() or name_or_path in aliases():
-        return name_or_path, None
-    if name_or_path.endswith(".toml") or "/" in name_or_path:
-        path = Path(source_dir) / name_or_path
-        return path, path
-    return name_or_path, None  # not a name and not a path: lstmsym's error lists the names
 
 
 class Options(dict):
@@ -69,7 +56,7 @@ class LstmsymDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             check_options(self.options)
-            target, watched = resolve_in(self.env.srcdir, self.arguments[0])
+            target, watched = embed.cell_target(self.env.srcdir, self.arguments[0])
             if watched is not None:
                 self.env.note_dependency(str(watched))
             derived = load_cell(target).derived

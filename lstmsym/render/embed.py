@@ -5,6 +5,7 @@ twice."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterable
 
 import sympy
@@ -13,6 +14,7 @@ from markupsafe import Markup
 from ..base.errors import UsageError, did_you_mean, one_of
 from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
+from ..spec.catalogue import aliases, builtin_paths
 from .context import cell_context
 from .documents import diagram_dot
 from .facts import notation
@@ -35,6 +37,17 @@ MATH = ("mathml", "latex")
 #: Size options, by the size they set (None: the cell's input size, whatever its spec calls it).
 SIZE_OPTIONS = {"input-size": None, "hidden-size": "n", "proj-size": "p"}
 DEFAULT_SHOW = ("equations",)
+
+
+def cell_target(base_dir: str | Path, name_or_path: str) -> tuple[str | Path, Path | None]:
+    """What to load for a directive's or block's cell: a built-in name (or alias) as it is, a spec path (it ends
+    in .toml or holds a /) relative to `base_dir`; the second value is the file to watch for rebuilds."""
+    if name_or_path in builtin_paths() or name_or_path in aliases():
+        return name_or_path, None
+    if name_or_path.endswith(".toml") or "/" in name_or_path:
+        path = Path(base_dir) / name_or_path
+        return path, path
+    return name_or_path, None  # neither a name nor a path: loading it raises the error that lists the names
 
 
 def parse_show(value: str | Iterable[str] | None) -> tuple[str, ...]:
