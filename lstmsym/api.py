@@ -18,6 +18,7 @@ from .model.sizes import at_sizes
 from .printing.matrix_form import MatrixForm
 from .printing.text import text as to_text
 from .render import documents, tools
+from .render.embed import SIZE_OPTIONS, Shown, latex_display
 from .render.facts import notation
 
 
@@ -145,6 +146,25 @@ class Cell:
         lines = [f"<Cell {self.name}: {self.title}>"]
         lines += [f"  {name} = {to_text(expr, n, keep_order=True)}" for name, expr in self.model.equations]
         return "\n".join(lines)
+
+    def show(self, *items: str, **sizes: int) -> Shown:
+        """Pieces of the cell to display in a notebook: "equations" (the default), "gradient", "parameters",
+        "diagram", "gradient-diagram"; sizes (m=10, n=20, or hidden_size=20) put numbers in the parameter table."""
+        options = {key.replace("_", "-") if key.replace("_", "-") in SIZE_OPTIONS else key: v for key, v in sizes.items()}
+        return Shown(self.derived, items or None, options)
+
+    def _repr_latex_(self) -> str | None:
+        """The forward equations as display LaTeX (a frontend without HTML shows these)."""
+        return latex_display(self.derived, ["equations"])
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """text/plain, text/html (equations and diagram), text/latex (equations), image/svg+xml (the diagram,
+        when Graphviz is installed): Jupyter shows the richest its frontend draws."""
+        bundle = {"text/plain": repr(self), "text/html": self._repr_html_(), "text/latex": self._repr_latex_()}
+        if tools.dot_available():
+            bundle["image/svg+xml"] = self.svg()
+        return {k: v for k, v in bundle.items() if v is not None and (not include or k in include)
+                and (not exclude or k not in exclude)}
 
     def _repr_html_(self) -> str:
         """One rich view: the equations and the diagram together (the equations alone when dot is missing)."""

@@ -53,14 +53,7 @@ def cell_page(derived: Derived, verification: dict[str, Any] | None, svgs: dict[
 
     n = notation(derived)
     ctx = cell_context(derived)
-    grads = gradient_view(derived)
-    statements = derived.backward.statements
-    sections = []
-    for section, kinds in zip(grads["sections"], (("node",), ("carry",), ("input",), ("param",))):
-        chosen = [st for st in statements if st.kind in kinds]
-        relation = "+=" if kinds == ("param",) else "="
-        sections.append({"title": section["title"],
-                         "math": [Markup(equation(st.symbol, st.expr, n, relation)) for st in chosen]})
+    sections = gradient_sections(derived)
     recurrences = [Markup(equation(sympy.Symbol(rec.incoming), rec.expr, n)) for rec in derived.bptt.recurrences]
     flow = flow_view(derived, n)
     flow["math"] = flow_math(derived, n)
@@ -73,6 +66,19 @@ def cell_page(derived: Derived, verification: dict[str, Any] | None, svgs: dict[
         count_math={row["convention"]: count_mathml(derived, factored(derived.count(_query(row["convention"]))), n)
                     for row in ctx["counts"]},
         name_math=names_mathml(derived, n), parameter_math=parameters_mathml(derived, n), scan_math=scan_mathml(derived, n))
+
+
+def gradient_sections(derived: Derived) -> list[dict[str, Any]]:
+    """The one-step backward equations in MathML, by section (title, math): as `grad` groups them."""
+    n = notation(derived)
+    statements = derived.backward.statements
+    sections = []
+    for section, kinds in zip(gradient_view(derived)["sections"], (("node",), ("carry",), ("input",), ("param",))):
+        chosen = [st for st in statements if st.kind in kinds]
+        relation = "+=" if kinds == ("param",) else "="
+        sections.append({"title": section["title"],
+                         "math": [Markup(equation(st.symbol, st.expr, n, relation)) for st in chosen]})
+    return sections
 
 
 def inline(expr: sympy.Expr, n) -> Markup:
@@ -162,4 +168,4 @@ def index_pages(cells: list[Derived], plots: dict[str, bytes]) -> dict[str, str]
     return out
 
 
-__all__ = ["cell_page", "equations_html", "index_pages", "inline_svg", "text"]
+__all__ = ["cell_page", "equations_html", "gradient_sections", "index_pages", "inline_svg", "text"]
