@@ -16,6 +16,7 @@ import sympy
 
 from ..model.cell import Cell
 from ..model.ir import Elementwise, Operator, Reduction
+from ..model.select import fold_selects
 from ..model.sizes import size_in_expr
 from ..model.vector_ops import BlockOuter, ConvT, ConvW, MatTVec, MatVec, Outer, SumTrailing, SumUnits, transposed
 from ..spec.naming import adjoint_key, incoming_key
@@ -128,9 +129,10 @@ class Backward:
 
     # -- reverse sweep ---------------------------------------------------------------------
     def contribution(self, key: str, use: Use) -> sympy.Expr:
-        """adjoint(consumer) * partial, summed down to the shape of `key` where it broadcast."""
+        """adjoint(consumer) * partial, summed down to the shape of `key` where it broadcast; through a select
+        the adjoint is selected (where(c, g, 0)), not multiplied by an indicator."""
         consumer = self.cell.node(use.consumer)
-        upstream = self.adjoint[use.consumer] * use.partial
+        upstream = fold_selects(self.adjoint[use.consumer] * use.partial)
         if isinstance(consumer, Reduction):
             if consumer.mean:
                 upstream = upstream / size_factor(consumer.over)
