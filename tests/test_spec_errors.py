@@ -189,6 +189,11 @@ CONSTRUCT_ERRORS = {
                                        "is a matrix of shape n x m; expected a matrix with as many columns as the vector "
                                        "on the right has entries"),
     "mod by zero": (MINIMAL.replace("+ b)", "+ mod(b, 0))"), "11:39: mod() by zero; expected a non-zero divisor"),
+    "select on a learned condition": (MINIMAL.replace('"tanh(W @ x + U @ h_prev + b)"', '"where(h_prev, tanh(W @ x + U @ h_prev + b), h_prev)"'),
+                                      "11:12: the condition of where() reads 'h_prev', which is not an input; expected a mask "
+                                      "input, e.g. where(mask, x, 0) (the select passes no gradient to its condition)"),
+    "select with two arguments": (MINIMAL.replace('"tanh(W @ x + U @ h_prev + b)"', '"where(x, tanh(W @ x + U @ h_prev + b))"'),
+                                  "11:6: where() takes 3 arguments, found 2; expected where(x, y, z)"),
     "convolution on a vector": (CONV.replace('x = ["C", "H", "H"]', 'x = "C"').replace("EXPR", "x"),
                                 "13:19: conv() on a vector of size C; expected a feature map (channels x height x "
                                 "width), e.g. x = [\"C\", \"H\", \"W\"]"),
