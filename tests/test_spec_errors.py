@@ -192,6 +192,9 @@ CONSTRUCT_ERRORS = {
     "select on a learned condition": (MINIMAL.replace('"tanh(W @ x + U @ h_prev + b)"', '"where(h_prev, tanh(W @ x + U @ h_prev + b), h_prev)"'),
                                       "11:12: the condition of where() reads 'h_prev', which is not an input; expected a mask "
                                       "input, e.g. where(mask, x, 0) (the select passes no gradient to its condition)"),
+    "transpose of a vector": (MINIMAL.replace("U @ h_prev", "U @ h_prev + h_prev.T @ x"),
+                              "11:38: '.T' on 'h_prev', a vector; expected a matrix before '.T' (a vector has no transpose "
+                              "here: write W.T @ v, or outer(u, v) for u v^T)"),
     "select with two arguments": (MINIMAL.replace('"tanh(W @ x + U @ h_prev + b)"', '"where(x, tanh(W @ x + U @ h_prev + b))"'),
                                   "11:6: where() takes 3 arguments, found 2; expected where(x, y, z)"),
     "convolution on a vector": (CONV.replace('x = ["C", "H", "H"]', 'x = "C"').replace("EXPR", "x"),

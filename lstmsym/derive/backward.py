@@ -62,6 +62,14 @@ def matvec_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> s
     return Outer(upstream, S(vector))
 
 
+def tmatvec_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
+    """y = M^T v (S.T @ q): the vector gets M dy; the matrix-valued quantity M gets v dy^T."""
+    matrix, vector = op.args
+    if index == 1:
+        return MatVec(S(matrix), upstream)
+    return Outer(S(vector), upstream)
+
+
 def outer_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
     """Y = a b^T: a gets dY b, b gets dY^T a."""
     left, right = op.args
@@ -85,8 +93,8 @@ def weight_rule(cell: Cell, op: Operator, upstream: sympy.Expr) -> sympy.Expr:
 
 
 #: The adjoint rule of each operator for a batched operand, and the rule for a parameter operand.
-RULES: dict[str, Callable[..., sympy.Expr]] = {"matvec": matvec_rule, "outer": outer_rule, "conv": conv_rule,
-                                               "weight": weight_rule}
+RULES: dict[str, Callable[..., sympy.Expr]] = {"matvec": matvec_rule, "tmatvec": tmatvec_rule, "outer": outer_rule,
+                                               "conv": conv_rule, "weight": weight_rule}
 
 
 class Backward:

@@ -177,9 +177,13 @@ class ShapeChecker:
         if isinstance(node, Neg):
             return self.check(node.operand, want)
         if isinstance(node, Transpose):
-            inner = self.check(node.operand, MATRIX)
+            operand = node.operand
+            known = isinstance(operand, Name) and operand.id in self.shapes and self.shapes[operand.id].rank != 2
+            inner = self.shapes[operand.id] if known else self.check(operand, MATRIX)  # type: ignore[union-attr]
             if inner.rank != 2:
-                raise self.clash(node, "'.T'", [("the operand", inner)], "a matrix")
+                what = (f"'{operand.id}', " if isinstance(operand, Name) else "") + ("a vector" if inner.rank == 1 else describe(inner, self.dims))
+                raise SpecError(f"'.T' on {what}", self.at(node),
+                                expected="a matrix before '.T' (a vector has no transpose here: write W.T @ v, or outer(u, v) for u v^T)")
             return transpose(inner)
         return self.binop(node, want)
 
