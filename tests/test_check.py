@@ -171,3 +171,15 @@ def test_verify_exit_status_on_mismatch(monkeypatch, cli):
     monkeypatch.setattr(suite, "symbolic_check", wrong)
     code, out, _ = cli("verify", "rnn")
     assert code == 1 and "MISMATCH" in out
+
+
+def test_transposed_matrix_state_in_formulas(cli):
+    """S.T @ q with a matrix state S (not square): q's adjoint is S dy, not S.T dy; .T works in formulas too."""
+    spec = str(SPECS / "construct_matrix_transpose.toml")
+    right = "S @ (d_y_in * (1 - tanh(S.T @ q) ** 2)) + S_prev @ (0.5 * d_y_in)"
+    code, out, _ = cli("check", spec, "--wrt", "q", "--formula", right)
+    assert code == 0 and out.startswith("equivalent"), out
+    code, out, _ = cli("check", spec, "--wrt", "S_prev", "--formula", "f * d_S + 0.5 * outer(q, d_y_in)")
+    assert code == 0 and out.startswith("equivalent"), out
+    code, out, _ = cli("check", spec, "--wrt", "q", "--formula", right.replace("S @", "S.T @", 1))
+    assert code == 1 and "correct formula" in out, out

@@ -138,6 +138,21 @@ def test_a_wrong_function_derivative_fails(sympy_cache_cleared, monkeypatch):
     assert not row["ok"]
 
 
+def test_a_select_that_drops_its_second_branch_fails(sympy_cache_cleared, monkeypatch):
+    """where()'s gradient to b lost: caught only because a mask is drawn as 0 or 1 (drawn from [0, 1], every mask
+    entry is non-zero, b is never selected and its zero gradient would look right)."""
+    from lstmsym.model.select import Where
+    from lstmsym.verify import numeric, sampling
+
+    real = Where.fdiff
+    monkeypatch.setattr(Where, "fdiff", lambda self, argindex=1: sympy.S.Zero if argindex == 3 else real(self, argindex))
+    path = str(SPECS / "fn_where.toml")
+    assert not run_suite(fresh(path), use_torch=False)["finite_differences"]["ok"]
+    monkeypatch.setattr(sampling, "select_conditions", lambda cell: set())
+    monkeypatch.setattr(numeric, "select_conditions", lambda cell: set())
+    assert finite_difference_check(fresh(path)).ok
+
+
 MINIMAL = sorted(str(p) for p in (SPECS.parent / "minimal").glob("*.toml"))
 
 

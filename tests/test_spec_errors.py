@@ -34,7 +34,7 @@ EXPECTED = {
     "toml syntax": "cell.toml:17:7: TOML syntax error: Expected ']' at the end of a table declaration; expected valid TOML (https://toml.io)",
     "unknown function": "cell.toml:35:32: unknown function 'sigmod'; expected one of abs, conv, cos, dot, elu, exp, hard_sigmoid, "
                         "hard_tanh, identity, leaky_relu, log, max, mean, min, mod, outer, relu, sigmoid, sign, sin, softplus, "
-                        "softsign, sqrt, sum, tanh; did you mean 'sigmoid'?",
+                        "softsign, sqrt, sum, tanh, where; did you mean 'sigmoid'?",
     "unknown name": "cell.toml:35:23: unknown name 'h_pre'; expected one of U, W, b, h, h_prev, x; did you mean 'h_prev'?",
     "shape mismatch": "cell.toml:34:21: shape mismatch in '@': 'W' is a matrix of shape ? x m, 'h_prev' is a vector of size n; "
                       "size m (from cell.toml:34:13) disagrees with n here; "
@@ -189,6 +189,14 @@ CONSTRUCT_ERRORS = {
                                        "is a matrix of shape n x m; expected a matrix with as many columns as the vector "
                                        "on the right has entries"),
     "mod by zero": (MINIMAL.replace("+ b)", "+ mod(b, 0))"), "11:39: mod() by zero; expected a non-zero divisor"),
+    "select on a learned condition": (MINIMAL.replace('"tanh(W @ x + U @ h_prev + b)"', '"where(h_prev, tanh(W @ x + U @ h_prev + b), h_prev)"'),
+                                      "11:12: the condition of where() reads 'h_prev', which is not an input; expected a mask "
+                                      "input, e.g. where(mask, x, 0) (the select passes no gradient to its condition)"),
+    "transpose of a vector": (MINIMAL.replace("U @ h_prev", "U @ h_prev + h_prev.T @ x"),
+                              "11:38: '.T' on 'h_prev', a vector; expected a matrix before '.T' (a vector has no transpose "
+                              "here: write W.T @ v, or outer(u, v) for u v^T)"),
+    "select with two arguments": (MINIMAL.replace('"tanh(W @ x + U @ h_prev + b)"', '"where(x, tanh(W @ x + U @ h_prev + b))"'),
+                                  "11:6: where() takes 3 arguments, found 2; expected where(x, y, z)"),
     "convolution on a vector": (CONV.replace('x = ["C", "H", "H"]', 'x = "C"').replace("EXPR", "x"),
                                 "13:19: conv() on a vector of size C; expected a feature map (channels x height x "
                                 "width), e.g. x = [\"C\", \"H\", \"W\"]"),

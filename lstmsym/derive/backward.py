@@ -16,6 +16,7 @@ import sympy
 
 from ..model.cell import Cell
 from ..model.ir import Elementwise, Operator, Reduction
+from ..model.select import fold_selects
 from ..model.sizes import size_in_expr
 from ..model.vector_ops import BlockOuter, ConvT, ConvW, MatTVec, MatVec, Outer, SumTrailing, SumUnits, transposed
 from ..spec.naming import adjoint_key, incoming_key
@@ -61,6 +62,14 @@ def matvec_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> s
     return Outer(upstream, S(vector))
 
 
+def tmatvec_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
+    """y = M^T v (S.T @ q): the vector gets M dy; the matrix-valued quantity M gets v dy^T."""
+    matrix, vector = op.args
+    if index == 1:
+        return MatVec(S(matrix), upstream)
+    return Outer(S(vector), upstream)
+
+
 def outer_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
     """Y = a b^T: a gets dY b, b gets dY^T a."""
     left, right = op.args
@@ -84,8 +93,8 @@ def weight_rule(cell: Cell, op: Operator, upstream: sympy.Expr) -> sympy.Expr:
 
 
 #: The adjoint rule of each operator for a batched operand, and the rule for a parameter operand.
-RULES: dict[str, Callable[..., sympy.Expr]] = {"matvec": matvec_rule, "outer": outer_rule, "conv": conv_rule,
-                                               "weight": weight_rule}
+RULES: dict[str, Callable[..., sympy.Expr]] = {"matvec": matvec_rule, "tmatvec": tmatvec_rule, "outer": outer_rule,
+                                               "conv": conv_rule, "weight": weight_rule}
 
 
 class Backward:
@@ -128,9 +137,10 @@ class Backward:
 
     # -- reverse sweep ---------------------------------------------------------------------
     def contribution(self, key: str, use: Use) -> sympy.Expr:
-        """adjoint(consumer) * partial, summed down to the shape of `key` where it broadcast."""
+        """adjoint(consumer) * partial, summed down to the shape of `key` where it broadcast; through a select
+        the adjoint is selected (where(c, g, 0)), not multiplied by an indicator."""
         consumer = self.cell.node(use.consumer)
-        upstream = self.adjoint[use.consumer] * use.partial
+        upstream = fold_selects(self.adjoint[use.consumer] * use.partial)
         if isinstance(consumer, Reduction):
             if consumer.mean:
                 upstream = upstream / size_factor(consumer.over)

@@ -93,7 +93,7 @@ class Cost:
 def operator_macs(cell, op: Operator) -> sympy.Expr:
     """Multiply-adds of one operator application (forward), per sequence."""
     first, second = (cell.shapes[a] for a in op.args)
-    if op.op == "matvec":
+    if op.op in ("matvec", "tmatvec"):
         macs = units(first)
         matrix = op.args[0]
         if cell.is_parameter(matrix) and cell.parameter(matrix).blocks:

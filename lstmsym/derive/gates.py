@@ -129,6 +129,8 @@ class Ranges:
         if name in MONOTONE:
             f = MONOTONE[name]
             return (f(args[0][0]), f(args[0][1]))
+        if name == "where":
+            return (min(args[1][0], args[2][0]), max(args[1][1], args[2][1]))
         (low, high), other = args[0], (args[1] if len(args) > 1 else REAL)
         if name == "abs":
             return (low, high) if low >= 0 else ((-high, -low) if high <= 0 else (0.0, max(-low, high)))

@@ -10,7 +10,7 @@ import sympy
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import Elementwise, MatrixExpr, Operator, Reduction
-from ..model.vector_ops import Conv, MatVec, Outer, SumUnits, Transposed
+from ..model.vector_ops import Conv, MatTVec, MatVec, Outer, SumUnits, Transposed
 
 @dataclass
 class Side:
@@ -48,6 +48,8 @@ class Side:
             vector = self.value(second, memo)
             if node.op == "matvec":
                 out = self.matvec(first, vector, memo)
+            elif node.op == "tmatvec":
+                out = MatTVec(self.value(first, memo), vector)
             elif node.op == "outer":
                 out = Outer(self.value(first, memo), vector)
             else:

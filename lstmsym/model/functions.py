@@ -10,6 +10,7 @@ import sympy
 
 from .function_classes import (Abs, Cos, Elu, ElementwiseBase, Exp, Floor, HardSigmoid, HardTanh, LeakyRelu, Log, Maximum,
                                Minimum, Mod, Relu, Sigmoid, Sign, Sin, Softplus, Softsign, Sqrt, Step, Tanh)
+from .select import Where
 
 @dataclass(frozen=True)
 class FunctionInfo:
@@ -29,6 +30,7 @@ class FunctionInfo:
     nonzero_second: bool = False
     constant_second: bool = False
     derived_only: bool = False
+    mask_first: bool = False
 
     @property
     def label_latex(self) -> str:
@@ -39,6 +41,11 @@ class FunctionInfo:
     def helper(self) -> str:
         """The name of the helper each generated module defines for this function."""
         return f"_{self.name}"
+
+    @property
+    def parameters(self) -> str:
+        """The helper's parameter list, as its sources name the arguments."""
+        return ", ".join("xyz"[:self.arity])
 
 
 _ROWS = (
@@ -73,6 +80,9 @@ _ROWS = (
      "elementwise maximum of two operands"),
     ("min", Minimum, 2, r"\min", "min", "np.minimum(x, y)", "torch.minimum(torch.as_tensor(x), torch.as_tensor(y))", "jnp.minimum(x, y)",
      "elementwise minimum of two operands"),
+    ("where", Where, 3, r"\operatorname{where}", "where", "np.where(x != 0, y, z)", "torch.where(x != 0, y, z)",
+     "jnp.where(x != 0, y, z)", "elementwise select: a where the mask c is non-zero, else b (a true select: a NaN in the "
+     "branch not taken reaches neither the value nor a gradient); d/da = [c != 0], d/db = [c = 0], d/dc = 0"),
     ("step", Step, 1, "", "step", "np.heaviside(x, 0)",
      "(x > 0).to(x.dtype)", "(x > 0).astype(x.dtype)", "unit step [x > 0] (appears in derivatives)"),
     ("floor", Floor, 1, "", "floor", "np.floor(x)", "torch.floor(x)", "jnp.floor(x)", "floor (appears in derivatives)"),
@@ -85,7 +95,8 @@ FUNCTIONS: dict[str, FunctionInfo] = {}
 for _row in _ROWS:
     _domain, _positive, _nonzero = _DOMAINS.get(_row[0], ("all real numbers", False, False))
     FUNCTIONS[_row[0]] = FunctionInfo(*_row, domain=_domain, positive_argument=_positive, nonzero_second=_nonzero,
-                                      constant_second=_row[0] == "leaky_relu", derived_only=_row[0] in ("step", "floor"))
+                                      constant_second=_row[0] == "leaky_relu", derived_only=_row[0] in ("step", "floor"),
+                                      mask_first=_row[0] == "where")
 
 #: Functions a spec may call (step and floor only appear in derived expressions).
 SPEC_FUNCTIONS = tuple(name for name, info in FUNCTIONS.items() if not info.derived_only)

@@ -18,6 +18,7 @@ from .shapes import SCALAR, Dims, Shape, ShapeClash, broadcast, describe, matvec
 MATRIX, VALUE = "matrix", "value"
 MAX_EXPONENT = 16
 REDUCTIONS = ("sum", "mean", "dot")
+ORDINALS = ("the first argument", "the second", "the third")
 
 
 def is_constant(node: Node, spec: Spec) -> bool:
@@ -176,9 +177,13 @@ class ShapeChecker:
         if isinstance(node, Neg):
             return self.check(node.operand, want)
         if isinstance(node, Transpose):
-            inner = self.check(node.operand, MATRIX)
+            operand = node.operand
+            known = isinstance(operand, Name) and operand.id in self.shapes and self.shapes[operand.id].rank != 2
+            inner = self.shapes[operand.id] if known else self.check(operand, MATRIX)  # type: ignore[union-attr]
             if inner.rank != 2:
-                raise self.clash(node, "'.T'", [("the operand", inner)], "a matrix")
+                what = (f"'{operand.id}', " if isinstance(operand, Name) else "") + ("a vector" if inner.rank == 1 else describe(inner, self.dims))
+                raise SpecError(f"'.T' on {what}", self.at(node),
+                                expected="a matrix before '.T' (a vector has no transpose here: write W.T @ v, or outer(u, v) for u v^T)")
             return transpose(inner)
         return self.binop(node, want)
 
@@ -231,15 +236,26 @@ class ShapeChecker:
                             expected="a number or a name from [constants], e.g. leaky_relu(x, 0.01)")
         if info.nonzero_second and is_constant(node.args[1], self.spec) and self.constant_value(node.args[1]) == 0:
             raise SpecError(f"{node.func}() by zero", self.at(node.args[1]), expected="a non-zero divisor")
-        shapes = list(self.pair(*node.args)) if len(node.args) == 2 else [self.check(node.args[0], VALUE)]
+        if info.mask_first:
+            self.mask_condition(node)
+        shapes = list(self.pair(*node.args[-2:])) if len(node.args) >= 2 else [self.check(node.args[0], VALUE)]
+        if info.mask_first:
+            shapes.insert(0, self.check(node.args[0], VALUE))
         result = shapes[0]
-        for shape in shapes[1:]:
+        for index, shape in enumerate(shapes[1:], start=1):
             try:
                 result = broadcast(result, shape, self.dims, self.at(node))
             except ShapeClash as reason:
-                raise self.clash(node, f"{node.func}()", [("the first argument", shapes[0]), ("the second", shape)],
+                raise self.clash(node, f"{node.func}()", [("the first argument", shapes[0]), (ORDINALS[index], shape)],
                                  "arguments of the same shape, or a scalar", reason) from None
         return result
+
+    def mask_condition(self, node: Call) -> None:
+        """where()'s condition passes no gradient (the select jumps where it crosses 0): inputs only."""
+        for name in names_in(node.args[0]):
+            if name.id not in self.spec.inputs and name.id not in self.spec.constants:
+                raise SpecError(f"the condition of {node.func}() reads '{name.id}', which is not an input", self.at(name),
+                                expected=f"a mask input, e.g. {node.func}(mask, x, 0) (the select passes no gradient to its condition)")
 
     def constant_value(self, node: Node):
         if isinstance(node, Num):

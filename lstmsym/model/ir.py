@@ -62,8 +62,9 @@ class Reduction(Node):
 
 @dataclass
 class Operator(Node):
-    """A quantity coupling units: op 'matvec' (args: matrix, vector), 'conv' (kernel, map) or 'outer'
-    (vector, vector). A matvec matrix is a parameter, a matrix expression or a matrix-valued quantity."""
+    """A quantity coupling units: op 'matvec' (args: matrix, vector), 'tmatvec' (the transpose of a
+    matrix-valued quantity times a vector, S.T @ q), 'conv' (kernel, map) or 'outer' (vector, vector). A matvec
+    matrix is a parameter, a matrix expression or a matrix-valued quantity."""
 
     op: str = "matvec"
     args: tuple[str, ...] = ()
@@ -76,7 +77,7 @@ class MatrixExpr(Node):
     terms: tuple[MatrixTerm, ...] = ()
 
 
-OPERATORS = ("matvec", "conv", "outer")
+OPERATORS = ("matvec", "tmatvec", "conv", "outer")
 
 #: Calls that are not elementwise: name -> (arity, what it does). Elementwise functions are in functions.py.
 STRUCTURAL = {

@@ -159,12 +159,19 @@ class Lowerer:
 
     def binop(self, node: BinOp) -> sympy.Expr:
         if node.op == "@":
+            if isinstance(node.left, Transpose) and self.is_matrix_quantity(node.left.operand):
+                return self.operator("tmatvec", (node.left.operand.id, self.operand_name(node.right)))
             return self.operator("matvec", (self.matrix_name(node.left), self.operand_name(node.right)))
         left, right = self.value(node.left), self.value(node.right)
         if not self.evaluate:
             return _unevaluated(node.op, left, right)
         return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                 "/": lambda: left / right, "**": lambda: left**right}[node.op]()
+
+    def is_matrix_quantity(self, node: Node) -> bool:
+        """A matrix computed per sequence (a matrix-valued state or equation), not a parameter or I."""
+        return isinstance(node, Name) and node.id not in self.spec.parameters and node.id != IDENTITY \
+            and not isinstance(self.by_key.get(node.id), MatrixExpr) and len(self.shapes.get(node.id, ())) == 2
 
     def operator(self, op: str, args: tuple[str, ...]) -> sympy.Symbol:
         key = operator_key(op, args)
@@ -178,6 +185,8 @@ class Lowerer:
         first, second = (self.shapes[a] for a in args)
         if op == "matvec":
             return (first[0],)
+        if op == "tmatvec":
+            return (first[1],)
         if op == "outer":
             return (first[0], second[0])
         return (first[0],) + second[1:]

@@ -85,6 +85,16 @@ VECTOR_OPS = (MatVec, MatTVec, Outer, BlockOuter, SumUnits, SumTrailing, Transpo
 MATRIX_VALUED = (Outer, BlockOuter, Transposed, ConvW)
 
 
+#: Each graph operator (ir.OPERATORS) as the vector operation it computes: tmatvec is M^T v for a matrix
+#: quantity M (S.T @ q with S a matrix-valued state).
+OPERATOR_FORMS = {"matvec": MatVec, "tmatvec": MatTVec, "conv": Conv, "outer": Outer}
+
+
+def operator_form(op: str, first: sympy.Expr, second: sympy.Expr) -> sympy.Expr:
+    """The vector operation a graph operator computes, on its two operands."""
+    return OPERATOR_FORMS[op](first, second)
+
+
 def has_vector_ops(expr: sympy.Expr) -> bool:
     return any(expr.has(op) for op in VECTOR_OPS)
 

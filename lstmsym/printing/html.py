@@ -72,7 +72,8 @@ class HtmlPrinter(StrPrinter):
         node = cell.node(key)
         if isinstance(node, Operator):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
-            return {"matvec": f"{first}{second}", "outer": f"{first}{second}<SUP>T</SUP>"}.get(node.op, f"{first}∗{second}")
+            return {"matvec": f"{first}{second}", "tmatvec": f"{first}<SUP>T</SUP>{second}",
+                    "outer": f"{first}{second}<SUP>T</SUP>"}.get(node.op, f"{first}∗{second}")
         if isinstance(node, MatrixExpr):
             from ..model.vector_ops import Transposed
 

@@ -88,6 +88,8 @@ class CellLatexPrinter(LatexPrinter):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
             if node.op == "matvec":
                 return f"{first} {second}"
+            if node.op == "tmatvec":
+                return superscript(first, TOP) + f" {second}"
             if node.op == "outer":
                 return rf"{first} {second}^{{\top}}"
             return rf"{first} \ast {second}"

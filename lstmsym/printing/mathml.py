@@ -95,6 +95,8 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
             if node.op == "matvec":
                 return self.row(first, second)
+            if node.op == "tmatvec":
+                return self.row(self.el("msup", first, self.mi("⊤")), second)
             if node.op == "outer":
                 return self.row(first, self.el("msup", second, self.mi("⊤")))
             return self.row(first, self.mo("∗"), second)

@@ -105,6 +105,8 @@ class MatrixForm:
         node = self.cell.node(key) if self.cell.has_node(key) else None
         if isinstance(node, Operator) and node.op == "matvec":
             return sympy.MatMul(self.symbol(node.args[0]), self.symbol(node.args[1]))
+        if isinstance(node, Operator) and node.op == "tmatvec":
+            return sympy.MatMul(self.symbol(node.args[0]).T, self.symbol(node.args[1]))
         if isinstance(node, Operator) and node.op == "conv":
             return sympy.Function("conv")(*[self.symbol(a) for a in node.args])
         if isinstance(node, Operator) and node.op == "outer":

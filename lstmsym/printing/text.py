@@ -47,6 +47,8 @@ class CellTextPrinter(StrPrinter):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
             if node.op == "matvec":
                 return f"{first} @ {second}"
+            if node.op == "tmatvec":
+                return f"{first}.T @ {second}"
             return f"{node.op}({first}, {second})"
         if isinstance(node, MatrixExpr):
             text = self.matrix_text(node.terms)
@@ -101,7 +103,7 @@ class CellTextPrinter(StrPrinter):
         """A key printed as `M @ v` binds looser than '*' and needs brackets as a factor."""
         key = symbol.name
         return self.notation.is_expression(key) and isinstance(self.notation.cell.node(key), Operator) \
-            and self.notation.cell.node(key).op == "matvec"
+            and self.notation.cell.node(key).op in ("matvec", "tmatvec")
 
     def _print_Pow(self, expr: sympy.Expr, rational: bool = False) -> str:
         if expr.exp.is_negative:

@@ -73,7 +73,8 @@ class DEdge:
 
 #: Operation glyphs the diagrams draw, as (Graphviz HTML, LaTeX).
 GLYPHS = {"add": ("+", "+"), "minus": ("−", "-"), "mul": ("×", r"\times"), "div": ("÷", r"\div"), "sum": ("Σ", r"\Sigma"),
-          "mean": ("mean", r"\operatorname{mean}"), "matvec": ("W·", r"W\cdot"), "conv": ("K∗", r"K\ast"),
+          "mean": ("mean", r"\operatorname{mean}"), "matvec": ("W·", r"W\cdot"),
+          "tmatvec": ("Wᵀ·", r"W^{\top}\cdot"), "conv": ("K∗", r"K\ast"),
           "outer": ("⊗", r"\otimes"), "inverse": ("1/x", "1/x")}
 
 

@@ -13,7 +13,7 @@ from ..derive.derived import Derived
 from ..model.cell import Cell
 from ..model.functions import BY_CLASS, ElementwiseBase
 from ..model.ir import Reduction
-from ..model.vector_ops import MatVec, Outer, SumUnits
+from ..model.vector_ops import SumUnits, operator_form
 from ..printing.html import html
 from ..printing.latex import latex
 from ..printing.notation import Notation
@@ -292,7 +292,7 @@ class ForwardBuilder(PointwiseOps, Arrangement):
         label, tex = self.operator_glyph(op)
         node = self.diagram.add(f"op_{owner}_{self.fresh(op.op)}", "op", label, tex)
         first, second = (self.use(sympy.Symbol(a), node, owner) for a in op.args)
-        self.diagram.set_sem(node, Outer(first, second) if op.op == "outer" else MatVec(first, second))
+        self.diagram.set_sem(node, operator_form(op.op, first, second))
         return node
 
     def operator_glyph(self, op) -> tuple[str, str]:
@@ -301,7 +301,7 @@ class ForwardBuilder(PointwiseOps, Arrangement):
             return GLYPHS["outer"]
         generic = GLYPHS[op.op]
         matrix = sympy.Symbol(op.args[0])
-        return html(matrix, self.notation) + generic[0][-1], self.tex(matrix) + generic[1][1:]
+        return html(matrix, self.notation) + generic[0][1:], self.tex(matrix) + generic[1][1:]
 
     def is_scalar(self, expr: sympy.Expr) -> bool:
         """True when nothing in expr flows along an edge (numbers, constants, parameters): shown in a label."""

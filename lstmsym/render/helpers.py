@@ -6,9 +6,9 @@ from ..model.functions import FUNCTIONS
 from .templating import environment
 
 
-def helper_rows(backend: str = "numpy") -> list[tuple[str, str, int]]:
-    """(helper name, source in `backend` (numpy, torch or jax), arity) for each function of the table."""
-    return [(info.helper, getattr(info, backend), info.arity) for info in FUNCTIONS.values() if info.cls is not None]
+def helper_rows(backend: str = "numpy") -> list[tuple[str, str, str]]:
+    """(helper name, source in `backend` (numpy, torch or jax), parameter list) for each function of the table."""
+    return [(info.helper, getattr(info, backend), info.parameters) for info in FUNCTIONS.values() if info.cls is not None]
 
 
 def numpy_helpers_source() -> str:

@@ -8,7 +8,7 @@ import sympy
 from ..derive.derived import Derived
 from ..derive.plan import Group
 from ..model.ir import Elementwise, MatrixExpr, Operator, Reduction
-from ..model.vector_ops import Conv, MatVec, Outer, SumUnits
+from ..model.vector_ops import SumUnits, operator_form
 from ..printing.numpy_code import CodeContext, pycode, pyname, sizename
 from ..spec.naming import adjoint_base, incoming_base, value_key
 
@@ -143,8 +143,7 @@ class NumpyForward:
             return self.code(expr, names)
         assert isinstance(node, Operator)
         first, second = (S(a) for a in node.args)
-        op = {"matvec": MatVec(first, second), "conv": Conv(first, second), "outer": Outer(first, second)}[node.op]
-        return self.code(op, names)
+        return self.code(operator_form(node.op, first, second), names)
 
     # -- groups ----------------------------------------------------------------------------------
     def offsets(self, group: Group) -> list[tuple[str, str]]:

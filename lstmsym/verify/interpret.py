@@ -16,7 +16,7 @@ from ..model.functions import ElementwiseBase, FUNCTIONS, info_of
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import size_of_key
 from ..model.vector_ops import (BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing,
-                                SumUnits, Transposed)
+                                SumUnits, Transposed, operator_form)
 from .loader import load_source
 
 Value = Any
@@ -209,8 +209,7 @@ class Interpreter:
             return total / int(np.prod(over)) if node.mean else total
         assert isinstance(node, Operator)
         first, second = (sympy.Symbol(a) for a in node.args)
-        op = {"matvec": MatVec(first, second), "conv": Conv(first, second), "outer": Outer(first, second)}[node.op]
-        return self.vector_op(op, env)
+        return self.vector_op(operator_form(node.op, first, second), env)
 
     def run_forward(self, params, xs: list[dict[str, Value]], initial: dict[str, Value]) -> list[dict[str, Value]]:
         """One environment per step; xs[t] maps every input's name to its value at step t."""

@@ -10,7 +10,7 @@ import sympy
 
 from ..model.cell import Cell
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed
+from ..model.vector_ops import BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form
 from .readback import ADJOINT_OF, BDIAG, CONV_WEIGHTS, SUM_POSITIONS, Names, ReadError, read_formula
 
 
@@ -28,7 +28,7 @@ class Canon:
         node = self.cell.node(key)
         if isinstance(node, Operator):
             first, second = (self(sympy.Symbol(a)) for a in node.args)
-            return {"matvec": MatVec, "conv": Conv, "outer": Outer}[node.op](first, second)
+            return self(operator_form(node.op, first, second))
         if isinstance(node, MatrixExpr):
             return sympy.Add(*[t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms])
         return self(self.cell.display[key])

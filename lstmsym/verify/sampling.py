@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import sympy
 
 from ..model.cell import Cell
-from .domains import hull
+from ..model.select import Where
+from .domains import draw, hull
 
 
 def concrete_sizes(cell: Cell, seed: int, low: int = 1, high: int = 4) -> dict[str, int]:
@@ -52,9 +54,19 @@ def random_states(cell: Cell, sizes: dict[str, int], batch: int, rng: np.random.
     return states
 
 
+def select_conditions(cell: Cell) -> set[str]:
+    """The inputs a where() reads as its condition (a mask): the select jumps where they cross 0."""
+    return {s.name for node in cell.nodes for e in sympy.preorder_traversal(getattr(node, "expr", sympy.S.Zero))
+            if isinstance(e, Where) for s in e.args[0].free_symbols}
+
+
 def random_inputs(cell: Cell, sizes: dict[str, int], steps: int, batch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Every input over a sequence, (T, B, *shape), from its domain's hull; the first is the main input."""
-    return {i.name: hull(i.domain, rng, (steps, batch) + unit_shape(i.shape, sizes)) for i in cell.inputs}
+    """Every input over a sequence, (T, B, *shape), from its domain's hull, so derivatives are taken at generic
+    points; a where() condition comes from the domain itself (a mask is 0 or 1), so both branches are taken.
+    The first is the main input."""
+    exact = select_conditions(cell)
+    return {i.name: (draw if i.name in exact else hull)(i.domain, rng, (steps, batch) + unit_shape(i.shape, sizes))
+            for i in cell.inputs}
 
 
 def output_size(cell: Cell, sizes: dict[str, int]) -> int:

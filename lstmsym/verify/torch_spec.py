@@ -186,6 +186,11 @@ def relative(a, b) -> float:
     return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b))))) if a.size else 0.0
 
 
+def gradient(tensor) -> np.ndarray:
+    """A leaf's gradient; none at all (an input read only as where()'s condition) is zero."""
+    return tensor.grad.numpy() if tensor.grad is not None else np.zeros(tuple(tensor.shape))
+
+
 def spec_torch_check(derived: Derived, seed: int = 0, steps: int = 3, batch: int = 2, sizes: dict | None = None) -> SpecTorchResult:
     """Autograd through the spec interpreter against the exported module's derived backward, in float64."""
     import torch
@@ -218,11 +223,11 @@ def spec_torch_check(derived: Derived, seed: int = 0, steps: int = 3, batch: int
     loss.backward()
     errors = {"ys": relative(ys, ys_t.detach().numpy())}
     for k, v in t_params.items():
-        errors[f"d_{k}"] = relative(grads.params[k], v.grad.numpy())
-    errors[f"d_{cell.input}"] = relative(grads.xs, t_inputs[cell.input].grad.numpy())
+        errors[f"d_{k}"] = relative(grads.params[k], gradient(v))
+    errors[f"d_{cell.input}"] = relative(grads.xs, gradient(t_inputs[cell.input]))
     for k in side:
-        errors[f"d_{k}"] = relative(grads.inputs[k], t_inputs[k].grad.numpy())
+        errors[f"d_{k}"] = relative(grads.inputs[k], gradient(t_inputs[k]))
     for k, v in t_state.items():
-        errors[f"d_{k}_0"] = relative(grads.state0[k], v.grad.numpy())
+        errors[f"d_{k}_0"] = relative(grads.state0[k], gradient(v))
     worst = max(errors, key=errors.get)
     return SpecTorchResult(cell.name, sizes, errors[worst], worst)
