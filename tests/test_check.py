@@ -183,3 +183,12 @@ def test_transposed_matrix_state_in_formulas(cli):
     assert code == 0 and out.startswith("equivalent"), out
     code, out, _ = cli("check", spec, "--wrt", "q", "--formula", right.replace("S @", "S.T @", 1))
     assert code == 1 and "correct formula" in out, out
+
+
+def test_d_of_an_operand_the_backward_writes_out_is_a_one_line_error(cli):
+    """`d(C @ q)` names an operand whose adjoint no quantity holds (the backward inlines it): it used to end in a
+    KeyError traceback; it is an error at the d(...) that lists the adjoints a formula may name."""
+    spec = str(SPECS / "construct_matrix_state.toml")
+    code, out, err = cli("check", spec, "--wrt", "q", "--formula", "C.T @ d(C @ q)")
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("lstmsym: error: <formula>:1:7: d(C @ q) is written out by the backward") and "d(dot(z, q))" in err

@@ -128,11 +128,15 @@ class FormulaReader:
             shown = unwrap(text(self.read(inner), self.notation, keep_order=True))
         except SpecError:
             shown = written
+        computed = {st.target for st in self.derived.backward.statements} | set(self.derived.backward.incoming)
+        named = {form: key for form, key in candidates.items() if adjoint_key(key) in computed}
         for form in (shown, written):
-            if form in candidates:
-                return sympy.Symbol(adjoint_key(candidates[form]))
-        raise self.fail(node, f"d({written}) is not the adjoint of a quantity of cell '{self.cell.name}'",
-                        "d(...) of an operand as `grad` prints it, e.g. " + (", ".join(f"d({k})" for k in self.expressions) or "none"))
+            if form in named:
+                return sympy.Symbol(adjoint_key(named[form]))
+        why = "is written out by the backward (no quantity holds it)" if shown in candidates or written in candidates \
+            else "is not the adjoint of a quantity"
+        raise self.fail(node, f"d({written}) {why} of cell '{self.cell.name}'",
+                        "d(...) of an operand as `grad` prints it, e.g. " + (", ".join(f"d({k})" for k in named) or "none"))
 
     def closing(self, opening: int) -> int:
         depth, index = 0, opening
