@@ -83,6 +83,35 @@ def compare_cfc(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# RG-LRU: De et al. 2024 (Griffin), Section 2.4, Eqs. 1-4: r_t = sigma(W_a x_t + b_a), i_t = sigma(W_x x_t + b_x),
+# a_t = a ** (c r_t) with a = sigma(Lambda) and c = 8, h_t = a_t * h_{t-1} + sqrt(1 - a_t ** 2) * (i_t * x_t).
+# Written with the power, as Eq. 3 is; the spec writes it in log space.
+def rglru_reference(p, xs):
+    T, B, n = xs.shape
+    out = np.zeros((T, B, n))
+    a = sigmoid(p["Lambda"])
+    for b in range(B):
+        h = np.zeros(n)
+        for t in range(T):
+            x = xs[t, b]
+            r = sigmoid(p["W_a"] @ x + p["b_a"])
+            i = sigmoid(p["W_x"] @ x + p["b_x"])
+            a_t = a ** (8.0 * r)
+            h = a_t * h + np.sqrt(1.0 - a_t ** 2) * (i * x)
+            out[t, b] = h
+    return out
+
+
+@case("rglru")
+def compare_rglru(module):
+    rng = np.random.default_rng(11)
+    params = draw(module, {"n": 4}, rng)
+    params["Lambda"] = rng.uniform(-1.0, 3.0, size=4)
+    xs = rng.normal(size=(STEPS, BATCH, 4))
+    return run_export(module, params, xs)[0], rglru_reference(params, xs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -96,6 +125,7 @@ def test_export_equals_the_paper(name):
 # term): the same comparison must then fail by far more than the tolerance.
 BROKEN = [
     ("cfc", 'a = "sigmoid(-t * f)"', 'a = "sigmoid(t * f)"'),
+    ("rglru", 'a = "exp(-c * r * softplus(-Lambda))"', 'a = "exp(-c * r * softplus(Lambda))"'),
 ]
 
 
@@ -114,6 +144,8 @@ def test_a_broken_spec_disagrees(name, right, wrong, tmp_path):
 COUNTS = [
     # backbone W_z (p x m), U_z (p x n), b_z (p); three heads f, g, k of n x p plus n each
     ("cfc", {"m": 10, "n": 20, "p": 8}, 8 * 10 + 8 * 20 + 8 + 3 * (20 * 8 + 20)),
+    # W_a, W_x (n x n), b_a, b_x, Lambda (n)
+    ("rglru", {"n": 20}, 2 * 20 * 20 + 3 * 20),
 ]
 
 
