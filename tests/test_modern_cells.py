@@ -112,6 +112,46 @@ def compare_rglru(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# DeltaNet: Schlag, Irie & Schmidhuber 2021, Section 4.2, Eqs. 17-20: v_bar_t = W_{t-1} phi(k_t),
+# beta_t = sigma(W_beta x_t), W_t = W_{t-1} + beta_t (v_t - v_bar_t) outer phi(k_t), y_t = W_t phi(q_t); with
+# Yang et al. 2024's L2-normalised keys and queries as phi.
+# Gated DeltaNet: Yang, Kautz & Hatamizadeh 2025, Section 3: S_t = S_{t-1} (alpha_t (I - beta_t k_t k_t^T))
+# + beta_t v_t k_t^T, o_t = S_t q_t; alpha_t = exp(-exp(A_log) softplus(w_a . x + dt_bias)) as the reference code.
+# Written with the explicit identity matrix, as the paper writes it; the spec expands the product.
+def delta_reference(p, xs, gated):
+    T, B, _ = xs.shape
+    n, d = p["W_v"].shape[0], p["W_k"].shape[0]
+    out = np.zeros((T, B, n))
+    for b in range(B):
+        S = np.zeros((n, d))
+        for t in range(T):
+            x = xs[t, b]
+            q, k, v = p["W_q"] @ x, p["W_k"] @ x, p["W_v"] @ x
+            q, k = q / np.linalg.norm(q), k / np.linalg.norm(k)
+            beta = sigmoid(p["w_beta"] @ x)
+            if gated:
+                alpha = np.exp(-np.exp(p["A_log"]) * softplus(p["w_a"] @ x + p["dt_bias"]))
+                S = S @ (alpha * (np.eye(d) - beta * np.outer(k, k))) + beta * np.outer(v, k)
+            else:
+                v_bar = S @ k
+                S = S + beta * np.outer(v - v_bar, k)
+            out[t, b] = S @ q
+    return out
+
+
+def compare_delta(module, gated, seed):
+    rng = np.random.default_rng(seed)
+    params = draw(module, {"m": 3, "n": 4, "d": 5}, rng, scale=1.0)
+    xs = rng.normal(size=(STEPS, BATCH, 3))
+    return run_export(module, params, xs)[0], delta_reference(params, xs, gated)
+
+
+@case("deltanet")
+def compare_deltanet(module):
+    return compare_delta(module, False, 12)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -126,6 +166,7 @@ def test_export_equals_the_paper(name):
 BROKEN = [
     ("cfc", 'a = "sigmoid(-t * f)"', 'a = "sigmoid(t * f)"'),
     ("rglru", 'a = "exp(-c * r * softplus(-Lambda))"', 'a = "exp(-c * r * softplus(Lambda))"'),
+    ("deltanet", 'S = "S_prev + beta * outer(v - S_prev @ k, k)"', 'S = "S_prev + beta * outer(v - S_prev @ q, k)"'),
 ]
 
 
@@ -146,6 +187,8 @@ COUNTS = [
     ("cfc", {"m": 10, "n": 20, "p": 8}, 8 * 10 + 8 * 20 + 8 + 3 * (20 * 8 + 20)),
     # W_a, W_x (n x n), b_a, b_x, Lambda (n)
     ("rglru", {"n": 20}, 2 * 20 * 20 + 3 * 20),
+    # W_q, W_k (d x m), W_v (n x m), w_beta (m)
+    ("deltanet", {"m": 10, "n": 20, "d": 8}, 2 * 8 * 10 + 20 * 10 + 10),
 ]
 
 
