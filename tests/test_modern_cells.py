@@ -151,6 +151,11 @@ def compare_deltanet(module):
     return compare_delta(module, False, 12)
 
 
+@case("gated_deltanet")
+def compare_gated_deltanet(module):
+    return compare_delta(module, True, 13)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
@@ -167,6 +172,8 @@ BROKEN = [
     ("cfc", 'a = "sigmoid(-t * f)"', 'a = "sigmoid(t * f)"'),
     ("rglru", 'a = "exp(-c * r * softplus(-Lambda))"', 'a = "exp(-c * r * softplus(Lambda))"'),
     ("deltanet", 'S = "S_prev + beta * outer(v - S_prev @ k, k)"', 'S = "S_prev + beta * outer(v - S_prev @ q, k)"'),
+    ("gated_deltanet", 'S = "alpha * S_prev + beta * outer(v - alpha * (S_prev @ k), k)"',
+     'S = "alpha * S_prev + beta * outer(v - S_prev @ k, k)"'),
 ]
 
 
@@ -189,6 +196,8 @@ COUNTS = [
     ("rglru", {"n": 20}, 2 * 20 * 20 + 3 * 20),
     # W_q, W_k (d x m), W_v (n x m), w_beta (m)
     ("deltanet", {"m": 10, "n": 20, "d": 8}, 2 * 8 * 10 + 20 * 10 + 10),
+    # as DeltaNet, plus w_a (m) and the scalars A_log, dt_bias
+    ("gated_deltanet", {"m": 10, "n": 20, "d": 8}, 2 * 8 * 10 + 20 * 10 + 10 + 10 + 2),
 ]
 
 
