@@ -157,6 +157,32 @@ def compare_gated_deltanet(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# RetNet: Sun et al. 2023, Section 2.1, Eq. 6 (recurrent retention): S_n = gamma S_{n-1} + K_n^T V_n,
+# Retention(X_n) = Q_n S_n, in the paper's row-vector orientation (S is key x value, the read multiplies from the
+# left); without the xPos rotation, gamma = 1 - 2^-5 (the first head of Section 2.2).
+def retnet_reference(p, xs):
+    T, B, _ = xs.shape
+    d, n = p["W_k"].shape[0], p["W_v"].shape[0]
+    gamma = 1.0 - 2.0 ** -5
+    out = np.zeros((T, B, n))
+    for b in range(B):
+        S = np.zeros((d, n))
+        for t in range(T):
+            Q, K, V = xs[t, b] @ p["W_q"].T, xs[t, b] @ p["W_k"].T, xs[t, b] @ p["W_v"].T  # rows, X W
+            S = gamma * S + K[:, None] * V[None, :]
+            out[t, b] = Q @ S
+    return out
+
+
+@case("retnet")
+def compare_retnet(module):
+    rng = np.random.default_rng(14)
+    params = draw(module, {"m": 3, "n": 4, "d": 5}, rng)
+    xs = rng.normal(size=(STEPS, BATCH, 3))
+    return run_export(module, params, xs)[0], retnet_reference(params, xs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -174,6 +200,7 @@ BROKEN = [
     ("deltanet", 'S = "S_prev + beta * outer(v - S_prev @ k, k)"', 'S = "S_prev + beta * outer(v - S_prev @ q, k)"'),
     ("gated_deltanet", 'S = "alpha * S_prev + beta * outer(v - alpha * (S_prev @ k), k)"',
      'S = "alpha * S_prev + beta * outer(v - S_prev @ k, k)"'),
+    ("retnet", 'value = 0.96875', 'value = 0.9375'),
 ]
 
 
@@ -198,6 +225,8 @@ COUNTS = [
     ("deltanet", {"m": 10, "n": 20, "d": 8}, 2 * 8 * 10 + 20 * 10 + 10),
     # as DeltaNet, plus w_a (m) and the scalars A_log, dt_bias
     ("gated_deltanet", {"m": 10, "n": 20, "d": 8}, 2 * 8 * 10 + 20 * 10 + 10 + 10 + 2),
+    # W_Q, W_K (m x d), W_V (m x n), no biases
+    ("retnet", {"m": 10, "n": 20, "d": 8}, 2 * 10 * 8 + 10 * 20),
 ]
 
 
