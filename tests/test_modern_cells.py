@@ -198,8 +198,7 @@ BROKEN = [
     ("cfc", 'a = "sigmoid(-t * f)"', 'a = "sigmoid(t * f)"'),
     ("rglru", 'a = "exp(-c * r * softplus(-Lambda))"', 'a = "exp(-c * r * softplus(Lambda))"'),
     ("deltanet", 'S = "S_prev + beta * outer(v - S_prev @ k, k)"', 'S = "S_prev + beta * outer(v - S_prev @ q, k)"'),
-    ("gated_deltanet", 'S = "alpha * S_prev + beta * outer(v - alpha * (S_prev @ k), k)"',
-     'S = "alpha * S_prev + beta * outer(v - S_prev @ k, k)"'),
+    ("gated_deltanet", 'v_bar = "alpha * (S_prev @ k)"', 'v_bar = "S_prev @ k"'),
     ("retnet", 'value = 0.96875', 'value = 0.9375'),
 ]
 
