@@ -183,6 +183,39 @@ def compare_retnet(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# RWKV-4 time mixing: Peng et al. 2023, Section 3.1-3.2, Eqs. 11-15. Written with Eq. 14's explicit sums over all
+# past tokens (the attention-like form), not the recurrence the spec uses:
+#   wkv_t = (sum_{i<t} e^{-(t-1-i) w + k_i} v_i + e^{u + k_t} v_t) / (sum_{i<t} e^{-(t-1-i) w + k_i} + e^{u + k_t}),
+# with w = exp(w_log) (the code's -exp(time_decay)) and token shift from x_0 = 0.
+def rwkv4_reference(p, xs):
+    T, B, n = xs.shape
+    w = np.exp(p["w_log"])
+    out = np.zeros((T, B, n))
+    for b in range(B):
+        ks, vs = [], []
+        for t in range(T):
+            x, x_prev = xs[t, b], (xs[t - 1, b] if t > 0 else np.zeros(n))
+            r = p["W_r"] @ (p["mu_r"] * x + (1 - p["mu_r"]) * x_prev)
+            ks.append(p["W_k"] @ (p["mu_k"] * x + (1 - p["mu_k"]) * x_prev))
+            vs.append(p["W_v"] @ (p["mu_v"] * x + (1 - p["mu_v"]) * x_prev))
+            num = np.exp(p["u"] + ks[t]) * vs[t]
+            den = np.exp(p["u"] + ks[t])
+            for i in range(t):
+                weight = np.exp(-(t - 1 - i) * w + ks[i])
+                num, den = num + weight * vs[i], den + weight
+            out[t, b] = p["W_o"] @ (sigmoid(r) * num / den)
+    return out
+
+
+@case("rwkv4")
+def compare_rwkv4(module):
+    rng = np.random.default_rng(15)
+    params = draw(module, {"n": 4}, rng)
+    xs = rng.normal(size=(STEPS, BATCH, 4))
+    return run_export(module, params, xs)[0], rwkv4_reference(params, xs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -200,6 +233,7 @@ BROKEN = [
     ("deltanet", 'S = "S_prev + beta * outer(v - S_prev @ k, k)"', 'S = "S_prev + beta * outer(v - S_prev @ q, k)"'),
     ("gated_deltanet", 'v_bar = "alpha * (S_prev @ k)"', 'v_bar = "S_prev @ k"'),
     ("retnet", 'value = 0.96875', 'value = 0.9375'),
+    ("rwkv4", 'a = "decay * a_prev + exp(k) * v"', 'a = "decay * a_prev + exp(u + k) * v"'),
 ]
 
 
@@ -226,6 +260,8 @@ COUNTS = [
     ("gated_deltanet", {"m": 10, "n": 20, "d": 8}, 2 * 8 * 10 + 20 * 10 + 10 + 10 + 2),
     # W_Q, W_K (m x d), W_V (m x n), no biases
     ("retnet", {"m": 10, "n": 20, "d": 8}, 2 * 10 * 8 + 10 * 20),
+    # W_r, W_k, W_v, W_o (d x d), mu_r, mu_k, mu_v, w, u (d)
+    ("rwkv4", {"n": 20}, 4 * 20 * 20 + 5 * 20),
 ]
 
 
