@@ -216,6 +216,37 @@ def compare_rwkv4(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Residual LSTM: Kim, El-Khamy & Lee 2017, Section 3: peephole gates, c_t = f c_{t-1} + i tanh(.),
+# o_t peeking at c_t, r_t = tanh(c_t), m_t = W_p r_t, h_t = o_t (m_t + W_h x_t) (the gate after the shortcut).
+# The paper's W_x*, W_h*, w_c* are the spec's W_*, U_*, p_*; each gate is computed from one stacked matrix
+# [W_x* W_h*] acting on [x; h], a different arrangement from the spec's.
+def residual_lstm_reference(p, xs):
+    T, B, _ = xs.shape
+    n = p["b_i"].shape[0]
+    out = np.zeros((T, B, n))
+    stacked = {g: np.hstack([p[f"W_{g}"], p[f"U_{g}"]]) for g in "ifgo"}
+    for b in range(B):
+        h, c = np.zeros(n), np.zeros(n)
+        for t in range(T):
+            xh = np.concatenate([xs[t, b], h])
+            i = sigmoid(stacked["i"] @ xh + p["p_i"] * c + p["b_i"])
+            f = sigmoid(stacked["f"] @ xh + p["p_f"] * c + p["b_f"])
+            c = f * c + i * np.tanh(stacked["g"] @ xh + p["b_g"])
+            o = sigmoid(stacked["o"] @ xh + p["p_o"] * c + p["b_o"])
+            h = o * (p["W_p"] @ np.tanh(c) + p["W_h"] @ xs[t, b])
+            out[t, b] = h
+    return out
+
+
+@case("residual_lstm")
+def compare_residual_lstm(module):
+    rng = np.random.default_rng(16)
+    params = draw(module, {"m": 3, "n": 4}, rng)
+    xs = rng.normal(size=(STEPS, BATCH, 3))
+    return run_export(module, params, xs)[0], residual_lstm_reference(params, xs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -234,6 +265,7 @@ BROKEN = [
     ("gated_deltanet", 'v_bar = "alpha * (S_prev @ k)"', 'v_bar = "S_prev @ k"'),
     ("retnet", 'value = 0.96875', 'value = 0.9375'),
     ("rwkv4", 'a = "decay * a_prev + exp(k) * v"', 'a = "decay * a_prev + exp(u + k) * v"'),
+    ("residual_lstm", 'h = "o * (m_p + W_h @ x)"', 'h = "o * m_p + W_h @ x"'),
 ]
 
 
@@ -262,6 +294,8 @@ COUNTS = [
     ("retnet", {"m": 10, "n": 20, "d": 8}, 2 * 10 * 8 + 10 * 20),
     # W_r, W_k, W_v, W_o (d x d), mu_r, mu_k, mu_v, w, u (d)
     ("rwkv4", {"n": 20}, 4 * 20 * 20 + 5 * 20),
+    # four gates W_x* (n x m), W_h* (n x n), b (n); peepholes of i, f, o (n); W_p (n x n); W_h (n x m)
+    ("residual_lstm", {"m": 10, "n": 20}, 4 * (20 * 10 + 20 * 20 + 20) + 3 * 20 + 20 * 20 + 20 * 10),
 ]
 
 
