@@ -59,7 +59,7 @@ def test_worked_inputs_lie_in_their_domains(name):
 def test_builtin_cells_declare_their_domains():
     """The values the papers feed: GRU-D's mask is 0/1 and its gaps are times; times and masses are never negative."""
     declared = {(c, i.name): i.domain.kind for c in lstmsym.builtin_names() for i in derived_cell(c).cell.side_inputs}
-    assert declared == {("gru_d", "mask"): "binary", ("gru_d", "delta"): "nonnegative", ("mc_lstm", "xm"): "nonnegative",
+    assert declared == {("cfc", "t"): "nonnegative", ("gru_d", "mask"): "binary", ("gru_d", "delta"): "nonnegative", ("mc_lstm", "xm"): "nonnegative",
                         ("phased_lstm", "t"): "nonnegative", ("time_lstm", "dt"): "nonnegative"}
     assert set(rows(worked("gru_d"))["mask"]) <= {0.0, 1.0}
 

@@ -19,7 +19,7 @@ PARALLEL = [n for n in lstmsym.builtin_names() if ScanForm(derived_cell(n)).para
 
 
 def test_detection():
-    assert PARALLEL == ["mingru", "minlstm", "qrnn", "qrnn2", "typed_gru", "typed_lstm", "typed_rnn"]
+    assert PARALLEL == ["mingru", "minlstm", "qrnn", "qrnn2", "retnet", "rglru", "rwkv4", "typed_gru", "typed_lstm", "typed_rnn"]
     mingru = ScanForm(derived_cell("mingru")).states[0]
     assert (mingru.state, str(mingru.a), str(mingru.b)) == ("h", "1 - z", "h_tilde*z")
     qrnn2 = ScanForm(derived_cell("qrnn2")).states
@@ -60,10 +60,16 @@ def test_torch_parallel_equals_sequential(name):
                  and issubclass(getattr(module, k), torch.nn.Module)
                  and "num_layers" in inspect.signature(getattr(module, k).__init__).parameters)
     torch.manual_seed(0)
-    seq = layer(4, 6, backward="derived", bidirectional=True).double()
-    par = layer(4, 6, backward="derived", bidirectional=True, parallel=True).double()
+    # a cell whose input has the hidden size (rglru) takes m = n and refuses a bidirectional stack
+    # and a size besides m and n (retnet's key size d) is given by name
+    cell = derived_cell(name).cell
+    own = cell.input_size == "n"
+    m, both = (6, False) if own else (4, True)
+    extra = {k: v for k, v in cell.size_rules.verify_sizes().items() if k not in ("m", "n")}
+    seq = layer(m, 6, backward="derived", bidirectional=both, **extra).double()
+    par = layer(m, 6, backward="derived", bidirectional=both, parallel=True, **extra).double()
     par.load_state_dict(seq.state_dict())
-    x = torch.randn(29, 2, 4, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(29, 2, m, dtype=torch.float64, requires_grad=True)
     outs = [m(x)[0] for m in (seq, par)]
     assert (outs[0] - outs[1]).abs().max().item() < 1e-12
     grads = [torch.autograd.grad((o ** 2).sum(), [x] + list(m.parameters())) for o, m in zip(outs, (seq, par))]
