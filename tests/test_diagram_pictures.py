@@ -81,15 +81,31 @@ def test_every_figure_has_a_legend_with_the_direction_of_time(name):
 @pytest.mark.parametrize("name", lstmsym.builtin_names())
 def test_one_orientation_state_lines_on_top(name):
     """colah's picture for every cell: drawn upwards, a state line across the top, above every layer box and every
-    input that is not on a line (a second line may sit lower, where the first reads it: coRNN's y over z)."""
+    input that is not on a line and does not read one (a second line may sit lower, where the first reads it: coRNN's
+    y over z; a readout of the states, RWKV's W_o, may stand above them)."""
     need("dot")
     source = dot_of(name, "cell")
     assert 'rankdir="BT"' in source
     graph, at = parse_dot(source), positions(source)
     line = {e.tail for e in graph.edges if e.attrs.get("penwidth") == "2.6"} | {e.head for e in graph.edges if e.attrs.get("penwidth") == "2.6"}
-    below = [n for n, node in graph.nodes.items() if node.attrs.get("shape") == "box" or (not graph.into(n) and n not in line)]
+    readout = reach(graph, line, forward=True) - reach(graph, line, forward=False)  # reads the lines, feeds none
+    below = [n for n, node in graph.nodes.items() if n not in readout
+             and (node.attrs.get("shape") == "box" or (not graph.into(n) and n not in line))]
     if line and below:
         assert max(at[n][1] for n in line) > max(at[n][1] for n in below), f"{name}: no state line on top"
+
+
+def reach(graph, start: set[str], forward: bool) -> set[str]:
+    """The nodes reachable from `start` along the edges (against them when not `forward`), start excluded."""
+    seen, todo = set(), list(start)
+    while todo:
+        node = todo.pop()
+        for edge in graph.edges:
+            tail, head = (edge.tail, edge.head) if forward else (edge.head, edge.tail)
+            if tail == node and head not in seen and head not in start:
+                seen.add(head)
+                todo.append(head)
+    return seen
 
 
 @pytest.mark.dot
