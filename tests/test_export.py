@@ -92,8 +92,31 @@ def test_every_backward_line_comes_from_a_printed_statement():
     d = derived_cell("lstm")
     source = export_numpy(d)
     loop = source.split("for t in range(T - 1, -1, -1):")[1].split("dparams = {}")[0]
-    assigned = {line.split(" = ")[0].strip() for line in loop.splitlines() if " = " in line}
+    assigned = [line.split(" = ")[0].strip() for line in loop.splitlines() if " = " in line]
     from lstmsym.printing.numpy_code import pyname
 
-    for st in d.backward.by_kind("node", "carry"):
-        assert pyname(st.target) in assigned
+    targets = [pyname(st.target) for st in d.backward.by_kind("node", "carry")]
+    assert all(assigned.count(target) == 1 for target in targets), assigned
+    forward = {pyname(n.key) for n in d.cell.value_nodes} | {pyname(s.previous) for s in d.cell.states}
+    loads = forward | {pyname(k) for k in d.backward.incoming} | {f"d_carry_{s.name}" for s in d.cell.states}
+    others = [name for name in assigned if name not in targets]
+    assert all(name in loads or name.startswith("_") for name in others), sorted(set(others) - loads)
+
+
+def test_named_constants_are_printed_as_numbers_and_non_real_values_refused():
+    """A derivative written with sympy.pi printed a bare `pi`, a NameError in the generated module: named constants
+    are float64 literals in every backend, and a value no array can hold is a CodeError naming it."""
+    import math
+
+    import sympy
+
+    from lstmsym.base.errors import CodeError
+    from lstmsym.printing.numpy_code import CodeContext, pycode
+
+    ctx = CodeContext(rank=lambda key: 1, batched=lambda key: True)
+    x = sympy.Symbol("x")
+    code = pycode(sympy.pi * x + sympy.E, ctx)
+    assert "pi" not in code.replace(repr(math.pi), "") and repr(math.pi) in code and repr(math.e) in code
+    assert math.isclose(eval(code, {"x": 2.0}), 2 * math.pi + math.e)  # noqa: S307 (our own generated code)
+    with pytest.raises(CodeError, match="cannot hold I"):
+        pycode(sympy.I * x, ctx)

@@ -10,8 +10,11 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import tomllib
+
 import lstmsym
 from conftest import SPECS, derived_cell
+from dot_reader import parse_expr
 from lstmsym.derive import backward
 from lstmsym.derive.derived import Derived
 from lstmsym.model.functions import FUNCTIONS, SPEC_FUNCTIONS
@@ -74,10 +77,22 @@ def test_every_construct_and_function_verifies(path):
     assert row["ok"], row
 
 
+def calls_in(tree) -> set[str]:
+    """The functions a parse tree of tests/dot_reader.py calls."""
+    if tree[0] == "call":
+        return {tree[1]}.union(*[calls_in(a) for a in tree[2]])
+    if tree[0] in ("num", "name", "ref"):
+        return set()
+    return set().union(*[calls_in(t) for t in tree[1:]])
+
+
 def test_every_function_has_a_test_spec():
     """Adding a function to the table without a spec that exercises it fails here."""
-    texts = "\n".join(open(p).read() for p in TEST_SPECS)
-    missing = [name for name in SPEC_FUNCTIONS if f"{name}(" not in texts]
+    called = set()
+    for path in TEST_SPECS:  # the calls the specs' equations make, parsed (not substrings: "elu(" is in "relu(")
+        for text in tomllib.loads(open(path).read())["equations"].values():
+            called |= calls_in(parse_expr(text))
+    missing = [name for name in SPEC_FUNCTIONS if name not in called]
     assert not missing, f"functions without a test spec in tests/specs: {missing}"
     assert set(SPEC_FUNCTIONS) <= set(FUNCTIONS)
 
@@ -166,3 +181,36 @@ def test_autograd_through_the_spec_interpreter(name):
     for seed in (0, 1):
         result = spec_torch_check(derived_cell(name), seed=seed)
         assert result.max_error < 1e-11, result
+
+
+def test_verify_draws_sizes_that_exercise_every_construct():
+    """verify's numeric checks never draw a degenerate size: kernels 3 wide (a width-1 kernel is its own flip), at
+    least two heads and two units under a reduction, and distinct sizes where the rules allow (non-square)."""
+    from lstmsym.verify.sampling import check_sizes
+
+    for name in lstmsym.builtin_names():
+        cell = derived_cell(name).cell
+        for seed in (0, 1):
+            sizes = check_sizes(cell, seed)
+            kernels = set(cell.size_rules.kernel_sizes)
+            assert all(sizes[k] == 3 for k in kernels) and all(v >= 2 for v in sizes.values()), (name, sizes)
+            others = [v for k, v in sizes.items() if k not in kernels]
+            assert len(set(others)) == min(len(others), 2 if kernels else 4) or len(others) > 4, (name, sizes)
+
+
+def test_verify_catches_a_convolution_adjoint_without_its_flip(monkeypatch):
+    """An injected bug, the generated transposed convolution without its kernel flip, passed `verify` on convgru,
+    convlstm and the conv test spec while the checks drew kernels of width 1; with kernels 3 wide the numeric check
+    fails (on the smallest of them, with a sample of each array's entries)."""
+    from lstmsym.render.numpy_module import export_numpy
+    from lstmsym.verify import numeric
+    from lstmsym.verify.loader import load_source
+
+    d = derived_cell(str(SPECS / "construct_conv.toml"))
+    source = export_numpy(d)
+    broken = source.replace("np.flip(kernel, (-2, -1)).swapaxes(0, 1)", "kernel.swapaxes(0, 1)")
+    assert broken != source
+    with monkeypatch.context() as patch:
+        patch.setattr(numeric, "numpy_module", lambda derived: load_source(broken))
+        assert not numeric.finite_difference_check(d, seed=0, limit=8).ok
+    assert numeric.finite_difference_check(d, seed=0, limit=8).ok

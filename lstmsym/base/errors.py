@@ -100,6 +100,12 @@ class LayoutError(LstmsymError):
     exit_code = 2
 
 
+class CodeError(LstmsymError):
+    """A value the generated code cannot hold (an imaginary unit, a NaN): refused, never printed as a bare name."""
+
+    exit_code = 2
+
+
 class VerificationFailed(LstmsymError):
     """A derived gradient that disagrees with an independent check."""
 

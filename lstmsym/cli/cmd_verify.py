@@ -78,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
                       r["symbolic"]["entries"] + r["finite_differences"]["entries"], _printed(r["printed"]),
                       "ok" if r["ok"] else "MISMATCH"] for r in rows]))
         for r in rows:
+            for check in ("symbolic", "finite_differences", "autograd"):
+                if r[check] and r[check].get("reason"):
+                    print(f"{r['cell']}: {check.replace('_', ' ')} failed: {r[check]['reason']}")
             for problem in r["printed"]["problems"]:
                 print(f"{r['cell']}: printed formula does not read back: {problem}")
         print(f"\n{sum(r['ok'] for r in rows)}/{len(rows)} cells verified in {elapsed:.1f} s. Max relative error allowed: "

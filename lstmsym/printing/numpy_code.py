@@ -12,6 +12,7 @@ from typing import Callable
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
+from ..base.errors import CodeError
 from ..model.functions import ElementwiseBase, info_of
 from ..model.sizes import size_of_key
 from ..model.vector_ops import MATRIX_VALUED
@@ -108,6 +109,18 @@ class CellNumPyPrinter(NumPyPrinter):
         if missing > 0 and (self.ctx.batched(key) or self.ctx.rank(key) > 0):
             code = f"{code}[..., {', '.join(['None'] * missing)}]"
         return code
+
+    def _print_NumberSymbol(self, expr: sympy.Expr) -> str:
+        """π, e and SymPy's other named constants as float64 literals, which every backend reads (the printer's
+        bare `pi` was a NameError in the generated module)."""
+        return repr(float(expr))
+
+    _print_Pi = _print_Exp1 = _print_EulerGamma = _print_GoldenRatio = _print_Catalan = _print_NumberSymbol
+
+    def _print_not_real(self, expr: sympy.Expr) -> str:
+        raise CodeError(f"the generated code cannot hold {expr} (in a derived formula); expected real, finite values")
+
+    _print_ImaginaryUnit = _print_NaN = _print_ComplexInfinity = _print_not_real
 
     def _print_ElementwiseBase(self, expr: ElementwiseBase) -> str:
         return f"{info_of(expr).helper}({', '.join(self._print(a) for a in expr.args)})"

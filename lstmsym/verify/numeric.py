@@ -8,7 +8,7 @@ import numpy as np
 
 from ..derive.derived import Derived
 from .loader import numpy_module
-from .sampling import concrete_sizes, random_inputs, random_params, random_states, select_conditions
+from .sampling import check_sizes, random_inputs, random_params, random_states, select_conditions
 
 EPS = 1e-6
 TOLERANCE = 1e-6  # on |analytic - numeric| / max(1, |numeric|), far above central-difference error (~1e-9)
@@ -38,12 +38,18 @@ def run_module(module, params, inputs: dict[str, np.ndarray], main: str, state, 
         return value, module.backward(params, cache, dys, dstate)
 
 
+#: The entries checked per array: all of a dense cell's at verify's sizes; a sample of a convolution's kernels and
+#: maps, whose entries each take a full forward and backward pass twice.
+ENTRIES = 40
+
+
 def finite_difference_check(derived: Derived, seed: int = 0, steps: int = 3, batch: int = 2,
-                            sizes: dict | None = None, limit: int | None = None) -> NumericResult:
-    """Compare every gradient entry (parameters, inputs, initial state) with central differences."""
+                            sizes: dict | None = None, limit: int | None = ENTRIES) -> NumericResult:
+    """Compare the gradient entries (parameters, inputs, initial state) with central differences: every entry
+    of an array of up to `limit` entries, `limit` of them drawn at random from a larger one (None: all)."""
     cell = derived.cell
     rng = np.random.default_rng(seed)
-    sizes = sizes or concrete_sizes(cell, seed)
+    sizes = sizes or check_sizes(cell, seed)
     module = numpy_module(derived)
     params = random_params(cell, sizes, rng)
     inputs = random_inputs(cell, sizes, steps, batch, rng)

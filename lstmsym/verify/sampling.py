@@ -7,6 +7,7 @@ import random
 import numpy as np
 import sympy
 
+from ..base.errors import UsageError
 from ..model.cell import Cell
 from ..model.select import Where
 from .domains import draw, hull
@@ -15,6 +16,34 @@ from .domains import draw, hull
 def concrete_sizes(cell: Cell, seed: int, low: int = 1, high: int = 4) -> dict[str, int]:
     """Random small sizes that obey the cell's size rules."""
     return cell.size_rules.sample(random.Random(seed), low, high)
+
+
+#: The sizes verify's numeric checks draw from: at least 2 (two heads, a sum or mean over two units at least).
+CHECK_LOW, CHECK_HIGH = 2, 5
+#: The kernel width they use: a kernel of width 1 is its own flip, so a convolution's adjoint could drop the flip.
+#: A convolutional cell's other sizes (channels, height, width) stay at most CHECK_HIGH_CONV: every entry of a
+#: kernel 3 wide is already a different path through the map.
+CHECK_KERNEL, CHECK_HIGH_CONV = 3, 3
+
+
+def check_sizes(cell: Cell, seed: int) -> dict[str, int]:
+    """Sizes for verify's numeric checks that exercise every construct: every size at least CHECK_LOW (so at least
+    two heads and two units under a reduction), kernels CHECK_KERNEL wide, and the sizes distinct where the rules
+    allow (non-square matrices, so a missing transpose fails to multiply or gives another value)."""
+    rng = random.Random(seed)
+    kernels = set(cell.size_rules.kernel_sizes)
+    names = [name for name in cell.sizes if name not in kernels]
+    high = CHECK_HIGH_CONV if kernels else CHECK_HIGH
+    for attempt in range(400):
+        sizes = {name: CHECK_KERNEL if name in kernels else rng.randint(CHECK_LOW, high) for name in cell.sizes}
+        if attempt < 300 and len({sizes[n] for n in names}) < min(len(names), high - CHECK_LOW + 1):
+            continue
+        try:
+            cell.size_rules.check(sizes)
+            return sizes
+        except UsageError:
+            continue
+    return cell.size_rules.verify_sizes()
 
 
 def param_shape(cell: Cell, name: str, sizes: dict[str, int]) -> tuple[int, ...]:

@@ -39,6 +39,20 @@ class Broken:
     checked: int = 0
 
 
+def reason(results) -> dict[str, str]:
+    """Why a check failed, for the row ({} when every run passed): the exception of a run that could not finish,
+    else the largest error and the entry it is at."""
+    for result in results:
+        if isinstance(result, Broken):
+            return {"reason": result.reason}
+    failed = [r for r in results if not r.ok]
+    if not failed:
+        return {}
+    worst = max(failed, key=lambda r: r.max_error)
+    at = getattr(worst, "where", "") or getattr(worst, "worst", "")
+    return {"reason": f"relative error {worst.max_error:.1e}" + (f" at {at}" if at else "") + f" at sizes {worst.sizes}"}
+
+
 def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
@@ -71,10 +85,10 @@ def run_suite(derived: Derived, steps: int = FD_STEPS, seed: int = 0, use_torch:
     row: dict[str, Any] = {
         "cell": derived.cell.name,
         "symbolic": {"ok": sym.ok, "max_error": sym.max_error, "entries": sym.checked, "sizes": sym.sizes,
-                     "steps": sym.steps, "tolerance": f"{float(SYM_TOL):.0e}"},
+                     "steps": sym.steps, "tolerance": f"{float(SYM_TOL):.0e}", **reason([sym])},
         "finite_differences": {"ok": all(r.ok for r in fds), "max_error": max(r.max_error for r in fds),
                                "entries": sum(r.checked for r in fds), "sizes": [r.sizes for r in fds], "steps": steps,
-                               "tolerance": f"{FD_TOL:.0e}"},
+                               "tolerance": f"{FD_TOL:.0e}", **reason(fds)},
         "autograd": None,
         "pytorch": None,
         "printed": printed_check(derived),
@@ -86,7 +100,7 @@ def run_suite(derived: Derived, steps: int = FD_STEPS, seed: int = 0, use_torch:
 
         checks = [within_domain(spec_torch_check, derived, seed + k, steps=steps) for k in TORCH_SEEDS]
         row["autograd"] = {"max_error": max(r.max_error for r in checks), "ok": all(r.ok for r in checks),
-                           "tolerance": f"{SPEC_TOL:.0e}", "sizes": [r.sizes for r in checks]}
+                           "tolerance": f"{SPEC_TOL:.0e}", "sizes": [r.sizes for r in checks], **reason(checks)}
     if with_torch and mapping(derived.cell, "pytorch") is not None:
         from .torch_nn import TOLERANCE as TORCH_TOL
         from .torch_nn import torch_check

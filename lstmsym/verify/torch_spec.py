@@ -16,7 +16,7 @@ from ..model.functions import FUNCTIONS
 from ..spec.naming import IDENTITY
 from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose
 from .loader import load_source, numpy_module
-from .sampling import concrete_sizes, random_inputs, random_params, random_states
+from .sampling import check_sizes, random_inputs, random_params, random_states
 
 TOLERANCE = 1e-10
 
@@ -197,7 +197,7 @@ def spec_torch_check(derived: Derived, seed: int = 0, steps: int = 3, batch: int
 
     cell = derived.cell
     rng = np.random.default_rng(seed)
-    sizes = sizes or concrete_sizes(cell, seed, 1, 4)
+    sizes = sizes or check_sizes(cell, seed)
     params = random_params(cell, sizes, rng)
     inputs = random_inputs(cell, sizes, steps, batch, rng)
     state = random_states(cell, sizes, batch, rng)
