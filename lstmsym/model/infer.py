@@ -11,7 +11,7 @@ from ..spec.decls import Equation, Spec
 from ..spec.naming import IDENTITY
 from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in
 from .functions import FUNCTIONS
-from .ir import STRUCTURAL
+from .ir import STRUCTURAL, UNIT_OPERATORS
 from .names import identity_available
 from .shapes import SCALAR, Dims, Shape, ShapeClash, broadcast, describe, matvec, resolved, transpose
 
@@ -289,6 +289,13 @@ class ShapeChecker:
                 raise self.clash(node, "dot()", [("the first argument", left), ("the second", right)],
                                  "two quantities of the same shape", reason) from None
             return SCALAR
+        if node.func in UNIT_OPERATORS + ("cumax",):
+            shape = self.check(node.args[0], VALUE)
+            if shape.rank != 1:
+                raise SpecError(f"{node.func}() of {describe(shape, self.dims)}", self.at(node),
+                                expected=f"a vector: {node.func}() runs along the units of a vector (a scalar has one unit, and "
+                                         "a matrix or feature map has no single order)")
+            return shape
         if node.func == "outer":
             left, right = self.check(node.args[0], VALUE), self.check(node.args[1], VALUE)
             if left.rank != 1 or right.rank != 1:
