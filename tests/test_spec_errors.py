@@ -32,8 +32,8 @@ CASES = {
 
 EXPECTED = {
     "toml syntax": "cell.toml:17:7: TOML syntax error: Expected ']' at the end of a table declaration; expected valid TOML (https://toml.io)",
-    "unknown function": "cell.toml:35:32: unknown function 'sigmod'; expected one of abs, conv, cos, dot, elu, exp, hard_sigmoid, "
-                        "hard_tanh, identity, leaky_relu, log, max, mean, min, mod, outer, relu, sigmoid, sign, sin, softplus, "
+    "unknown function": "cell.toml:35:32: unknown function 'sigmod'; expected one of abs, conv, cos, cumax, cummax, cumsum, dot, elu, exp, hard_sigmoid, "
+                        "hard_tanh, identity, leaky_relu, log, max, mean, min, mod, outer, relu, sigmoid, sign, sin, softmax, softplus, "
                         "softsign, sqrt, sum, tanh, where; did you mean 'sigmoid'?",
     "unknown name": "cell.toml:35:23: unknown name 'h_pre'; expected one of U, W, b, h, h_prev, x; did you mean 'h_prev'?",
     "shape mismatch": "cell.toml:34:21: shape mismatch in '@': 'W' is a matrix of shape ? x m, 'h_prev' is a vector of size n; "
@@ -181,6 +181,14 @@ K = { shape = ["C", "C", "k", "k"] }
 h = "tanh(conv(K, EXPR) + h_prev)"
 """
 CONSTRUCT_ERRORS = {
+    "cumulative sum of a scalar": (MINIMAL.replace("+ b)", "+ b) * cumsum(sum(x))"),
+                                   "11:37: cumsum() of a scalar; expected a vector: cumsum() runs along the units of a vector "
+                                   "(a scalar has one unit, and a matrix or feature map has no single order)"),
+    "softmax of a matrix": (MINIMAL.replace("+ b)", "+ b) * softmax(outer(x, h_prev))"),
+                            "11:37: softmax() of a matrix of shape m x n; expected a vector: softmax() runs along the units "
+                            "of a vector (a scalar has one unit, and a matrix or feature map has no single order)"),
+    "cumax with two arguments": (MINIMAL.replace("+ b)", "+ b) * cumax(x, h_prev)"),
+                                 "11:37: cumax() takes 1 argument, found 2; expected cumax(a)"),
     "reduction of a scalar": (MINIMAL.replace("+ b)", "+ b) * sum(1)"),
                               "11:37: sum() of a scalar; expected a vector, matrix or feature map to reduce "
                               "(the result is a per-sequence scalar)"),
