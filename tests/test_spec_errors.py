@@ -247,3 +247,23 @@ def test_log_of_a_pre_activation_gets_a_domain_explanation(tmp_path, cli):
     assert "keep their arguments inside it, e.g. log(softplus(a))" in err
     path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "tanh(log(softplus(W @ x + U @ h_prev + b)))"'))
     assert cli("verify", path)[0] == 0
+
+
+def test_a_variable_exponent_on_a_base_that_can_be_negative_gets_a_domain_explanation(tmp_path, cli):
+    """x ** y with y a quantity is e^(y log x): a base that may be negative leaves the domain at every point."""
+    path = tmp_path / "power.toml"
+    path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "tanh(W @ x) ** sigmoid(U @ h_prev + b)"'))
+    code, out, err = cli("verify", path)
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("lstmsym: error: cell 'mine': every sampled point left a function's domain (")
+    assert "and x ** y with a variable exponent (a positive base x): keep their arguments inside it" in err
+    path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "sigmoid(W @ x) ** sigmoid(U @ h_prev + b)"'))
+    assert cli("verify", path)[0] == 0
+
+
+def test_a_constant_exponent_must_be_a_number(tmp_path, cli):
+    path = tmp_path / "power.toml"
+    path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "tanh(W @ x + U @ h_prev + b) ** (2 * 3)"'))
+    code, out, err = cli("show", path)
+    assert code == 2 and err.strip() == (f"lstmsym: error: {path}:11:35: the exponent of '**' is not a number; expected a number, "
+                                         "as in x ** 2, or a quantity, as in x ** y (x positive)")

@@ -15,6 +15,7 @@ from typing import Callable
 import sympy
 
 from ..model.cell import Cell
+from ..model.function_classes import Log
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.select import fold_selects
 from ..model.sizes import size_in_expr
@@ -141,7 +142,7 @@ class Backward:
         for node in self.cell.value_nodes:
             if isinstance(node, (Elementwise, Reduction)):
                 for symbol in sorted(node.expr.free_symbols, key=lambda s: s.name):
-                    partial = sympy.diff(node.expr, symbol).xreplace(self.rewrites)
+                    partial = sympy.diff(node.expr, symbol).replace(sympy.log, Log).xreplace(self.rewrites)
                     if partial != 0:
                         self.uses[symbol.name].append(Use(node.key, partial))
             elif isinstance(node, Operator):

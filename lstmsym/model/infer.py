@@ -346,8 +346,15 @@ class ShapeChecker:
 
     def power(self, node: BinOp) -> Shape:
         exponent = node.right.operand if isinstance(node.right, Neg) else node.right
+        if not is_constant(exponent, self.spec):  # x ** y with y a quantity: x^y = e^(y log x), for x > 0
+            left, right = self.pair(node.left, node.right)
+            try:
+                return broadcast(left, right, self.dims, self.at(node))
+            except ShapeClash as reason:
+                raise self.clash(node, "'**'", [("the base", left), ("the exponent", right)],
+                                 "a base and an exponent of the same shape, or a scalar", reason) from None
         if not isinstance(exponent, Num):
-            raise SpecError("the exponent of '**' is not a number", self.at(node), expected="a numeric exponent such as x ** 2")
+            raise SpecError("the exponent of '**' is not a number", self.at(node), expected="a number, as in x ** 2, or a quantity, as in x ** y (x positive)")
         value = exponent.value
         if abs(value.numerator) > MAX_EXPONENT or value.denominator > MAX_EXPONENT:
             raise SpecError(f"the exponent {value} of '**' is out of range", self.at(node),

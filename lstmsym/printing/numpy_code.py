@@ -121,7 +121,8 @@ class CellNumPyPrinter(NumPyPrinter):
             return f"(1/{base}**{-expr.exp})"
         if expr.exp == sympy.Rational(1, 2):
             return f"_sqrt({self._print(expr.base)})"
-        return f"{base}**{self._print(expr.exp)}"
+        exponent = self._print(expr.exp)
+        return f"{base}**{exponent if expr.exp.is_Atom and not expr.exp.is_negative else f'({exponent})'}"
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
         return f"({expr.p}/{expr.q})" if expr.q != 1 else str(expr.p)

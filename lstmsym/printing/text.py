@@ -114,7 +114,8 @@ class CellTextPrinter(StrPrinter):
         base = self._print(expr.base)
         if base_needs_brackets(expr.base) or (expr.base.is_Symbol and self._is_product(expr.base)):
             base = f"({base})"
-        return f"{base} ** {self._print(expr.exp)}"
+        exponent = self._print(expr.exp)
+        return f"{base} ** {exponent if expr.exp.is_Atom and not expr.exp.is_negative else f'({exponent})'}"
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
         return f"({expr.p}/{expr.q})" if expr.q != 1 else str(expr.p)

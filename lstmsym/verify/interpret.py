@@ -17,6 +17,7 @@ from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import size_of_key
 from ..model.vector_ops import (ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, CumMax, CumMaxT, CumSum, LossGrad, MatTVec,
                                 MatVec, Next, Outer, RevCumSum, Softmax, SumTrailing, SumUnits, Transposed, operator_form)
+from ..base.errors import DomainError
 from .loader import load_source
 
 Value = Any
@@ -114,6 +115,8 @@ class Interpreter:
             for a in expr.args[1:]:
                 result = result * self.evaluate(a, env, rank)
             return result
+        if expr.is_Pow and not expr.exp.is_Number:
+            return self.variable_power(self.evaluate(expr.base, env, rank), self.evaluate(expr.exp, env, rank))
         if expr.is_Pow:
             base = self.evaluate(expr.base, env, rank)
             exponent = expr.exp if not self.numeric else float(expr.exp)
@@ -121,6 +124,15 @@ class Interpreter:
         return self.vector_op(expr, env)
 
     numeric = True
+
+    @staticmethod
+    def variable_power(base: Value, exponent: Value) -> Value:
+        """x ** y with y a quantity, defined for x > 0 (x^y = e^(y log x)): a base at or below 0 leaves the domain."""
+        values = np.ravel(np.asarray(base, dtype=object))
+        if any(v.is_number and v <= 0 if isinstance(v, sympy.Basic) else v <= 0 for v in values):
+            raise DomainError("x ** y with a variable exponent y needs a positive base x, found "
+                              f"{min(float(v) for v in values if not isinstance(v, sympy.Basic) or v.is_number):.3g}")
+        return base ** exponent
 
     def rank(self, expr: sympy.Expr, env: dict[str, Value]) -> int:
         if expr.is_Symbol:
