@@ -266,6 +266,8 @@ def _call(name: str, args: list):
         return tuple(flat)
     if name == "identity":
         return args[0]
+    if name == "cumax":  # ON-LSTM's cumax(v) = cumsum(softmax(v))
+        return sympy.Function("cumsum")(sympy.Function("softmax")(*args))
     if name == "dot":
         return SUM(args[0] * args[1])
     if name in table:

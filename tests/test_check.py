@@ -192,3 +192,21 @@ def test_d_of_an_operand_the_backward_writes_out_is_a_one_line_error(cli):
     code, out, err = cli("check", spec, "--wrt", "q", "--formula", "C.T @ d(C @ q)")
     assert code == 2 and "Traceback" not in err
     assert err.startswith("lstmsym: error: <formula>:1:7: d(C @ q) is written out by the backward") and "d(dot(z, q))" in err
+
+
+def test_operations_along_the_units_in_formulas(cli):
+    """cumsum's adjoint is the reversed cumulative sum (not the cumulative sum), softmax's s * (g - sum(s * g))."""
+    spec = str(SPECS / "construct_cumulative.toml")
+    right = "revcumsum(d_h_in * sigmoid(a) * (1 - tanh(cumsum(g)) ** 2))"
+    code, out, _ = cli("check", spec, "--wrt", "g", "--formula", right)
+    assert code == 0 and out.startswith("equivalent"), out
+    code, out, _ = cli("check", spec, "--wrt", "g", "--formula", right.replace("revcumsum", "cumsum", 1))
+    assert code == 1 and "correct formula" in out, out
+    spec = str(SPECS / "construct_softmax.toml")
+    s = "softmax(W @ x + U @ h_prev + b)"
+    code, out, _ = cli("check", spec, "--wrt", "p", "--formula", "d_h_in * (1 - f) * (1 - tanh(p) ** 2)")
+    assert code == 0, out
+    code, out, _ = cli("check", spec, "--wrt", "W @ x + U @ h_prev + b", "--formula", f"{s} * (d_p - sum({s} * d_p))")
+    assert code == 0 and out.startswith("equivalent"), out
+    code, out, _ = cli("check", spec, "--wrt", "W @ x + U @ h_prev + b", "--formula", f"{s} * d_p")
+    assert code == 1 and "correct formula" in out, out

@@ -78,7 +78,8 @@ def read_forward(cell) -> tuple[int, int]:
 
 #: The derived operations by class name, in dot_reader's vocabulary.
 VOCABULARY = {"MatVec": "MV", "MatTVec": "MTV", "Outer": "OUT", "SumUnits": "SUM", "SumTrailing": "SUMTRAIL",
-              "ConvT": "CONVT", "Conv": "CONV", "Transposed": "TR"}
+              "ConvT": "CONVT", "Conv": "CONV", "Transposed": "TR", "CumSum": "cumsum", "CumMax": "cummax",
+              "Softmax": "softmax", "RevCumSum": "revcumsum", "CumMaxT": "cummaxgrad"}
 
 
 def vocabulary(expr: sympy.Expr) -> sympy.Expr:

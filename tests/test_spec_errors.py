@@ -32,8 +32,8 @@ CASES = {
 
 EXPECTED = {
     "toml syntax": "cell.toml:17:7: TOML syntax error: Expected ']' at the end of a table declaration; expected valid TOML (https://toml.io)",
-    "unknown function": "cell.toml:35:32: unknown function 'sigmod'; expected one of abs, conv, cos, dot, elu, exp, hard_sigmoid, "
-                        "hard_tanh, identity, leaky_relu, log, max, mean, min, mod, outer, relu, sigmoid, sign, sin, softplus, "
+    "unknown function": "cell.toml:35:32: unknown function 'sigmod'; expected one of abs, conv, cos, cumax, cummax, cumsum, dot, elu, exp, hard_sigmoid, "
+                        "hard_tanh, identity, leaky_relu, log, max, mean, min, mod, outer, relu, sigmoid, sign, sin, softmax, softplus, "
                         "softsign, sqrt, sum, tanh, where; did you mean 'sigmoid'?",
     "unknown name": "cell.toml:35:23: unknown name 'h_pre'; expected one of U, W, b, h, h_prev, x; did you mean 'h_prev'?",
     "shape mismatch": "cell.toml:34:21: shape mismatch in '@': 'W' is a matrix of shape ? x m, 'h_prev' is a vector of size n; "
@@ -181,6 +181,14 @@ K = { shape = ["C", "C", "k", "k"] }
 h = "tanh(conv(K, EXPR) + h_prev)"
 """
 CONSTRUCT_ERRORS = {
+    "cumulative sum of a scalar": (MINIMAL.replace("+ b)", "+ b) * cumsum(sum(x))"),
+                                   "11:37: cumsum() of a scalar; expected a vector: cumsum() runs along the units of a vector "
+                                   "(a scalar has one unit, and a matrix or feature map has no single order)"),
+    "softmax of a matrix": (MINIMAL.replace("+ b)", "+ b) * softmax(outer(x, h_prev))"),
+                            "11:37: softmax() of a matrix of shape m x n; expected a vector: softmax() runs along the units "
+                            "of a vector (a scalar has one unit, and a matrix or feature map has no single order)"),
+    "cumax with two arguments": (MINIMAL.replace("+ b)", "+ b) * cumax(x, h_prev)"),
+                                 "11:37: cumax() takes 1 argument, found 2; expected cumax(a)"),
     "reduction of a scalar": (MINIMAL.replace("+ b)", "+ b) * sum(1)"),
                               "11:37: sum() of a scalar; expected a vector, matrix or feature map to reduce "
                               "(the result is a per-sequence scalar)"),
@@ -239,3 +247,23 @@ def test_log_of_a_pre_activation_gets_a_domain_explanation(tmp_path, cli):
     assert "keep their arguments inside it, e.g. log(softplus(a))" in err
     path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "tanh(log(softplus(W @ x + U @ h_prev + b)))"'))
     assert cli("verify", path)[0] == 0
+
+
+def test_a_variable_exponent_on_a_base_that_can_be_negative_gets_a_domain_explanation(tmp_path, cli):
+    """x ** y with y a quantity is e^(y log x): a base that may be negative leaves the domain at every point."""
+    path = tmp_path / "power.toml"
+    path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "tanh(W @ x) ** sigmoid(U @ h_prev + b)"'))
+    code, out, err = cli("verify", path)
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("lstmsym: error: cell 'mine': every sampled point left a function's domain (")
+    assert "and x ** y with a variable exponent (a positive base x): keep their arguments inside it" in err
+    path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "sigmoid(W @ x) ** sigmoid(U @ h_prev + b)"'))
+    assert cli("verify", path)[0] == 0
+
+
+def test_a_constant_exponent_must_be_a_number(tmp_path, cli):
+    path = tmp_path / "power.toml"
+    path.write_text(MINIMAL.replace('h = "tanh(W @ x + U @ h_prev + b)"', 'h = "tanh(W @ x + U @ h_prev + b) ** (2 * 3)"'))
+    code, out, err = cli("show", path)
+    assert code == 2 and err.strip() == (f"lstmsym: error: {path}:11:35: the exponent of '**' is not a number; expected a number, "
+                                         "as in x ** 2, or a quantity, as in x ** y (x positive)")

@@ -15,10 +15,12 @@ from typing import Callable
 import sympy
 
 from ..model.cell import Cell
+from ..model.function_classes import Log
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.select import fold_selects
 from ..model.sizes import size_in_expr
-from ..model.vector_ops import BlockOuter, ConvT, ConvW, MatTVec, MatVec, Outer, SumTrailing, SumUnits, transposed
+from ..model.vector_ops import (BlockOuter, ConvT, ConvW, CumMaxT, MatTVec, MatVec, Outer, RevCumSum, SumTrailing, SumUnits,
+                                transposed)
 from ..spec.naming import adjoint_key, incoming_key
 
 S = sympy.Symbol
@@ -81,6 +83,23 @@ def conv_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sym
     return ConvT(S(op.args[0]), upstream)
 
 
+def cumsum_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
+    """y = cumsum(v): v gets the reversed cumulative sum of dy (the transpose of the lower-triangular ones)."""
+    return RevCumSum(upstream)
+
+
+def cummax_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
+    """y = cummax(v): each dy_i goes to the position of the maximum of v_1..v_i. A subgradient: at a tie
+    the latest position takes it (as torch.cummax's indices)."""
+    return CumMaxT(upstream, S(op.args[0]))
+
+
+def softmax_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
+    """s = softmax(v): v gets the Jacobian-vector product s * (dy - sum(s * dy))."""
+    s = S(op.key)
+    return s * (upstream - SumUnits(s * upstream))
+
+
 def weight_rule(cell: Cell, op: Operator, upstream: sympy.Expr) -> sympy.Expr:
     """What a parameter on the left of an operator gets: an outer product (blocks kept for heads), or for a
     kernel the correlation of the adjoint with the map."""
@@ -94,7 +113,8 @@ def weight_rule(cell: Cell, op: Operator, upstream: sympy.Expr) -> sympy.Expr:
 
 #: The adjoint rule of each operator for a batched operand, and the rule for a parameter operand.
 RULES: dict[str, Callable[..., sympy.Expr]] = {"matvec": matvec_rule, "tmatvec": tmatvec_rule, "outer": outer_rule,
-                                               "conv": conv_rule, "weight": weight_rule}
+                                               "conv": conv_rule, "weight": weight_rule, "cumsum": cumsum_rule,
+                                               "cummax": cummax_rule, "softmax": softmax_rule}
 
 
 class Backward:
@@ -122,7 +142,7 @@ class Backward:
         for node in self.cell.value_nodes:
             if isinstance(node, (Elementwise, Reduction)):
                 for symbol in sorted(node.expr.free_symbols, key=lambda s: s.name):
-                    partial = sympy.diff(node.expr, symbol).xreplace(self.rewrites)
+                    partial = sympy.diff(node.expr, symbol).replace(sympy.log, Log).xreplace(self.rewrites)
                     if partial != 0:
                         self.uses[symbol.name].append(Use(node.key, partial))
             elif isinstance(node, Operator):

@@ -15,6 +15,9 @@ from ..model.vector_ops import MATRIX_VALUED, VECTOR_OPS, MatTVec, MatVec, SumTr
 from ..spec.naming import value_key
 
 KINDS = ("nonlinear", "product", "sum")
+#: Per unit, what each operator along the units does: a cumulative sum one addition, a running maximum one
+#: comparison (counted as a nonlinearity), softmax one exponential, one addition and one division.
+UNIT_OP_COUNTS = {"cumsum": {"sum": 1}, "cummax": {"nonlinear": 1}, "softmax": {"nonlinear": 1, "sum": 1, "product": 1}}
 #: Bytes per element of each dtype lstmsym reports memory in.
 DTYPE_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 
@@ -92,6 +95,8 @@ class Cost:
 
 def operator_macs(cell, op: Operator) -> sympy.Expr:
     """Multiply-adds of one operator application (forward), per sequence."""
+    if len(op.args) == 1:
+        return sympy.S.Zero  # cumsum, cummax, softmax: no products (their additions are counted in derive_cost)
     first, second = (cell.shapes[a] for a in op.args)
     if op.op in ("matvec", "tmatvec"):
         macs = units(first)
@@ -111,6 +116,10 @@ def derive_cost(derived) -> Cost:
     for op in cell.operators:
         macs = operator_macs(cell, op)
         cost.forward_macs += macs
+        if len(op.args) == 1:
+            for kind, k in UNIT_OP_COUNTS[op.op].items():
+                cost.forward_ops[kind] += k * units(op.shape)
+            continue
         if op.op == "outer":
             cost.forward_ops["product"] += units(op.shape)
             cost.backward_input_macs += 2 * units(op.shape)

@@ -10,7 +10,7 @@ import sympy
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import Elementwise, MatrixExpr, Operator, Reduction
-from ..model.vector_ops import Conv, MatTVec, MatVec, Outer, SumUnits, Transposed
+from ..model.vector_ops import Conv, MatTVec, MatVec, Outer, SumUnits, Transposed, operator_form
 
 @dataclass
 class Side:
@@ -43,6 +43,8 @@ class Side:
             out = SumUnits(inner)
             if node.mean:
                 out = out / sympy.Mul(*[sympy.Symbol(f"size:{s}") for s in node.over])
+        elif isinstance(node, Operator) and len(node.args) == 1:
+            out = operator_form(node.op, self.value(node.args[0], memo))
         elif isinstance(node, Operator):
             first, second = node.args
             vector = self.value(second, memo)

@@ -26,12 +26,13 @@ class ElementwiseBase(Function):
     def eval(cls, *args: sympy.Expr):  # noqa: D401 - SymPy hook
         if all(a.is_Float for a in args):
             prec = min(a._prec for a in args)
-            with mpmath.workprec(prec):
+            with mpmath.workprec(prec):  # rounded to prec bits inside, not to mpmath's default 53 outside
                 value = cls.numeric(*[mpmath.mpf(a._mpf_) for a in args])
-            if isinstance(value, mpmath.mpc) or not mpmath.isfinite(value):
+                exact = None if isinstance(value, mpmath.mpc) or not mpmath.isfinite(value) else mpmath.mpf(value)._mpf_
+            if exact is None:
                 raise DomainError(f"{cls.spec_name}({', '.join(str(sympy.N(a, 6)) for a in args)}) is outside the domain "
                                   f"of {cls.spec_name} ({cls.domain})")
-            return sympy.Float._new(mpmath.mpf(value)._mpf_, prec)
+            return sympy.Float._new(exact, prec)
         if all(a.is_Number for a in args):
             exact = cls.standard(*args)
             return exact if exact.is_Number else None

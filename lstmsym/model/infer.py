@@ -11,7 +11,7 @@ from ..spec.decls import Equation, Spec
 from ..spec.naming import IDENTITY
 from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose, names_in
 from .functions import FUNCTIONS
-from .ir import STRUCTURAL
+from .ir import STRUCTURAL, UNIT_OPERATORS
 from .names import identity_available
 from .shapes import SCALAR, Dims, Shape, ShapeClash, broadcast, describe, matvec, resolved, transpose
 
@@ -289,6 +289,13 @@ class ShapeChecker:
                 raise self.clash(node, "dot()", [("the first argument", left), ("the second", right)],
                                  "two quantities of the same shape", reason) from None
             return SCALAR
+        if node.func in UNIT_OPERATORS + ("cumax",):
+            shape = self.check(node.args[0], VALUE)
+            if shape.rank != 1:
+                raise SpecError(f"{node.func}() of {describe(shape, self.dims)}", self.at(node),
+                                expected=f"a vector: {node.func}() runs along the units of a vector (a scalar has one unit, and "
+                                         "a matrix or feature map has no single order)")
+            return shape
         if node.func == "outer":
             left, right = self.check(node.args[0], VALUE), self.check(node.args[1], VALUE)
             if left.rank != 1 or right.rank != 1:
@@ -339,8 +346,15 @@ class ShapeChecker:
 
     def power(self, node: BinOp) -> Shape:
         exponent = node.right.operand if isinstance(node.right, Neg) else node.right
+        if not is_constant(exponent, self.spec):  # x ** y with y a quantity: x^y = e^(y log x), for x > 0
+            left, right = self.pair(node.left, node.right)
+            try:
+                return broadcast(left, right, self.dims, self.at(node))
+            except ShapeClash as reason:
+                raise self.clash(node, "'**'", [("the base", left), ("the exponent", right)],
+                                 "a base and an exponent of the same shape, or a scalar", reason) from None
         if not isinstance(exponent, Num):
-            raise SpecError("the exponent of '**' is not a number", self.at(node), expected="a numeric exponent such as x ** 2")
+            raise SpecError("the exponent of '**' is not a number", self.at(node), expected="a number, as in x ** 2, or a quantity, as in x ** y (x positive)")
         value = exponent.value
         if abs(value.numerator) > MAX_EXPONENT or value.denominator > MAX_EXPONENT:
             raise SpecError(f"the exponent {value} of '**' is out of range", self.at(node),

@@ -63,8 +63,9 @@ class Reduction(Node):
 @dataclass
 class Operator(Node):
     """A quantity coupling units: op 'matvec' (args: matrix, vector), 'tmatvec' (the transpose of a
-    matrix-valued quantity times a vector, S.T @ q), 'conv' (kernel, map) or 'outer' (vector, vector). A matvec
-    matrix is a parameter, a matrix expression or a matrix-valued quantity."""
+    matrix-valued quantity times a vector, S.T @ q), 'conv' (kernel, map) or 'outer' (vector, vector); or one of
+    the UNIT_OPERATORS (args: one vector), which couple the units of a vector along its length (cumsum, cummax,
+    softmax). A matvec matrix is a parameter, a matrix expression or a matrix-valued quantity."""
 
     op: str = "matvec"
     args: tuple[str, ...] = ()
@@ -77,7 +78,9 @@ class MatrixExpr(Node):
     terms: tuple[MatrixTerm, ...] = ()
 
 
-OPERATORS = ("matvec", "tmatvec", "conv", "outer")
+#: Operators of one vector that couple its units along its length (their adjoints are in derive/backward.py).
+UNIT_OPERATORS = ("cumsum", "cummax", "softmax")
+OPERATORS = ("matvec", "tmatvec", "conv", "outer") + UNIT_OPERATORS
 
 #: Calls that are not elementwise: name -> (arity, what it does). Elementwise functions are in functions.py.
 STRUCTURAL = {
@@ -86,4 +89,8 @@ STRUCTURAL = {
     "dot": (2, "dot product of two quantities of the same shape, a per-sequence scalar"),
     "outer": (2, "outer product of two vectors, a matrix"),
     "conv": (2, "same-padded 2-D convolution conv(K, x) of a feature map x with a kernel K"),
+    "cumsum": (1, "cumulative sum along the units of a vector, y_i = v_1 + ... + v_i"),
+    "cummax": (1, "cumulative maximum along the units of a vector, y_i = max(v_1, ..., v_i)"),
+    "softmax": (1, "softmax along the units of a vector, e^v_i / sum_j e^v_j"),
+    "cumax": (1, "ON-LSTM's cumulative softmax, cumsum(softmax(v)) (Shen et al. 2019)"),
 }

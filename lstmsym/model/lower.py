@@ -18,7 +18,7 @@ from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose
 from . import functions
 from .functions import ElementwiseBase
 from .infer import MATRIX, is_constant, matrix_names
-from .ir import STRUCTURAL, Elementwise, MatrixExpr, MatrixTerm, Node as GraphNode, Operator, Reduction, Shape
+from .ir import STRUCTURAL, UNIT_OPERATORS, Elementwise, MatrixExpr, MatrixTerm, Node as GraphNode, Operator, Reduction, Shape
 from .names import identity_available
 
 
@@ -182,6 +182,8 @@ class Lowerer:
         return sympy.Symbol(key)
 
     def operator_shape(self, op: str, args: tuple[str, ...]) -> Shape:
+        if op in UNIT_OPERATORS:
+            return self.shapes[args[0]]
         first, second = (self.shapes[a] for a in args)
         if op == "matvec":
             return (first[0],)
@@ -211,6 +213,10 @@ class Lowerer:
                 args = [self.value(a) for a in node.args]
                 self.out.display[key] = sympy.Function(node.func)(*args)
             return sympy.Symbol(key)
+        if node.func in UNIT_OPERATORS:
+            return self.operator(node.func, (self.operand_name(node.args[0]),))
+        if node.func == "cumax":  # ON-LSTM's cumax(v) = cumsum(softmax(v))
+            return self.operator("cumsum", (self.operator("softmax", (self.operand_name(node.args[0]),)).name,))
         if node.func == "outer":
             return self.operator("outer", (self.operand_name(node.args[0]), self.operand_name(node.args[1])))
         kernel = node.args[0]

@@ -10,6 +10,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
+from ..model.vector_ops import ALONG_NAMES, operator_form
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
@@ -70,6 +71,8 @@ class HtmlPrinter(StrPrinter):
     def expression(self, key: str) -> str:
         cell = self.notation.cell
         node = cell.node(key)
+        if isinstance(node, Operator) and len(node.args) == 1:
+            return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
         if isinstance(node, Operator):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
             return {"matvec": f"{first}{second}", "tmatvec": f"{first}<SUP>T</SUP>{second}",
@@ -147,6 +150,12 @@ class HtmlPrinter(StrPrinter):
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
         return f"Σ<SUB>pos</SUB>({self._print(expr.args[0])})"
+
+    def _print_along(self, expr: sympy.Expr) -> str:
+        """cumsum, cummax, softmax along the units, and their adjoints."""
+        return f"{ALONG_NAMES[type(expr)]}({', '.join(self._print(a) for a in expr.args)})"
+
+    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_ConvT(self, expr: sympy.Expr) -> str:
         return f"{self._print(expr.args[0])}<SUP>T</SUP> ∗ {self._operand(expr.args[1])}"

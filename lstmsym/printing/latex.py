@@ -7,7 +7,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import Next, Transposed
+from ..model.vector_ops import ALONG_NAMES, Next, Transposed, operator_form
 from ..spec.naming import adjoint_base, incoming_base, parts
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
@@ -84,6 +84,8 @@ class CellLatexPrinter(LatexPrinter):
             return self.notation.latex_aliases[key]
         cell = self.notation.cell
         node = cell.node(key)
+        if isinstance(node, Operator) and len(node.args) == 1:
+            return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
         if isinstance(node, Operator):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
             if node.op == "matvec":
@@ -207,6 +209,14 @@ class CellLatexPrinter(LatexPrinter):
         inner = self._print(expr.args[0])
         simple = expr.args[0].is_Symbol and not inner.startswith(r"\delta") and not inner.startswith(r"\left")
         return superscript(inner, TOP) if simple else rf"\left({inner}\right)^{{\top}}"
+
+    def _print_along(self, expr: sympy.Expr) -> str:
+        """cumsum, cummax, softmax along the units, and their adjoints: an operator name and its arguments."""
+        args = ", ".join(self.expression(a.name, outer=False) if a.is_Symbol and self.notation.is_expression(a.name)
+                         else self._print(a) for a in expr.args)
+        return rf"\operatorname{{{ALONG_NAMES[type(expr)]}}}\left({args}\right)"
+
+    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_Conv(self, expr: sympy.Expr) -> str:
         return rf"{self._print(expr.args[0])} \ast {self._operand(expr.args[1])}"

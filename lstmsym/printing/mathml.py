@@ -8,7 +8,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import Transposed
+from ..model.vector_ops import ALONG_NAMES, Transposed, operator_form
 from ..spec.naming import adjoint_base, incoming_base
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, ordered_terms
@@ -91,6 +91,8 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
     def expression(self, key: str):
         cell = self.notation.cell
         node = cell.node(key)
+        if isinstance(node, Operator) and len(node.args) == 1:
+            return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
         if isinstance(node, Operator):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
             if node.op == "matvec":
@@ -220,6 +222,17 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
 
     def _print_Transposed(self, expr):
         return self.el("msup", self._operand(expr.args[0]), self.mi("⊤"))
+
+    def _print_along(self, expr):
+        """cumsum, cummax, softmax along the units, and their adjoints: an operator name and its arguments."""
+        args = self.row()
+        for index, a in enumerate(expr.args):
+            if index:
+                args.appendChild(self.mo(","))
+            args.appendChild(self._print(a))
+        return self.row(self.mi(ALONG_NAMES[type(expr)]), self.bracketed(args))
+
+    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_ConvT(self, expr):
         return self.row(self.el("msup", self._print(expr.args[0]), self.mi("⊤")), self.mo("∗"), self._operand(expr.args[1]))

@@ -109,6 +109,8 @@ class MatrixForm:
             return sympy.MatMul(self.symbol(node.args[0]).T, self.symbol(node.args[1]))
         if isinstance(node, Operator) and node.op == "conv":
             return sympy.Function("conv")(*[self.symbol(a) for a in node.args])
+        if isinstance(node, Operator) and len(node.args) == 1:
+            return sympy.Function(node.op)(self.symbol(node.args[0]))
         if isinstance(node, Operator) and node.op == "outer":
             return sympy.MatMul(self.symbol(node.args[0]), self.symbol(node.args[1]).T)
         if isinstance(node, Reduction) or (node is not None and key.startswith("red:")):

@@ -15,7 +15,7 @@ from sympy.printing.numpy import NumPyPrinter
 from ..base.errors import CodeError
 from ..model.functions import ElementwiseBase, info_of
 from ..model.sizes import size_of_key
-from ..model.vector_ops import MATRIX_VALUED
+from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, MATRIX_VALUED
 from ..spec.naming import SEPARATOR
 
 #: Local names the generated module uses itself; a cell name equal to one of them gets a trailing '_'.
@@ -63,6 +63,7 @@ def expr_rank(expr: sympy.Expr, ctx: CodeContext) -> int:
     if expr.is_Number:
         return 0
     fixed = {"SumUnits": 0, "MatVec": 1, "MatTVec": 1, "Outer": 2, "BlockOuter": 2, "ConvT": 3, "Conv": 3, "ConvW": 4}
+    fixed.update({kind.__name__: 1 for kind in ALONG_UNITS})
     if name in fixed:
         return fixed[name]
     if name == "SumTrailing":
@@ -133,7 +134,8 @@ class CellNumPyPrinter(NumPyPrinter):
             return f"(1/{base}**{-expr.exp})"
         if expr.exp == sympy.Rational(1, 2):
             return f"_sqrt({self._print(expr.base)})"
-        return f"{base}**{self._print(expr.exp)}"
+        exponent = self._print(expr.exp)
+        return f"{base}**{exponent if expr.exp.is_Atom and not expr.exp.is_negative else f'({exponent})'}"
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
         return f"({expr.p}/{expr.q})" if expr.q != 1 else str(expr.p)
@@ -180,7 +182,14 @@ class CellNumPyPrinter(NumPyPrinter):
         if rank == 0:
             return code
         axes = ", ".join(str(-k) for k in range(1, rank + 1))
-        return f"_sum({code}, ({axes},))"
+        spread = f"[..., {', '.join(['None'] * self.target)}]" if self.target > 0 else ""  # inside a vector expression
+        return f"_sum({code}, ({axes},)){spread}"
+
+    def _print_along(self, expr: sympy.Expr) -> str:
+        """cumsum, cummax, softmax and their adjoints: a helper of the generated module, along the last axis."""
+        return f"_{ALONG_NAMES[type(expr)]}({', '.join(self.at_rank(a, 1) for a in expr.args)})"
+
+    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
         inner, k = expr.args

@@ -7,6 +7,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator, Reduction
+from ..model.vector_ops import ALONG_NAMES, operator_form
 from ..spec.naming import adjoint_base, parts
 from .notation import Notation
 from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, print_sum
@@ -43,6 +44,8 @@ class CellTextPrinter(StrPrinter):
         """The text an expression-like key stands for (brackets around sums and products when `outer`)."""
         cell = self.notation.cell
         node = cell.node(key)
+        if isinstance(node, Operator) and len(node.args) == 1:
+            return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
         if isinstance(node, Operator):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
             if node.op == "matvec":
@@ -111,7 +114,8 @@ class CellTextPrinter(StrPrinter):
         base = self._print(expr.base)
         if base_needs_brackets(expr.base) or (expr.base.is_Symbol and self._is_product(expr.base)):
             base = f"({base})"
-        return f"{base} ** {self._print(expr.exp)}"
+        exponent = self._print(expr.exp)
+        return f"{base} ** {exponent if expr.exp.is_Atom and not expr.exp.is_negative else f'({exponent})'}"
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
         return f"({expr.p}/{expr.q})" if expr.q != 1 else str(expr.p)
@@ -156,6 +160,12 @@ class CellTextPrinter(StrPrinter):
 
     def _print_Conv(self, expr: sympy.Expr) -> str:
         return f"conv({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_along(self, expr: sympy.Expr) -> str:
+        """cumsum(v), cummax(v), softmax(v) as the spec writes them; revcumsum(g), cummaxgrad(g, v) for adjoints."""
+        return f"{ALONG_NAMES[type(expr)]}({', '.join(self.bare(a) for a in expr.args)})"
+
+    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_ConvT(self, expr: sympy.Expr) -> str:
         return f"conv_transpose({self._print(expr.args[0])}, {self._print(expr.args[1])})"

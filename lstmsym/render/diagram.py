@@ -75,7 +75,8 @@ class DEdge:
 GLYPHS = {"add": ("+", "+"), "minus": ("−", "-"), "mul": ("×", r"\times"), "div": ("÷", r"\div"), "sum": ("Σ", r"\Sigma"),
           "mean": ("mean", r"\operatorname{mean}"), "matvec": ("W·", r"W\cdot"),
           "tmatvec": ("Wᵀ·", r"W^{\top}\cdot"), "conv": ("K∗", r"K\ast"),
-          "outer": ("⊗", r"\otimes"), "inverse": ("1/x", "1/x")}
+          "outer": ("⊗", r"\otimes"), "inverse": ("1/x", "1/x"), "cumsum": ("cumsum", r"\operatorname{cumsum}"),
+          "cummax": ("cummax", r"\operatorname{cummax}"), "softmax": ("softmax", r"\operatorname{softmax}")}
 
 
 @dataclass

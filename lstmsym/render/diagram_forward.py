@@ -291,14 +291,14 @@ class ForwardBuilder(PointwiseOps, Arrangement):
             return self.layer(Affine(None, (Weighted(sympy.S.One, key),), (), sympy.S.Zero), owner, top)
         label, tex = self.operator_glyph(op)
         node = self.diagram.add(f"op_{owner}_{self.fresh(op.op)}", "op", label, tex)
-        first, second = (self.use(sympy.Symbol(a), node, owner) for a in op.args)
-        self.diagram.set_sem(node, operator_form(op.op, first, second))
+        operands = [self.use(sympy.Symbol(a), node, owner) for a in op.args]
+        self.diagram.set_sem(node, operator_form(op.op, *operands))
         return node
 
     def operator_glyph(self, op) -> tuple[str, str]:
         """An outer product's glyph; a product with a computed matrix names it (A·)."""
-        if op.op == "outer":
-            return GLYPHS["outer"]
+        if op.op == "outer" or len(op.args) == 1:
+            return GLYPHS[op.op]
         generic = GLYPHS[op.op]
         matrix = sympy.Symbol(op.args[0])
         return html(matrix, self.notation) + generic[0][1:], self.tex(matrix) + generic[1][1:]

@@ -142,8 +142,7 @@ class NumpyForward:
                 expr = expr / sympy.Mul(*[S(f"size:{s}") for s in node.over])
             return self.code(expr, names)
         assert isinstance(node, Operator)
-        first, second = (S(a) for a in node.args)
-        return self.code(operator_form(node.op, first, second), names)
+        return self.code(operator_form(node.op, *(S(a) for a in node.args)), names)
 
     # -- groups ----------------------------------------------------------------------------------
     def offsets(self, group: Group) -> list[tuple[str, str]]:

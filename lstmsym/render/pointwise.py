@@ -71,9 +71,21 @@ class PointwiseOps:
         return op
 
     def pow_op(self, expr: sympy.Expr, owner: str) -> str:
+        if not expr.exp.is_Number:
+            return self.variable_pow_op(expr, owner)
         inverse = expr.exp == -1
         label = GLYPHS["inverse"][0] if inverse else f"x<SUP>{html(expr.exp, self.notation)}</SUP>"
         tex = GLYPHS["inverse"][1] if inverse else f"x^{{{self.tex(expr.exp)}}}"
         op = self.diagram.add(f"op_{owner}_{self.fresh('pow')}", "op", label, tex)
         self.diagram.set_sem(op, self.use(expr.base, op, owner) ** expr.exp)
+        return op
+
+    def variable_pow_op(self, expr: sympy.Expr, owner: str) -> str:
+        """x ** y with y a quantity: the exponent arrives on an edge; a base made of parameters is in the label."""
+        fixed = self.is_scalar(expr.base)
+        label = f"{html(expr.base, self.notation)}<SUP>y</SUP>" if fixed else "x<SUP>y</SUP>"
+        tex = f"{self.tex(expr.base)}^{{y}}" if fixed else "x^{y}"
+        op = self.diagram.add(f"op_{owner}_{self.fresh('pow')}", "op", label, tex)
+        base = expr.base if fixed else self.use(expr.base, op, owner)
+        self.diagram.set_sem(op, base ** self.use(expr.exp, op, owner))
         return op

@@ -15,6 +15,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
+from ..model.vector_ops import ALONG_NAMES
 
 #: How an operand reference is written: the k-th incoming edge, or part j of what it carries.
 REF_PREFIX = "#"
@@ -78,6 +79,11 @@ class SemPrinter(StrPrinter):
 
     def _print_Outer(self, expr: sympy.Expr) -> str:
         return self._call("outer", expr)
+
+    def _print_along(self, expr: sympy.Expr) -> str:
+        return self._call(ALONG_NAMES[type(expr)], expr)
+
+    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_SumUnits(self, expr: sympy.Expr) -> str:
         return self._call("sum", expr)

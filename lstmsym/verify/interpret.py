@@ -15,8 +15,9 @@ from ..model.cell import Cell
 from ..model.functions import ElementwiseBase, FUNCTIONS, info_of
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import size_of_key
-from ..model.vector_ops import (BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing,
-                                SumUnits, Transposed, operator_form)
+from ..model.vector_ops import (ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, CumMax, CumMaxT, CumSum, LossGrad, MatTVec,
+                                MatVec, Next, Outer, RevCumSum, Softmax, SumTrailing, SumUnits, Transposed, operator_form)
+from ..base.errors import DomainError
 from .loader import load_source
 
 Value = Any
@@ -114,6 +115,8 @@ class Interpreter:
             for a in expr.args[1:]:
                 result = result * self.evaluate(a, env, rank)
             return result
+        if expr.is_Pow and not expr.exp.is_Number:
+            return self.variable_power(self.evaluate(expr.base, env, rank), self.evaluate(expr.exp, env, rank))
         if expr.is_Pow:
             base = self.evaluate(expr.base, env, rank)
             exponent = expr.exp if not self.numeric else float(expr.exp)
@@ -122,12 +125,22 @@ class Interpreter:
 
     numeric = True
 
+    @staticmethod
+    def variable_power(base: Value, exponent: Value) -> Value:
+        """x ** y with y a quantity, defined for x > 0 (x^y = e^(y log x)): a base at or below 0 leaves the domain."""
+        values = np.ravel(np.asarray(base, dtype=object))
+        if any(v.is_number and v <= 0 if isinstance(v, sympy.Basic) else v <= 0 for v in values):
+            raise DomainError("x ** y with a variable exponent y needs a positive base x, found "
+                              f"{min(float(v) for v in values if not isinstance(v, sympy.Basic) or v.is_number):.3g}")
+        return base ** exponent
+
     def rank(self, expr: sympy.Expr, env: dict[str, Value]) -> int:
         if expr.is_Symbol:
             return 0 if size_of_key(expr.name) is not None else np.ndim(env[expr.name])
         if expr.is_Number:
             return 0
         fixed = {SumUnits: 0, MatVec: 1, MatTVec: 1, Outer: 2, BlockOuter: 2, Transposed: 2, Conv: 3, ConvT: 3, ConvW: 4}
+        fixed.update({kind: 1 for kind in ALONG_UNITS})
         for kind, rank in fixed.items():
             if isinstance(expr, kind):
                 return rank
@@ -137,6 +150,8 @@ class Interpreter:
 
     def vector_op(self, expr: sympy.Expr, env: dict[str, Value]) -> Value:
         args = expr.args
+        if isinstance(expr, ALONG_UNITS):
+            return self.along_units(expr, env)
         if isinstance(expr, (MatVec, MatTVec)):
             matrix = self.matrix(args[0].name, env) if args[0].is_Symbol else np.asarray(self.evaluate(args[0], env))
             vector = self.evaluate(args[1], env, 1)
@@ -169,6 +184,35 @@ class Interpreter:
         if isinstance(expr, ConvW):
             return conv2d_weight(self.evaluate(args[0], env, 3), self.evaluate(args[1], env, 3), np.asarray(env[args[2].name]).shape[-1])
         raise ValueError(f"cannot evaluate {type(expr).__name__}")
+
+    def along_units(self, expr: sympy.Expr, env: dict[str, Value]) -> Value:
+        """cumsum, cummax, softmax and their adjoints, along the units of one vector (floats or SymPy objects)."""
+        v = np.asarray(self.evaluate(expr.args[0], env, 1))
+        self._need(v, 1, "a vector")
+        if isinstance(expr, CumSum):
+            return np.cumsum(v)
+        if isinstance(expr, RevCumSum):
+            return np.cumsum(v[::-1])[::-1]
+        if isinstance(expr, Softmax):
+            shifted = v - np.max(v) if self.numeric else v
+            e = np.asarray(self.functions["exp"](shifted))
+            return e / np.sum(e)
+        if isinstance(expr, CumMax) and self.numeric:
+            return np.maximum.accumulate(v)
+        if isinstance(expr, CumMax):
+            running = [v[0]]
+            for item in v[1:]:
+                running.append(FUNCTIONS["max"].cls(running[-1], item))
+            return np.array(running, dtype=object)
+        assert isinstance(expr, CumMaxT)
+        values = np.asarray(self.evaluate(expr.args[1], env, 1))
+        out = np.zeros_like(v)
+        best = 0
+        for i in range(len(v)):
+            if values[i] >= values[best]:  # at a tie the latest position takes the gradient
+                best = i
+            out[best] = out[best] + v[i]
+        return out
 
     @staticmethod
     def _need(value: Value, rank: int, what: str) -> None:
@@ -208,8 +252,7 @@ class Interpreter:
             total = np.sum(inner)
             return total / int(np.prod(over)) if node.mean else total
         assert isinstance(node, Operator)
-        first, second = (sympy.Symbol(a) for a in node.args)
-        return self.vector_op(operator_form(node.op, first, second), env)
+        return self.vector_op(operator_form(node.op, *(sympy.Symbol(a) for a in node.args)), env)
 
     def run_forward(self, params, xs: list[dict[str, Value]], initial: dict[str, Value]) -> list[dict[str, Value]]:
         """One environment per step; xs[t] maps every input's name to its value at step t."""

@@ -25,6 +25,8 @@ BDIAG = sympy.Function("bdiag")
 SUM_POSITIONS = sympy.Function("sum_positions")
 CONV_WEIGHTS = sympy.Function("conv_weights")
 STRUCTURAL = ("sum", "mean", "dot")
+#: Operations along the units of a vector, and the adjoints of two of them (read as functions of these names).
+ALONG = ("cumsum", "cummax", "softmax", "revcumsum", "cummaxgrad")
 
 
 def expected_form(name: str, display: str | None) -> tuple:
@@ -305,7 +307,7 @@ class Parser:
             value = BDIAG(*args)
         elif name == "diag":
             value = sympy.Function("diag")(*args)
-        elif name in STRUCTURAL:
+        elif name in STRUCTURAL or name in ALONG:
             value = sympy.Function(name)(*args)
         elif name in FUNCTIONS:
             value = apply(name, args)

@@ -10,7 +10,7 @@ import sympy
 
 from ..model.cell import Cell
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form
+from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form
 from .readback import ADJOINT_OF, BDIAG, CONV_WEIGHTS, SUM_POSITIONS, Names, ReadError, read_formula
 
 
@@ -27,8 +27,7 @@ class Canon:
             return None
         node = self.cell.node(key)
         if isinstance(node, Operator):
-            first, second = (self(sympy.Symbol(a)) for a in node.args)
-            return self(operator_form(node.op, first, second))
+            return self(operator_form(node.op, *(self(sympy.Symbol(a)) for a in node.args)))
         if isinstance(node, MatrixExpr):
             return sympy.Add(*[t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms])
         return self(self.cell.display[key])
@@ -48,6 +47,8 @@ class Canon:
             return SUM_POSITIONS(self(expr.args[0]))
         if isinstance(expr, ConvW):
             return CONV_WEIGHTS(self(expr.args[0]), self(expr.args[1]))
+        if isinstance(expr, ALONG_UNITS):
+            return sympy.Function(ALONG_NAMES[type(expr)])(*[self(a) for a in expr.args])
         if isinstance(expr, ConvT):
             return Conv(Transposed(self(expr.args[0])), self(expr.args[1]))
         if isinstance(expr, Next):
@@ -75,7 +76,8 @@ class Canon:
         return cell.has_node(base) and cell.is_batched(base)
 
 
-LINEAR = (MatVec, Outer, SumUnits, Conv, CONV_WEIGHTS, Transposed, SUM_POSITIONS)
+LINEAR = (MatVec, Outer, SumUnits, Conv, CONV_WEIGHTS, Transposed, SUM_POSITIONS, sympy.Function("cumsum"),
+          sympy.Function("revcumsum"))
 
 
 def plain(expr: sympy.Expr) -> sympy.Expr:

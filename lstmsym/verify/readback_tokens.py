@@ -39,7 +39,9 @@ COMBINING = {"\u0303": "tilde", "\u0302": "hat", "\u0304": "bar", "\u0307": "dot
 LATEX_FUNCTIONS = {"tanh": "tanh", "exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "max": "max", "min": "min"}
 OPERATOR_NAMES = {"relu": "relu", "softplus": "softplus", "hardtanh": "hard_tanh", "softsign": "softsign", "elu": "elu",
                   "lrelu": "leaky_relu", "sgn": "sign", "sum": "sum", "mean": "mean", "bdiag": "bdiag", "diag": "diag",
-                  "sigmoid": "sigmoid", "hardsigmoid": "hard_sigmoid", "step": "step", "where": "where"}
+                  "sigmoid": "sigmoid", "hardsigmoid": "hard_sigmoid", "step": "step", "where": "where",
+                  "cumsum": "cumsum", "cummax": "cummax", "softmax": "softmax", "revcumsum": "revcumsum",
+                  "cummaxgrad": "cummaxgrad"}
 #: MathML function heads (an <mi> with one of these texts followed by a bracket).
 MATHML_FUNCTIONS = {**{k: k for k in LATEX_FUNCTIONS}, **OPERATOR_NAMES, "σ": "sigmoid"}
 MATHML_OPERATORS = {"+": "+", "−": "-", "-": "-", "⊙": "odot", "∗": "conv", "⋆": "convw", "⋅": "dot", "·": "dot",

@@ -73,7 +73,7 @@ def within_domain(check, derived: Derived, seed: int, **kwargs):
 
     restricted = sorted({f"{n} ({i.domain})" for n, i in FUNCTIONS.items() if i.positive_argument or i.nonzero_second})
     raise DomainError(f"cell '{derived.cell.name}': every sampled point left a function's domain ({last}); functions with a "
-                      f"restricted domain are {', '.join(restricted)}: keep their arguments inside it, e.g. log(softplus(a)) "
+                      f"restricted domain are {', '.join(restricted)}, and x ** y with a variable exponent (a positive base x): keep their arguments inside it, e.g. log(softplus(a)) "
                       f"or sqrt(a ** 2 + eps)") from None
 
 

@@ -29,6 +29,16 @@ def torch_functions() -> dict[str, Any]:
     return {name: getattr(module, info.helper) for name, info in FUNCTIONS.items() if info.cls is not None}
 
 
+def _softmax(v):
+    e = v.exp()
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+#: Operations along the units of a vector, from their definitions (cumax is ON-LSTM's cumsum of a softmax).
+ALONG_UNITS = {"cumsum": lambda v: v.cumsum(dim=-1), "cummax": lambda v: v.cummax(dim=-1).values, "softmax": _softmax,
+               "cumax": lambda v: _softmax(v).cumsum(dim=-1)}
+
+
 @dataclass
 class Value:
     """A tensor and whether it has a leading batch axis (parameters and constants do not)."""
@@ -137,6 +147,8 @@ class SpecInterpreter:
             rank = max(args[0].rank, args[1].rank)
             product = args[0].at_rank(rank) * args[1].at_rank(rank)
             return Value(product.sum(dim=tuple(range(-rank, 0))), args[0].batched or args[1].batched, 0)
+        if node.func in ALONG_UNITS:  # written from each operation's definition, not from lstmsym's helpers
+            return Value(ALONG_UNITS[node.func](args[0].tensor), args[0].batched, 1)
         if node.func == "outer":
             a, b = args
             return Value(a.tensor.unsqueeze(-1) * b.tensor.unsqueeze(-2), a.batched or b.batched, 2)
