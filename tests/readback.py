@@ -87,6 +87,8 @@ def operations(tree, parent: str | None = None) -> int:
         return 0
     if kind == "inv":
         return operations(tree[1], parent)
+    if kind == "@" and tree[1][0] == "T":  # a product with a transposed matrix is one operation (Sᵀ·)
+        return 1 + operations(tree[1][1], "@") + operations(tree[2], "@")
     children = tree[2] if kind == "call" else tree[1:]
     inner = sum(operations(c, _chain(kind) if kind != "neg" else parent) for c in children)
     if not refs_in(tree):
