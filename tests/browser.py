@@ -9,6 +9,8 @@ from typing import Iterator
 
 import pytest
 
+from conftest import need_module
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -17,7 +19,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 @contextmanager
 def chromium() -> Iterator[object]:
     """A launched browser; fails (does not skip) when Chromium or Playwright is missing."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = need_module("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is not installed (apt-get install chromium); scripts/setup.sh installs it")
     with playwright.sync_playwright() as p:

@@ -44,6 +44,16 @@ def need(tool: str) -> str:
     return path
 
 
+def need_module(name: str):
+    """A Python module the suite needs, imported; fail (not skip) when it is missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        pytest.fail(f"Python module '{name}' is not installed; run: sh scripts/setup.sh test")
+
+
 def derived_cell(name: str):
     """The Derived facts of a built-in cell or a spec path."""
     from lstmsym.derive.derived import derived

@@ -105,3 +105,12 @@ def test_no_eval_on_spec_text():
                 assert node.func.id not in ("eval", "exec"), f"{path}:{node.lineno}"
             if isinstance(node, ast.Attribute):
                 assert node.attr not in ("parse_expr",), f"{path}:{node.lineno}"
+
+
+def test_no_test_skips_for_a_missing_tool():
+    """A test skipped because a tool is missing counts as missing: the suite fails instead (conftest.need and
+    need_module), and no test file skips on its own."""
+    for path in (ROOT / "tests").glob("*.py"):
+        text = path.read_text()
+        for word in ("importorskip", "pytest.skip(", "mark.skip", "skipif"):
+            assert word not in text or path.name == "test_architecture.py", f"{path.name} uses {word}"

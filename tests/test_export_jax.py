@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lstmsym
-from conftest import SPECS, derived_cell
+from conftest import SPECS, derived_cell, need_module
 from lstmsym.verify.loader import numpy_module
 from lstmsym.verify.sampling import random_inputs, random_params, random_states
 
@@ -18,7 +18,7 @@ CELLS = lstmsym.builtin_names() + sorted(str(p) for p in SPECS.glob("*.toml"))
 
 @pytest.fixture(scope="module")
 def jax64():
-    jax = pytest.importorskip("jax") if False else __import__("jax")
+    jax = need_module("jax")
     jax.config.update("jax_enable_x64", True)
     return jax
 

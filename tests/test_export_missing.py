@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import derived_cell
+from conftest import derived_cell, need_module
 from lstmsym.verify.loader import load_source, numpy_module
 
 GRU_D = Path(__file__).resolve().parent.parent / "lstmsym" / "cells" / "gru_d.toml"
@@ -100,7 +100,7 @@ def torch_run(layer, xs: np.ndarray, mask: np.ndarray, delta: np.ndarray) -> dic
 @pytest.mark.torch
 @pytest.mark.parametrize("mode", ["autograd", "derived"])
 def test_gru_d_torch_layer_ignores_nan_at_missing_entries(mode):
-    torch = pytest.importorskip("torch")
+    torch = need_module("torch")
     from lstmsym.render.torch_module import export_torch
 
     module = load_source(export_torch(derived_cell("gru_d")))
@@ -114,7 +114,7 @@ def test_gru_d_torch_layer_ignores_nan_at_missing_entries(mode):
 
 
 def test_gru_d_jax_export_ignores_nan_at_missing_entries():
-    jax = pytest.importorskip("jax")
+    jax = need_module("jax")
     import jax.numpy as jnp
 
     from lstmsym.render.jax_module import export_jax

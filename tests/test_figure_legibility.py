@@ -11,7 +11,7 @@ import re
 import pytest
 
 import lstmsym
-from conftest import ROOT, derived_cell
+from conftest import ROOT, derived_cell, need_module
 
 KINDS = ("cell", "backward", "unrolled", "unrolled_backward")
 #: The smallest size a character may have: a 6 pt label's sub- or superscript, which Computer Modern sets at 5 pt.
@@ -42,7 +42,7 @@ def test_every_directed_edge_has_an_arrowhead_and_text_is_not_scaled(name):
 
 def character_sizes(path) -> list[float]:
     """Every non-blank character's size as printed: the font size times the scale of its text matrix."""
-    pdfium = pytest.importorskip("pypdfium2")
+    pdfium = need_module("pypdfium2")
     raw = pdfium.raw
     document, matrix, sizes = pdfium.PdfDocument(str(path)), raw.FS_MATRIX(), []
     for index in range(len(document)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import lstmsym
-from conftest import SPECS, derived_cell
+from conftest import SPECS, derived_cell, need_module
 from lstmsym.derive.flow import Flow
 from lstmsym.verify.flow import check_blocks, profile, profile_sizes
 
@@ -16,7 +16,7 @@ CELLS = lstmsym.builtin_names() + sorted(str(p) for p in SPECS.glob("construct_*
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_blocks_equal_autograd_jacobians(cell):
-    pytest.importorskip("torch")
+    need_module("torch")
     checks = check_blocks(derived_cell(cell), seed=3)
     assert checks
     for c in checks:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import derived_cell
+from conftest import derived_cell, need_module
 from lstmsym.base.errors import LayoutError
 from lstmsym.interop import (from_flax, from_keras, from_onnx, from_torch, keras_weights, onnx_attributes, to_flax,
                              to_onnx, to_torch)
@@ -43,7 +43,7 @@ TORCH = [("lstm", "LSTM", {}), ("gru_reset_after", "GRU", {}), ("rnn", "RNN", {}
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("cell,cls,options", TORCH, ids=[c[0] for c in TORCH])
 def test_torch_both_ways(cell, cls, options, layers, bidirectional):
-    torch = pytest.importorskip("torch")
+    torch = need_module("torch")
     torch.manual_seed(0)
     module = getattr(torch.nn, cls)(M, N, num_layers=layers, bidirectional=bidirectional, **options).double()
     with torch.no_grad():
@@ -67,7 +67,7 @@ KERAS = [("lstm", "LSTM", {}), ("gru", "GRU", {"reset_after": False}), ("gru_res
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("cell,cls,options", KERAS, ids=[c[0] for c in KERAS])
 def test_keras_both_ways(cell, cls, options, bidirectional):
-    keras = pytest.importorskip("keras")
+    keras = need_module("keras")
 
     def make():
         layer = getattr(keras.layers, cls)(N, return_sequences=True, **options)
@@ -86,7 +86,7 @@ def test_keras_both_ways(cell, cls, options, bidirectional):
 
 
 def test_keras_gru_with_the_wrong_reset_after_names_the_bias():
-    keras = pytest.importorskip("keras")
+    keras = need_module("keras")
     layer = keras.layers.GRU(N, reset_after=True)
     layer(np.zeros((1, 2, M), "float32"))
     with pytest.raises(LayoutError) as info:
@@ -101,8 +101,8 @@ FLAX = [("lstm", "LSTMCell"), ("lstm", "OptimizedLSTMCell"), ("gru_reset_after",
 
 @pytest.mark.parametrize("cell,cls", FLAX, ids=[c[1] for c in FLAX])
 def test_flax_both_ways(cell, cls):
-    jax = pytest.importorskip("jax")
-    linen = pytest.importorskip("flax.linen")
+    jax = need_module("jax")
+    linen = need_module("flax.linen")
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
@@ -145,8 +145,8 @@ ONNX = ["lstm", "peephole", "gru", "gru_reset_after", "rnn", "rnn_relu"]
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("cell", ONNX)
 def test_onnx_operator_in_onnxruntime(cell, bidirectional):
-    onnx = pytest.importorskip("onnx")
-    ort = pytest.importorskip("onnxruntime")
+    onnx = need_module("onnx")
+    ort = need_module("onnxruntime")
     from onnx import TensorProto, helper, numpy_helper
 
     stack = random_stack(cell, 1, bidirectional)
@@ -173,7 +173,7 @@ def test_onnx_operator_in_onnxruntime(cell, bidirectional):
 
 # -- mistakes ------------------------------------------------------------------------------------------
 def torch_state(cls: str, **options):
-    torch = pytest.importorskip("torch")
+    torch = need_module("torch")
     return getattr(torch.nn, cls)(M, 16, **options).state_dict()
 
 
@@ -217,7 +217,7 @@ def test_nonzero_block_the_cell_lacks_is_refused():
 
 # -- the command -----------------------------------------------------------------------------------------
 def test_convert_round_trip_through_every_layout(cli, tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = need_module("torch")
     module = torch.nn.LSTM(M, N, num_layers=2, bidirectional=True)
     start = tmp_path / "torch.npz"
     np.savez(start, **{k: v.detach().numpy() for k, v in module.state_dict().items()})

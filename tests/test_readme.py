@@ -8,13 +8,12 @@ import shlex
 import subprocess
 import sys
 
-import pytest
 
-from conftest import ROOT
+from conftest import ROOT, need_module
 
 
 def test_design_to_pytorch_in_five_commands(tmp_path):
-    pytest.importorskip("torch")
+    need_module("torch")
     text = (ROOT / "README.md").read_text()
     block = re.search(r"## Design a cell, train it in PyTorch\n\n```sh\n(.*?)```", text, re.S).group(1)
     commands = [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]

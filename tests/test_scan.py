@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lstmsym
-from conftest import derived_cell
+from conftest import derived_cell, need_module
 from lstmsym.derive.scan import ScanForm
 from lstmsym.render.exports import TARGETS
 from lstmsym.verify.loader import load_source, numpy_module
@@ -54,7 +54,7 @@ def test_numpy_parallel_equals_sequential(name):
 
 @pytest.mark.parametrize("name", PARALLEL)
 def test_torch_parallel_equals_sequential(name):
-    torch = pytest.importorskip("torch")
+    torch = need_module("torch")
     module = load_source(TARGETS["torch"](derived_cell(name)))
     layer = next(getattr(module, k) for k in dir(module) if isinstance(getattr(module, k), type)
                  and issubclass(getattr(module, k), torch.nn.Module)
@@ -78,7 +78,7 @@ def test_torch_parallel_equals_sequential(name):
 
 @pytest.mark.parametrize("name", PARALLEL)
 def test_jax_parallel_equals_sequential(name):
-    jax = pytest.importorskip("jax")
+    jax = need_module("jax")
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 

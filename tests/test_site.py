@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SPECS
+from conftest import SPECS, need_module
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -40,7 +40,7 @@ def test_every_link_resolves(site):
 
 @pytest.mark.parametrize("page", ["index.html", "lstm.html", "gru.html", "construct_conv.html"])
 def test_page_in_chromium(site, page, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = need_module("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is not installed (apt-get install chromium); scripts/setup.sh installs it")
     from PIL import Image
@@ -80,7 +80,7 @@ def test_svg_subscripts_are_smaller_and_lower_in_chromium(site):
     """Graphviz's SVG gives a subscript its base's font size and a baseline-shift Chromium ignores, so h_{t-1} was
     drawn as ht-1 at full size on the baseline. Measured in the browser: every subscript is smaller than its base
     and sits lower."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = need_module("playwright.sync_api")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         tab = browser.new_page(viewport=VIEWPORT)
@@ -99,7 +99,7 @@ OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 def test_no_page_overflows_at_phone_and_desktop_widths(site, width):
     """Every page of the committed handbook and of a fresh build, at 390 px (a phone) and 1280 px: nothing wider
     than the window outside a scroll box (the index table and long equations overflowed at 390 px)."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = need_module("playwright.sync_api")
     from conftest import ROOT
 
     pages = sorted(site.glob("*.html")) + sorted((ROOT / "output" / "site").glob("*.html"))
