@@ -163,6 +163,9 @@ class KernelWriter:
                 loaded.add(matrix)
             masked = f"tl.where(mask_{self.unit_of(vector)}, {tile_name(vector)}, 0.0)"
             loop.append(f"{tile_name(key)} = tl.dot({masked}, mt_{tile_name(matrix)}, input_precision=PRECISION)")
+        for s in self.cell.states:
+            if s.name in self.plan.static and s.name not in loaded:
+                loop.append(f"{tile_name(s.name)} = " + self.step_load(args, self.static_array(s.name), s.name))
         for key in self.plan.cached:
             if key not in self.plan.static:
                 loop.append(self.step_store(args, self.stored(key), key, tile_name(key)))
@@ -212,6 +215,8 @@ class KernelWriter:
                 loop.append(f"{tile_name(key)} = " + self.step_load(args, self.history(previous[key]), previous[key]))
             elif key in self.states:
                 loop.append(f"{tile_name(key)} = " + self.step_load(args, self.history(key), key, "(t + 1)"))
+            elif key in self.inputs:
+                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.static_array(key), key))
             elif key in self.plan.cached:
                 loop.append(f"{tile_name(key)} = " + self.step_load(args, self.sequence_array(key), key))
             else:

@@ -47,11 +47,14 @@ def _shape_text(shape) -> str:
 def fused_shape(derived: Derived) -> FusedShape:
     """The kernel's shape facts, or FusedUnsupported naming what the kernel cannot serve."""
     cell, plan = derived.cell, derived.plan
+    for op in cell.operators:
+        if op.op == "conv":
+            raise FusedUnsupported(cell.name, f"the convolution conv({', '.join(op.args)}) (feature-map states)")
     for state in cell.states:
         if len(state.shape) == 2:
             raise FusedUnsupported(cell.name, f"the matrix-valued state {state.name} ({_shape_text(state.shape)} per "
-                                   f"sequence): a program keeps one vector per sequence on-chip, and an n x n state per "
-                                   f"sequence exceeds registers beyond n = 16")
+                                   f"sequence): a 16-row batch tile holds 16 n^2 values, past a program's registers (64 K "
+                                   f"32-bit per SM on an H200) above n = 32; matrix states are not implemented")
         if len(state.shape) != 1:
             raise FusedUnsupported(cell.name, f"the state {state.name} of shape {_shape_text(state.shape)} "
                                    f"(feature maps; only vector states are served)")
