@@ -35,18 +35,22 @@ def _weights(value):
     return torch.sin(torch.arange(value.numel(), dtype=value.dtype)).reshape(value.shape)
 
 
-def compare(name: str, dtype_name: str) -> float:
-    import torch
-
+def modules(name: str):
+    """The cell and its exported Triton module (twice: the file holds the whole exported PyTorch module, whose
+    layer with backward="autograd" is the reference, besides the fused layer)."""
     from lstmsym.cli.common import load
-    from lstmsym.render.torch_module import export_torch
     from lstmsym.render.triton_module import export_triton
     from lstmsym.verify.loader import load_source
 
-    dtype = getattr(torch, dtype_name)
     d = load(name)
-    cell = d.cell
-    fused, plain = load_source(export_triton(d)), load_source(export_torch(d))
+    module = load_source(export_triton(d))
+    return d.cell, module, module
+
+
+def compare(cell, fused, plain, dtype_name: str) -> float:
+    import torch
+
+    dtype = getattr(torch, dtype_name)
     sizes = sizes_of(cell, fused)
     extra = {k: v for k, v in sizes.items() if k not in (fused.HIDDEN_SIZE, fused.INPUT_SIZE)}
     make = lambda cls, **kw: cls(sizes[fused.INPUT_SIZE], sizes[fused.HIDDEN_SIZE], **kw, **extra).to(dtype)  # noqa: E731
@@ -82,13 +86,34 @@ def main(names: list[str]) -> None:
     out = {}
     for name in names:
         out[name] = {}
+        try:
+            found = modules(name)
+        except Exception as exc:  # reported, with the cell's name, by the test
+            out[name] = {"export": f"{type(exc).__name__}: {exc}"}
+            continue
         for dtype_name in ("float32", "float64"):
             try:
-                out[name][dtype_name] = compare(name, dtype_name)
+                out[name][dtype_name] = compare(*found, dtype_name)
             except Exception as exc:  # reported, with the cell's name, by the test
                 out[name][dtype_name] = f"{type(exc).__name__}: {exc}"
     print(json.dumps(out))
 
 
+def fallback() -> None:
+    """lstm with 136 units (past MAX_UNITS): the fused layer warns once, then runs the PyTorch path."""
+    import torch
+
+    cell, module, _ = modules("lstm")
+    torch.manual_seed(0)
+    layer, reference = module.LAYER(3, 136).double(), module.Lstm(3, 136, backward="autograd").double()
+    reference.load_state_dict(layer.state_dict())
+    xs = torch.randn(4, 2, 3, dtype=torch.float64)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outs = [layer(xs)[0] for _ in range(2)]
+    error = max(float((out - reference(xs)[0]).detach().abs().max()) for out in outs)
+    print(json.dumps({"warnings": [str(w.message) for w in caught if "Fused" in str(w.message)], "error": error}))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    fallback() if sys.argv[1:] == ["--fallback"] else main(sys.argv[1:])
