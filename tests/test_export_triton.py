@@ -18,7 +18,7 @@ from conftest import ROOT, derived_cell
 pytestmark = pytest.mark.torch
 RUNNER = ROOT / "tests" / "fused_runner.py"
 TOLERANCE = {"float32": 2e-5, "float64": 1e-12}
-BATCHES = 3
+BATCHES = 2
 
 
 def served() -> list[str]:
@@ -53,8 +53,8 @@ def test_every_vector_state_cell_is_served():
 
 
 @pytest.mark.parametrize("name, construct", [
-    ("convlstm", "the convolution conv(W_hi, h_prev) (feature-map states)"),
-    ("convgru", "the convolution conv(U_r, h_prev) (feature-map states)"),
+    ("convlstm", "the convolution conv(W_hc, h_prev) (feature-map states)"),
+    ("convgru", "the convolution conv(U_h, arg:h_tilde:1) (feature-map states)"),
     ("xlstm_mlstm", "the matrix-valued state C (n x n per sequence): a 16-row batch tile holds 16 n^2 values, past a "
                     "program's registers (64 K 32-bit per SM on an H200) above n = 32; matrix states are not implemented"),
     ("fast_weights", "the matrix-valued state A (n x n per sequence): a 16-row batch tile holds 16 n^2 values, past a "

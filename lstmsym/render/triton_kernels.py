@@ -22,6 +22,15 @@ class KernelArgs:
     def __init__(self) -> None:
         self.params: list[tuple[str, str]] = []
         self.arrays: list[str] = []
+        self.offsets: list[str] = []
+
+    def offset(self, source: str, unit: str | None) -> str:
+        """A variable holding the array's offsets of this program's tile within one step (computed once)."""
+        name = f"o_{source}"
+        line = f"{name} = rb[:, None] * s1_{source}" + (f" + col_{unit}[None, :]" if unit else "")
+        if line not in self.offsets:
+            self.offsets.append(line)
+        return name
 
     def add(self, name: str, value: str) -> str:
         if name not in dict(self.params):
@@ -72,18 +81,14 @@ class KernelWriter:
     def step_load(self, args: KernelArgs, source: str, key: str, step: str = "t") -> str:
         args.array(source)
         unit = self.unit_of(key)
-        where = f"p_{source} + {step} * s0_{source} + rb[:, None] * s1_{source}"
-        if unit is None:
-            return f"tl.load({where}, mask=mb[:, None], other=0.0)"
-        return f"tl.load({where} + col_{unit}[None, :], mask=mask_{unit}, other=0.0)"
+        where = f"p_{source} + {step} * s0_{source} + {args.offset(source, unit)}"
+        return f"tl.load({where}, mask={f'mask_{unit}' if unit else 'mb[:, None]'}, other=0.0)"
 
     def step_store(self, args: KernelArgs, source: str, key: str, value: str, step: str = "t", offset: str = "") -> str:
         args.array(source)
         unit = self.unit_of(key)
-        where = f"p_{source} + {step} * s0_{source} + rb[:, None] * s1_{source}"
-        if unit is None:
-            return f"tl.store({where}, {value}, mask=mb[:, None])"
-        return f"tl.store({where} + {offset}col_{unit}[None, :], {value}, mask=mask_{unit})"
+        where = f"p_{source} + {step} * s0_{source} + {offset}{args.offset(source, unit)}"
+        return f"tl.store({where}, {value}, mask={f'mask_{unit}' if unit else 'mb[:, None]'})"
 
     def constant_load(self, args: KernelArgs, key: str) -> str:
         """A parameter or parameter-only quantity read elementwise: loaded once, before the loop."""
@@ -173,7 +178,12 @@ class KernelWriter:
             loop.append(self.step_store(args, self.history(s.name), s.name, tile_name(s.name), "(t + 1)"))
         for s in self.cell.states:
             loop.append(f"{tile_name(s.previous)} = {tile_name(s.name)}")
-        return before, loop, args
+        return self.with_offsets(before, args), loop, args
+
+    def with_offsets(self, before: list[str], args: KernelArgs) -> list[str]:
+        """The lines before the loop with the arrays' tile offsets after the index set-up."""
+        head = len(self.prologue(KernelArgs()))
+        return before[:head] + args.offsets + before[head:]
 
     # -- backward ------------------------------------------------------------------------------------------
     def carry_name(self, state: str) -> str:
@@ -247,7 +257,7 @@ class KernelWriter:
             loop.append(f"{carry} = tl.where(mask_{state.shape[0]}, {tile_name(st.target)}, 0.0).to({carry}.dtype)")
         after = [f"tl.store(p_{self.carry_name(s.name)} + rb[:, None] * s0_{self.carry_name(s.name)} + "
                  f"col_{s.shape[0]}[None, :], {self.carry_name(s.name)}, mask=mask_{s.shape[0]})" for s in self.cell.states]
-        return before, loop, after, args
+        return self.with_offsets(before, args), loop, after, args
 
 
 __all__ = ["KernelArgs", "KernelWriter"]

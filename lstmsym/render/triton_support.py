@@ -47,9 +47,10 @@ def _shape_text(shape) -> str:
 def fused_shape(derived: Derived) -> FusedShape:
     """The kernel's shape facts, or FusedUnsupported naming what the kernel cannot serve."""
     cell, plan = derived.cell, derived.plan
-    for op in cell.operators:
-        if op.op == "conv":
-            raise FusedUnsupported(cell.name, f"the convolution conv({', '.join(op.args)}) (feature-map states)")
+    convs = sorted((op.key in plan.static, op.key) for op in cell.operators if op.op == "conv")
+    if convs:
+        op = cell.node(convs[0][1])
+        raise FusedUnsupported(cell.name, f"the convolution conv({', '.join(op.args)}) (feature-map states)")
     for state in cell.states:
         if len(state.shape) == 2:
             raise FusedUnsupported(cell.name, f"the matrix-valued state {state.name} ({_shape_text(state.shape)} per "
