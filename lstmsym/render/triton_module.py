@@ -4,6 +4,8 @@ Fused<Cell> layer. Refuses, with FusedUnsupported, a cell the kernels cannot ser
 
 from __future__ import annotations
 
+import textwrap
+
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..model.functions import FUNCTIONS
@@ -46,12 +48,22 @@ class TritonModule(KernelWriter, TorchModule):
             heads_code=f"int(_size_{self.fused.heads})" if self.fused.heads else "1",
             sizes=self.kernel_sizes(),
             forward_before=forward_before, forward_loop=forward_loop, forward_args=forward_args.params,
+            forward_names=wrapped([n for n, _ in forward_args.params], 26),
+            forward_values=wrapped([v for _, v in forward_args.params], 12),
+            backward_names=wrapped([n for n, _ in backward_args.params], 27),
+            backward_values=wrapped([v for _, v in backward_args.params], 12),
             forward_arrays=forward_args.arrays, forward_setup=self.forward_setup(), result=self.forward_result(),
             backward_before=backward_before, backward_loop=backward_loop, backward_after=backward_after,
             backward_args=backward_args.params, backward_arrays=backward_args.arrays,
             backward_setup=self.backward_setup(needed), backward_post=self.backward_post(needed, terms),
             carries={s.name: f"d_carry_{self.short(s.name)}" for s in cell.states},
         )
+
+
+def wrapped(items: list[str], indent: int) -> str:
+    """Items joined by commas (with a trailing one) in lines of at most 116 characters, continued at `indent`."""
+    lines = textwrap.wrap(", ".join(items) + ",", 116 - indent, break_long_words=False, break_on_hyphens=False)
+    return ("\n" + " " * indent).join(lines)
 
 
 def export_triton(derived: Derived) -> str:
