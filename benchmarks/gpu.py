@@ -4,9 +4,11 @@ Run on the GPU machine (CUDA, PyTorch, optionally JAX and flashrnn):
     python benchmarks/gpu.py                       # every cell and size below, about 4 minutes
     python benchmarks/gpu.py --cells lstm --sizes small --no-compile
     python benchmarks/gpu.py --check               # on a CPU: builds every contender, runs each once, times nothing
+                                                   # (the fused kernels under TRITON_INTERPRET=1, at T = 4)
 
 Forward plus backward of a loss on every output, float32, T = 100, at B = 32 / n = 256 ("small") and
-B = 256 / n = 1024 ("large"), input size = n. Every figure is a median of interleaved, CUDA-synchronised runs of
+B = 256 / n = 1024 ("large"), input size = n, and FlashRNN's configuration, 4 heads x 64 at B = 32 ("heads": an
+LSTM with block-diagonal recurrent matrices, and xlstm_slstm). Every figure is a median of interleaved, CUDA-synchronised runs of
 this one run; every ratio divides two figures of the same run. Contenders, where they apply:
   cudnn      torch.nn.LSTM / GRU / RNN (the cells `lstmsym equiv` proves equal to them)
   eager      the exported PyTorch layer, autograd backward
@@ -14,12 +16,15 @@ this one run; every ratio divides two figures of the same run. Contenders, where
   compiled   the eager layer under torch.compile (compile time reported apart; --no-compile skips it)
   jax        the exported JAX scan under jax.jit (value_and_grad)
   flashrnn   FlashRNN's triton_fused kernel (LSTM, GRU, sLSTM; heads of 64), when `flashrnn` is installed
-The fused kernel of issue 21 (Triton, generated from the spec) joins as `fused` once it exists."""
+  fused      the generated Triton kernels (`lstmsym export CELL --to triton`, layer Fused<Cell>), for FUSED cells,
+             when triton is installed; a size past MAX_UNITS units per head is reported as a fallback, not timed"""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import sys
 import statistics
 import time
 import warnings
@@ -30,6 +35,42 @@ warnings.filterwarnings("ignore")
 T = 100
 SIZES = {"small": (32, 256), "large": (256, 1024)}
 CELLS = ("lstm", "gru_reset_after", "slstm", "mingru", "xlstm_mlstm", "lru")
+FUSED = ("lstm", "gru_reset_after", "slstm", "mingru", "lstm_heads", "xlstm_slstm")
+#: FlashRNN's configuration: B = 32, n = 256 as 4 heads of 64 (block-diagonal recurrent matrices).
+HEADS = {"batch": 32, "n": 256, "k": 4, "cells": ("lstm_heads", "xlstm_slstm")}
+FLASH_OF = {"lstm_heads": "lstm", "xlstm_slstm": "slstm"}
+#: The LSTM with FlashRNN's heads: lstm.toml's equations with U_* block-diagonal (k blocks).
+LSTM_HEADS = """name = "lstm_heads"
+title = "LSTM with block-diagonal recurrent matrices (FlashRNN's heads)"
+family = "lstm"
+outputs = ["h"]
+
+[sizes]
+m = "input size"
+n = "hidden size"
+k = { role = "heads", divides = "n", verify = 2 }
+
+[input]
+x = "m"
+
+[state.h]
+size = "n"
+previous = "h_prev"
+
+[state.c]
+size = "n"
+previous = "c_prev"
+
+[parameters]
+""" + "".join(f'W_{g} = {{ role = "input weights" }}\nU_{g} = {{ blocks = "k" }}\nb_{g} = {{ role = "bias" }}\n' for g in "ifgo") + """
+[equations]
+i = "sigmoid(W_i @ x + U_i @ h_prev + b_i)"
+f = "sigmoid(W_f @ x + U_f @ h_prev + b_f)"
+g = "tanh(W_g @ x + U_g @ h_prev + b_g)"
+o = "sigmoid(W_o @ x + U_o @ h_prev + b_o)"
+c = "f * c_prev + i * g"
+h = "o * tanh(c)"
+"""
 TORCH_NN = {"lstm": "LSTM", "gru_reset_after": "GRU", "rnn": "RNN"}
 FLASHRNN = {"lstm": "lstm", "gru_reset_after": "gru", "slstm": "slstm", "rnn": "elman"}
 
@@ -87,6 +128,31 @@ def torch_contenders(torch, name: str, batch: int, n: int, device: str, compile_
     return out
 
 
+def spec_of(name: str):
+    import lstmsym
+
+    return lstmsym.cell(LSTM_HEADS if name == "lstm_heads" else name)
+
+
+def fused_contender(torch, name: str, batch: int, n: int, device: str, heads: int | None, steps: int):
+    """The generated Triton layer, or the reason it falls back at this size (then it is not timed)."""
+    from lstmsym.verify.loader import load_source
+
+    cell = spec_of(name)
+    module = load_source(cell.export("triton"))
+    extra = {module.HEADS: heads} if module.HEADS else {}
+    layer = module.LAYER(n, n, **extra).to(device)
+    xs = torch.randn(steps, batch, n, device=device, requires_grad=True)
+    reason = module.fused_refusal(layer.layers[0].sizes, xs)
+    if reason is not None:
+        return reason
+
+    def run():
+        ys, _ = layer(xs)
+        ys.sum().backward()
+    return synced(torch, run)
+
+
 def jax_contender(name: str, batch: int, n: int):
     import jax
     import jax.numpy as jnp
@@ -124,12 +190,14 @@ def flashrnn_contender(torch, name: str, batch: int, n: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cells", nargs="*", default=list(CELLS))
-    parser.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--cells", nargs="*", default=list(CELLS) + list(HEADS["cells"]))
+    parser.add_argument("--sizes", nargs="*", default=list(SIZES) + ["heads"], choices=list(SIZES) + ["heads"])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile (about 150 s per cell)")
     parser.add_argument("--check", action="store_true", help="run each contender once, small sizes, on the CPU")
     args = parser.parse_args()
+    if args.check and "triton" not in sys.modules:
+        os.environ.setdefault("TRITON_INTERPRET", "1")  # before triton is imported: the fused kernels on the CPU
     import torch
 
     device = "cuda" if torch.cuda.is_available() and not args.check else "cpu"
@@ -137,21 +205,37 @@ def main() -> None:
     has_flash = importlib.util.find_spec("flashrnn") is not None and device == "cuda"
     print(f"device {device} ({torch.cuda.get_device_name() if device == 'cuda' else 'CPU'}), torch {torch.__version__}, "
           f"jax {'yes' if has_jax else 'no'}, flashrnn {'yes' if has_flash else 'no'}; T = {T}, float32, fwd + bwd, ms")
+    fused_ok = importlib.util.find_spec("triton") is not None and (device == "cuda" or os.environ.get("TRITON_INTERPRET") == "1")
+    if not fused_ok:
+        print("fused: skipped (" + ("triton is not installed" if importlib.util.find_spec("triton") is None else
+                                   "no CUDA device and TRITON_INTERPRET is not 1") + ")")
     for size in args.sizes:
-        batch, n = (2, 64) if args.check else SIZES[size]
-        for name in args.cells:
-            contenders = torch_contenders(torch, name, batch, n, device, compile_=not args.no_compile and not args.check)
+        batch, n = (2, 64) if args.check else (HEADS["batch"], HEADS["n"]) if size == "heads" else SIZES[size]
+        cells = [c for c in args.cells if (c in HEADS["cells"]) == (size == "heads")]
+        for name in cells:
+            if name in HEADS["cells"]:
+                contenders = {}
+            else:
+                contenders = torch_contenders(torch, name, batch, n, device, compile_=not args.no_compile and not args.check)
             compile_seconds = contenders.pop("_compile_seconds", None)
-            if has_jax:
+            if has_jax and name not in HEADS["cells"]:
                 contenders["jax"] = jax_contender(name, batch, n)
-            if has_flash and name in FLASHRNN:
-                contenders["flashrnn"] = flashrnn_contender(torch, name, batch, n)
+            flash = FLASH_OF.get(name, name if name not in HEADS["cells"] else None)
+            if has_flash and flash in FLASHRNN:
+                contenders["flashrnn"] = flashrnn_contender(torch, flash, batch, n)
+            note = ""
+            if fused_ok and name in FUSED:
+                steps = 4 if args.check else T
+                found = fused_contender(torch, name, batch, n, device, HEADS["k"] if name in HEADS["cells"] else None, steps)
+                if isinstance(found, str):
+                    note = f"  [fused falls back: {found}]"
+                else:
+                    contenders["fused"] = found
             result = timed(contenders, 1 if args.check else args.repeat)
             base = result.get("cudnn") or result.get("flashrnn")
             row = "  ".join(f"{k} {v:8.2f}" + (f" ({v / base:5.2f}x)" if base else "") for k, v in result.items())
             print(f"{size:5s} B={batch:<4d} n={n:<5d} {name:16s} {row}"
-                  + (f"  [compile {compile_seconds:.0f} s]" if compile_seconds else ""))
-
+                  + (f"  [compile {compile_seconds:.0f} s]" if compile_seconds else "") + note)
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Set up a fresh Debian machine (as root) for lstmsym.
 #   sh scripts/setup.sh gallery   Graphviz, TeX and the package: enough to build the gallery
-#   sh scripts/setup.sh test      all of the above, plus PyTorch (CPU, pinned), Keras 3, JAX/Flax, ONNX Runtime, Chromium and the test tools
+#   sh scripts/setup.sh test      all of the above, plus PyTorch (CPU, pinned), Keras 3, JAX/Flax, ONNX Runtime, Triton, Chromium and the test tools
 set -eu
 what="${1:-test}"
 cd "$(dirname "$0")/.."
@@ -21,6 +21,7 @@ case "$what" in
     test)
         # PyTorch first and pinned: an unpinned torch would pull a CUDA build of several GB.
         python3 -m pip install -q "torch==2.13.0"
-        python3 -m pip install -q -e ".[test,torch,jax,onnx,gallery]" ;;
+        # Triton (about 1 GB unpacked) comes with the test extra: its interpreter checks the fused kernels on the CPU.
+        python3 -m pip install -q -e ".[test,torch,jax,onnx,gallery,triton]" ;;
     *) echo "usage: sh scripts/setup.sh gallery|test" >&2; exit 2 ;;
 esac

@@ -1,4 +1,4 @@
-"""`lstmsym export`: the cell as standalone code (NumPy; PyTorch and JAX where installed targets exist)."""
+"""`lstmsym export`: the cell as standalone code (NumPy, PyTorch, JAX, or PyTorch with fused Triton kernels)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The notation's elementwise functions, in one table: FUNCTIONS says how each is written in every output
-(text, LaTeX, HTML, NumPy, PyTorch, JAX), its domain, and which SymPy class (with its derivative) it is.
+(text, LaTeX, HTML, NumPy, PyTorch, JAX, Triton), its domain, and which SymPy class (with its derivative) it is.
 Printers, code generators and evaluators all read this table."""
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class FunctionInfo:
     constant_second: bool = False
     derived_only: bool = False
     mask_first: bool = False
+    triton: str = ""
 
     @property
     def label_latex(self) -> str:
@@ -87,6 +88,19 @@ _ROWS = (
      "(x > 0).to(x.dtype)", "(x > 0).astype(x.dtype)", "unit step [x > 0] (appears in derivatives)"),
     ("floor", Floor, 1, "", "floor", "np.floor(x)", "torch.floor(x)", "jnp.floor(x)", "floor (appears in derivatives)"),
 )
+#: Triton sources (triton.language as tl, in a @triton.jit helper). Triton has no tanh, softplus, elu or sign of its
+#: own in triton.language: they are written from exp, log and comparisons (tanh x = 2 sigmoid(2x) - 1, exact).
+_TRITON = {
+    "sigmoid": "tl.sigmoid(x)", "tanh": "2.0 * tl.sigmoid(2.0 * x) - 1.0", "relu": "tl.maximum(x, 0.0)",
+    "exp": "tl.exp(x)", "log": "tl.log(x)", "sqrt": "tl.sqrt(x)",
+    "softplus": "tl.maximum(x, 0.0) + tl.log(1.0 + tl.exp(-tl.abs(x)))", "identity": "x",
+    "hard_sigmoid": "tl.minimum(tl.maximum(x / 6.0 + 0.5, 0.0), 1.0)", "hard_tanh": "tl.minimum(tl.maximum(x, -1.0), 1.0)",
+    "softsign": "x / (1.0 + tl.abs(x))", "elu": "tl.where(x > 0, x, tl.exp(tl.minimum(x, 0.0)) - 1.0)",
+    "leaky_relu": "tl.where(x > 0, x, y * x)", "abs": "tl.abs(x)",
+    "sign": "tl.where(x > 0, 1.0, 0.0) - tl.where(x < 0, 1.0, 0.0)", "sin": "tl.sin(x)", "cos": "tl.cos(x)",
+    "mod": "x - y * tl.floor(x / y)", "max": "tl.maximum(x, y)", "min": "tl.minimum(x, y)",
+    "where": "tl.where(x != 0, y, z)", "step": "tl.where(x > 0, 1.0, 0.0)", "floor": "tl.floor(x)",
+}
 _ALONE = {"sqrt": r"\sqrt{\cdot}", "abs": r"\lvert\cdot\rvert", "step": r"\operatorname{step}", "floor": r"\lfloor\cdot\rfloor"}
 _DOMAINS = {"log": ("positive numbers", True, False), "sqrt": ("positive numbers (its derivative is infinite at 0)", True, False),
             "mod": ("a non-zero divisor", False, True)}
@@ -96,7 +110,7 @@ for _row in _ROWS:
     _domain, _positive, _nonzero = _DOMAINS.get(_row[0], ("all real numbers", False, False))
     FUNCTIONS[_row[0]] = FunctionInfo(*_row, domain=_domain, positive_argument=_positive, nonzero_second=_nonzero,
                                       constant_second=_row[0] == "leaky_relu", derived_only=_row[0] in ("step", "floor"),
-                                      mask_first=_row[0] == "where")
+                                      mask_first=_row[0] == "where", triton=_TRITON[_row[0]])
 
 #: Functions a spec may call (step and floor only appear in derived expressions).
 SPEC_FUNCTIONS = tuple(name for name, info in FUNCTIONS.items() if not info.derived_only)
