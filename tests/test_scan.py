@@ -4,6 +4,7 @@ one (forward and gradients, float64) for every cell found linear."""
 from __future__ import annotations
 
 import inspect
+import json
 from pathlib import Path
 
 import numpy as np
@@ -157,3 +158,13 @@ def test_list_shows_the_scan_column(cli):
     line = next(l for l in out.splitlines() if l.startswith("qrnn2 "))
     assert "x_last, c" in line
     assert "scan" in out.splitlines()[0]
+
+
+def test_list_shows_a_coupled_group(cli):
+    code, out, _ = cli("list")
+    assert code == 0
+    line = next(l for l in out.splitlines() if l.startswith("lru "))
+    assert "(x_re, x_im) (all)" in line
+    code, out, _ = cli("list", "--json")
+    lru = next(c for c in json.loads(out)["cells"] if c["name"] == "lru")
+    assert (lru["scan"], lru["scan_groups"], lru["parallel"]) == (["x_re", "x_im"], [["x_re", "x_im"]], True)
