@@ -19,7 +19,7 @@ from functools import cached_property
 import sympy
 
 from ..model.ir import Elementwise
-from ..model.select import Where
+from ..model.select import Where, as_indicator_sum
 from .flow import tidy
 
 
@@ -196,20 +196,11 @@ def _affine_rest(expr: sympy.Expr, coefficients, symbols) -> sympy.Expr | None:
     c u + (1 - c) v for a 0/1 indicator c, so the identity is checked with c a free symbol (both branches at once).
     None when it does not hold."""
     rest = expr.xreplace({s: 0 for s in symbols})
-    conditions = sorted({w.args[0] for w in expr.atoms(Where)}, key=sympy.default_sort_key)
-    if not conditions:
+    if not expr.has(Where):
         return None
-    indicator = {c: sympy.Dummy(f"c{k}") for k, c in enumerate(conditions)}
-
-    def as_sum(e):
-        for w in sorted(e.atoms(Where), key=sympy.default_sort_key):
-            c = indicator.get(w.args[0])
-            if c is None:
-                return sympy.nan
-            e = e.xreplace({w: c * w.args[1] + (1 - c) * w.args[2]})
-        return e
-
-    gap = as_sum(expr) - sum(as_sum(a) * s for a, s in zip(coefficients, symbols)) - as_sum(rest)
+    indicator: dict = {}
+    gap = as_indicator_sum(expr, indicator) - as_indicator_sum(rest, indicator) - sum(
+        as_indicator_sum(a, indicator) * s for a, s in zip(coefficients, symbols))
     return rest if sympy.expand(gap) == 0 else None
 
 
