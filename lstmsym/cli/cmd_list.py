@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         scan = ScanForm(d)
         rows.append({"name": c.name, "title": c.title, "family": c.family, "year": c.year, "formula": formula_text(formula),
                      "total": total, "reference_total": int(at_sizes(formula, reference)), "aliases": list(c.spec.aliases),
-                     "scan": scan.linear_names, "parallel": scan.parallel})
+                     "scan": scan.linear_names, "scan_groups": [list(g.states) for g in scan.groups], "parallel": scan.parallel})
     by_reference = args.sort == "params" and not sizes
     rows.sort(key=_sort_key(args.sort, by_reference))
     if args.json:
@@ -59,11 +59,20 @@ def run(args: argparse.Namespace) -> int:
         print("sorted by the parameter count at each cell's reference sizes (give -m/-n to sort at your sizes)")
     columns = ["name", "family", "year", "parameters (paper)"] + (["total"] if sizes else []) + ["scan", "title"]
     body = [[r["name"], r["family"], r["year"] or "", r["formula"]] + ([r["total"] if r["total"] is not None else "-"] if sizes else [])
-            + [(", ".join(r["scan"]) + (" (all)" if r["parallel"] else "")) if r["scan"] else "", r["title"]] for r in rows]
+            + [_scan_cell(r), r["title"]] for r in rows]
     print(table(columns, body))
-    print(f"\n{len(rows)} cells; scan: states of the form s_t = a_t * s_prev + b_t, (all) when the whole forward "
-          "pass runs as linear scans (export ... parallel=True)")
+    print(f"\n{len(rows)} cells; scan: states of the form s_t = a_t * s_prev + b_t, (a, b) a coupled group scanned "
+          "together (s_t = A_t s_prev + b_t, a k x k block per unit), (all) when the whole forward pass runs as linear "
+          "scans (export ... parallel=True)")
     return 0
+
+
+def _scan_cell(row: dict) -> str:
+    """The scan column: the scanned states, a coupled group in parentheses, then (all) when every state is."""
+    grouped = {g[0]: g for g in row["scan_groups"]}
+    inside = {n for g in row["scan_groups"] for n in g}
+    names = [f"({', '.join(grouped[n])})" if n in grouped else n for n in row["scan"] if n in grouped or n not in inside]
+    return (", ".join(names) + (" (all)" if row["parallel"] else "")) if names else ""
 
 
 def _sort_key(order: str, by_reference: bool):

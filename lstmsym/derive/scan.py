@@ -5,7 +5,10 @@ States are resolved in turn. A state that reads no previous state at all (QRNN's
 for every step at once (a_t = 0). A state linear in its own previous value, whose a_t and b_t read only inputs
 and states resolved before it, is known for every step by one linear scan over (a_t, b_t):
 (a, b) ∘ (a', b') = (a a', a' b + b'), an associative operator, so the T steps take O(log T) rounds.
-When every state resolves, the whole forward pass runs without a loop over time.
+States that are linear only together (LRU's real and imaginary parts, a rotation) resolve as a group: per unit,
+s_t = A_t s_{t-1} + b_t with a k x k block A_t, scanned with (A, b) ∘ (A', b') = (A' A, A' b + b'). A state
+that resolves alone is never put in a group. When every state resolves, the forward pass runs without a loop
+over time.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from functools import cached_property
 import sympy
 
 from ..model.ir import Elementwise
+from ..model.select import Where, as_indicator_sum
 from .flow import tidy
 
 
@@ -27,6 +31,18 @@ class LinearState:
     previous: str
     a: sympy.Expr
     b: sympy.Expr
+    order: int
+
+
+@dataclass(frozen=True)
+class LinearGroup:
+    """Per unit, s_t = A s_{t-1} + b for the states' vector s: a[i][j] = d state_i / d previous_j, resolved in
+    round `order`."""
+
+    states: tuple[str, ...]
+    previous: tuple[str, ...]
+    a: tuple[tuple[sympy.Expr, ...], ...]
+    b: tuple[sympy.Expr, ...]
     order: int
 
 
@@ -50,29 +66,89 @@ class ScanForm:
         return out
 
     @cached_property
-    def states(self) -> tuple[LinearState, ...]:
-        resolved: list[LinearState] = []
+    def resolved(self) -> tuple[LinearState | LinearGroup, ...]:
+        """Single states and groups in the rounds they resolve (singles first within a round)."""
+        resolved: list[LinearState | LinearGroup] = []
         remaining = [s for s in self.cell.states]
         order = 0
         while remaining:
-            known = {r.previous for r in resolved}
-            found = [ls for ls in (self._linear(s, known, order) for s in remaining) if ls is not None]
+            known = {p for r in resolved for p in _previous_names(r)}
+            found: list[LinearState | LinearGroup] = [
+                ls for ls in (self._linear(s, known, order) for s in remaining) if ls is not None]
+            single = {ls.state for ls in found}
+            for group in self._coupled([s for s in remaining if s.name not in single], known):
+                block = self._block(group, known, order)
+                if block is not None:
+                    found.append(block)
             if not found:
                 break
             resolved += found
-            names = {ls.state for ls in found}
+            names = {n for r in found for n in _state_names(r)}
             remaining = [s for s in remaining if s.name not in names]
             order += 1
         return tuple(resolved)
 
     @property
+    def states(self) -> tuple[LinearState, ...]:
+        """The states that resolve one at a time, s_t = a ⊙ s_{t-1} + b."""
+        return tuple(r for r in self.resolved if isinstance(r, LinearState))
+
+    @property
+    def groups(self) -> tuple[LinearGroup, ...]:
+        """The states that resolve only together, with a k x k block per unit."""
+        return tuple(r for r in self.resolved if isinstance(r, LinearGroup))
+
+    @property
     def parallel(self) -> bool:
         """Every state resolves: the forward pass needs no loop over time."""
-        return len(self.states) == len(self.cell.states)
+        return len(self.linear_names) == len(self.cell.states)
 
     @property
     def linear_names(self) -> list[str]:
-        return [ls.state for ls in self.states]
+        return [n for r in self.resolved for n in _state_names(r)]
+
+    def _coupled(self, remaining, known: set[str]) -> list[list]:
+        """The groups of two or more remaining states that read each other's previous values, directly or in a
+        cycle (strongly connected), with equal shapes; each in the cell's state order."""
+        prev_of = {s.name: s.previous for s in remaining}
+        reads = {s.name: {n for n, p in prev_of.items() if p in self.depends.get(s.name, frozenset())} for s in remaining}
+        reach = {n: set(r) for n, r in reads.items()}
+        for _ in remaining:
+            for n in reach:
+                reach[n] |= {m for r in list(reach[n]) for m in reach[r]}
+        groups, seen = [], set()
+        for s in remaining:
+            members = [t for t in remaining if t.name == s.name or (t.name in reach[s.name] and s.name in reach[t.name])]
+            if len(members) > 1 and s.name not in seen and len({tuple(t.shape) for t in members}) == 1:
+                groups.append(members)
+            seen |= {t.name for t in members}
+        return groups
+
+    def _block(self, group, known: set[str], order: int) -> LinearGroup | None:
+        """The group as s_t = A s_{t-1} + b when every state of it is jointly linear in the group's previous
+        values, with A and b reading no previous value still unknown."""
+        prevs = [s.previous for s in group]
+        symbols = [sympy.Symbol(p) for p in prevs]
+        unknown = set(self.cell.state_of_previous) - known
+        rows, offsets = [], []
+        for state in group:
+            node = self.cell.node(state.name)
+            start = node.expr if isinstance(node, Elementwise) else sympy.Symbol(state.name)
+            expr = self._inline(start, prevs[0], unknown - {prevs[0]})
+            if expr is None:
+                return None
+            row = [sympy.expand(sympy.diff(expr, p)) for p in symbols]
+            b = sympy.expand(expr - sum(a * p for a, p in zip(row, symbols)))
+            if any(b.has(p) for p in symbols):
+                b = _affine_rest(expr, row, symbols)
+            if b is None:
+                return None
+            reads = set().union(b.free_symbols, *(a.free_symbols for a in row))
+            if any(str(x) in unknown for x in reads):
+                return None
+            rows.append(tuple(tidy(a) if a != 0 else a for a in row))
+            offsets.append(tidy(b) if b != 0 else b)
+        return LinearGroup(tuple(s.name for s in group), tuple(prevs), tuple(rows), tuple(offsets), order)
 
     def _linear(self, state, known: set[str], order: int) -> LinearState | None:
         prev = state.previous
@@ -87,7 +163,9 @@ class ScanForm:
         if a.has(symbol):
             return None
         b = sympy.expand(expr - a * symbol)
-        if b.has(symbol) or any(str(s) in unknown for s in (a.free_symbols | b.free_symbols)):
+        if b.has(symbol):
+            b = _affine_rest(expr, [a], [symbol])
+        if b is None or any(str(s) in unknown for s in (a.free_symbols | b.free_symbols)):
             return None
         return LinearState(state.name, prev, tidy(a) if a != 0 else a, tidy(b) if b != 0 else b, order)
 
@@ -111,6 +189,27 @@ class ScanForm:
                 return expr
             expr = expr.xreplace(subs)
         return None
+
+
+def _affine_rest(expr: sympy.Expr, coefficients, symbols) -> sympy.Expr | None:
+    """expr at symbols = 0, when expr = Σ coefficient * symbol + that rest through a select: where(c, u, v) is
+    c u + (1 - c) v for a 0/1 indicator c, so the identity is checked with c a free symbol (both branches at once).
+    None when it does not hold."""
+    rest = expr.xreplace({s: 0 for s in symbols})
+    if not expr.has(Where):
+        return None
+    indicator: dict = {}
+    gap = as_indicator_sum(expr, indicator) - as_indicator_sum(rest, indicator) - sum(
+        as_indicator_sum(a, indicator) * s for a, s in zip(coefficients, symbols))
+    return rest if sympy.expand(gap) == 0 else None
+
+
+def _state_names(r: LinearState | LinearGroup) -> tuple[str, ...]:
+    return r.states if isinstance(r, LinearGroup) else (r.state,)
+
+
+def _previous_names(r: LinearState | LinearGroup) -> tuple[str, ...]:
+    return r.previous if isinstance(r, LinearGroup) else (r.previous,)
 
 
 def _reads(node) -> list[str]:

@@ -57,3 +57,12 @@ def fold_selects(expr: sympy.Expr) -> sympy.Expr:
                 condition, taken = factor.args[0], factor.args[1] == S.One
                 return Where(condition, rest, S.Zero) if taken else Where(condition, S.Zero, rest)
     return expr
+
+
+def as_indicator_sum(expr: sympy.Expr, indicator: dict) -> sympy.Expr:
+    """expr with each where(c, u, v) written c' u + (1 - c') v, c' = indicator[c] a 0/1 symbol (made on first use,
+    one per condition), so two selects on the same condition compare branch by branch under expand()."""
+    for w in sorted(expr.atoms(Where), key=sympy.default_sort_key):
+        c = indicator.setdefault(w.args[0], sympy.Dummy(f"c{len(indicator)}"))
+        expr = expr.xreplace({w: c * w.args[1] + (1 - c) * w.args[2]})
+    return expr

@@ -215,8 +215,30 @@ def scan_context(derived: Derived, n) -> dict[str, Any]:
         states.append({"name": ls.state, "latex": latex(sympy.Symbol(ls.state), n), "previous_latex": latex(sympy.Symbol(ls.previous), n),
                        "a_latex": latex(ls.a, n), "b_latex": latex(ls.b, n), "a_text": text(ls.a, n), "b_text": text(ls.b, n),
                        "previous": state.previous, "round": ls.order + 1, "input_only": ls.a == 0})
+    groups, rows = [], []
+    for group in form.groups:
+        groups.append({"names": list(group.states), "round": group.order + 1,
+                       "vector_latex": r"\left(" + ", ".join(latex(sympy.Symbol(x), n) for x in group.states) + r"\right)"})
+        for name, coefficients, b in zip(group.states, group.a, group.b):
+            rows.append(group_row(name, group.previous, coefficients, b, n))
     others = [s.name for s in derived.cell.states if s.name not in form.linear_names]
-    return {"states": states, "parallel": form.parallel, "others": others, "rounds": len({s["round"] for s in states})}
+    rounds = {s["round"] for s in states} | {g["round"] for g in groups}
+    return {"states": states, "parallel": form.parallel, "others": others, "rounds": len(rounds), "groups": groups,
+            "group_rows": rows}
+
+
+def group_row(name: str, previous, coefficients, b, n) -> dict[str, str]:
+    """One state of a coupled group as its own equation, s_i = Σ_j a_ij ⊙ s_j,t-1 + b_i (zero entries left out), in
+    LaTeX and text."""
+    from ..printing.text import text
+
+    terms = [(a, p) for a, p in zip(coefficients, previous) if a != 0]
+    tex = [rf"\left({latex(a, n)}\right) \odot {latex(sympy.Symbol(p), n)}" for a, p in terms]
+    plain = [f"({text(a, n)}) * {p}" for a, p in terms]
+    if b != 0:
+        tex.append(rf"\left({latex(b, n)}\right)")
+        plain.append(f"({text(b, n)})")
+    return {"name": name, "latex": latex(sympy.Symbol(name), n), "rhs_latex": " + ".join(tex), "rhs_text": " + ".join(plain)}
 
 
 def flow_context(derived: Derived, n) -> dict[str, Any]:

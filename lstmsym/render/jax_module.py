@@ -32,18 +32,27 @@ class JaxModule(FunctionalForward):
             input_shape=tuple(cell.inputs[0].shape), side=bool(cell.side_inputs), side_inputs=[i.name for i in cell.side_inputs], outputs=tuple(cell.outputs),
             constants={k: float(v) for k, v in cell.constants.items()}, hidden_size=hidden,
             size_lines=self.step_size_lines(), setup=self.step_setup(), body=self.step_body(), output=self.output(),
-            scan_rounds=self.scan_rounds(), init_sentence=inits.init_sentence(cell),
+            scan_rounds=self.scan_rounds(), block_scan=self.block_scan(), init_sentence=inits.init_sentence(cell),
             init_helpers=inits.init_helpers(cell, "jax"), init_lines=inits.init_lines(cell, lambda k: f"keys[{k}]"),
         )
 
-    def scan_rounds(self) -> list[list[str]]:
-        """The states in the order their linear scans resolve them (empty: no parallel form)."""
-        from ..derive.scan import ScanForm
+    def scan_rounds(self) -> list[list[str | list[str]]]:
+        """The states in the order their linear scans resolve them, a coupled group as a list of its states
+        (empty: no parallel form)."""
+        from ..derive.scan import LinearGroup, ScanForm
 
         form = ScanForm(self.derived)
         if not form.parallel:
             return []
-        return [[ls.state for ls in form.states if ls.order == k] for k in sorted({ls.order for ls in form.states})]
+        return [[list(r.states) if isinstance(r, LinearGroup) else r.state for r in form.resolved if r.order == k]
+                for k in sorted({r.order for r in form.resolved})]
+
+    def block_scan(self) -> bool:
+        """Whether the parallel scan has a coupled group (the module then defines _block_scan)."""
+        from ..derive.scan import ScanForm
+
+        form = ScanForm(self.derived)
+        return form.parallel and bool(form.groups)
 
 
 def export_jax(derived: Derived) -> str:

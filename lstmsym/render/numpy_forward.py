@@ -236,8 +236,9 @@ class NumpyForward:
         return lines
 
     def scan_phases(self) -> list[dict[str, object]]:
-        """One entry per round of the scan: the body to run, then a, b and the history each state fills."""
-        from ..derive.scan import ScanForm
+        """One entry per round of the scan: the body to run, then a, b and the history each state fills (and
+        for a coupled group, its block's rows of entries, b and histories)."""
+        from ..derive.scan import LinearGroup, ScanForm
 
         form = ScanForm(self.derived)
         if not form.parallel:
@@ -246,13 +247,31 @@ class NumpyForward:
         body = self.vector_body(cache=False)
         phases = []
         outside = set(self.plan.static) | set(self.plan.invariant) | {p.name for p in self.cell.parameters} | set(self.cell.constants)
-        for order in sorted({ls.order for ls in form.states}):
+        for order in sorted({r.order for r in form.resolved}):
             states = [ls for ls in form.states if ls.order == order]
-            reads = {str(x) for ls in states for x in (ls.a.free_symbols | ls.b.free_symbols) if not str(x).startswith("size:")}
-            phases.append({"body": body if reads - outside else [], "states": [
+            groups = [g for g in form.groups if g.order == order]
+            exprs = [e for ls in states for e in (ls.a, ls.b)] + [e for g in groups for e in (*g.b, *(a for row in g.a for a in row))]
+            reads = {str(x) for e in exprs for x in e.free_symbols if not str(x).startswith("size:")}
+            phase: dict[str, object] = {"body": body if reads - outside else [], "states": [
                 {"history": self.history(ls.state), "a": self.code(ls.a, names), "b": self.code(ls.b, names)}
-                for ls in states]})
+                for ls in states], "groups": [self.group_scan(g, names) for g in groups]}
+            phases.append(phase)
         return phases
+
+    def block_scan(self) -> bool:
+        """Whether the parallel forward scans a coupled group (the module then defines _block_scan)."""
+        from ..derive.scan import ScanForm
+
+        form = ScanForm(self.derived)
+        return form.parallel and bool(form.groups)
+
+    def group_scan(self, group, names) -> dict[str, object]:
+        """A coupled group's block scan: its histories, its block A as rows of entries and its b, as code."""
+        rows = ", ".join("(" + ", ".join(self.code(a, names) for a in row) + ")" for row in group.a)
+        histories = [self.history(s) for s in group.states]
+        return {"targets": ", ".join(f"{h}[1:]" for h in histories), "a": f"({rows})",
+                "b": "(" + ", ".join(self.code(b, names) for b in group.b) + ")",
+                "starts": "(" + ", ".join(f"{h}[0]" for h in histories) + ")"}
 
     def sequence_array(self, key: str) -> str:
         if key in self.states:

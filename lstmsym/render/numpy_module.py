@@ -262,7 +262,7 @@ class NumpyModule(FunctionalForward):
             constants={k: float(v) for k, v in cell.constants.items()},
             outputs=tuple(cell.outputs),
             forward_setup=self.forward_setup(), forward_loop=self.forward_loop(), result=self.forward_result(),
-            scan_phases=self.scan_phases(), vector_body=self.vector_body(),
+            scan_phases=self.scan_phases(), vector_body=self.vector_body(), block_scan=self.block_scan(),
             state_histories=[self.history(s.name) for s in self.cell.states],
             backward_setup=self.backward_setup(needed), backward_loop=loop, backward_post=self.backward_post(needed, terms),
             cached=self.plan.cached,

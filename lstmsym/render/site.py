@@ -109,6 +109,10 @@ def scan_mathml(derived: Derived, n) -> list[Markup]:
     for ls in ScanForm(derived).states:
         state, previous = sympy.Symbol(ls.state), sympy.Symbol(ls.previous)
         out.append(Markup(equation(state, ls.a * previous + ls.b, n)))
+    for group in ScanForm(derived).groups:
+        previous = [sympy.Symbol(p) for p in group.previous]
+        for name, row, b in zip(group.states, group.a, group.b):
+            out.append(Markup(equation(sympy.Symbol(name), sum((a * p for a, p in zip(row, previous)), b), n)))
     return out
 
 

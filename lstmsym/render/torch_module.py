@@ -56,7 +56,7 @@ class TorchModule(NumpyModule, FunctionalForward):
             extra_sizes=[s for s in cell.sizes if s not in fixed and any(s in p.shape or s == p.blocks for p in cell.parameters)],
             layout=layout, torch_class=result.cls if result else "", proj=proj,
             forward_setup=self.forward_setup(), forward_loop=self.forward_loop(), result=self.forward_result(),
-            scan_phases=self.scan_phases(), vector_body=self.vector_body(),
+            scan_phases=self.scan_phases(), vector_body=self.vector_body(), block_scan=self.block_scan(),
             state_histories=[self.history(s.name) for s in cell.states],
             backward_setup=self.backward_setup(needed), backward_loop=loop, backward_post=self.backward_post(needed, terms),
             autograd_setup=self.autograd_setup(), autograd_loop=self.autograd_loop(), autograd_result=self.autograd_result(),

@@ -10,6 +10,7 @@ import sympy
 
 from ..model.cell import Cell
 from ..model.ir import MatrixExpr, Operator
+from ..model.select import Where, as_indicator_sum
 from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form
 from .readback import ADJOINT_OF, BDIAG, CONV_WEIGHTS, SUM_POSITIONS, Names, ReadError, read_formula
 
@@ -119,6 +120,8 @@ def equal(read: sympy.Expr, derived: sympy.Expr, names: Names) -> bool:
         return True
     seen: dict = {}
     difference = sympy.expand(normal(read, names, seen) - normal(derived, names, seen))
+    if difference.has(Where):
+        difference = sympy.expand(as_indicator_sum(difference, {}))
     return difference == 0 or sympy.simplify(difference) == 0
 
 
