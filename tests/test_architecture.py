@@ -114,3 +114,13 @@ def test_no_test_skips_for_a_missing_tool():
         text = path.read_text()
         for word in ("importorskip", "pytest.skip(", "mark.skip", "skipif"):
             assert word not in text or path.name == "test_architecture.py", f"{path.name} uses {word}"
+
+
+def test_one_framework_list():
+    """The frameworks are listed once (base/frameworks.py): the layouts, a spec's tables and `convert` follow it."""
+    from lstmsym.base.frameworks import FRAMEWORKS
+    from lstmsym.cli.cmd_convert import FORMATS
+    from lstmsym.derive.frameworks import LAYOUTS
+    from lstmsym.spec.reader import FRAMEWORK_KEYS
+
+    assert tuple(LAYOUTS) == FRAMEWORKS == FRAMEWORK_KEYS and FORMATS == ("lstmsym",) + FRAMEWORKS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..base.frameworks import FRAMEWORKS
 from ..base.writing import check_writable
 from ..interop.files import read_weights, write_weights
 from ..interop.libraries import read
@@ -11,7 +12,7 @@ from ..interop.stack import flatten, shape_of, to_framework, unflatten
 from .common import add_sizes, cell_argument, given_sizes, load, sizes_for
 
 HELP = "convert a cell's weights between PyTorch, Keras, Flax, ONNX and lstmsym layouts"
-FORMATS = ("lstmsym", "pytorch", "keras", "flax", "onnx")
+FORMATS = ("lstmsym",) + FRAMEWORKS
 NAMES = {"lstmsym": "lstmsym (<parameter>_l<k>)", "pytorch": "PyTorch", "keras": "Keras", "flax": "Flax linen",
          "onnx": "ONNX"}
 

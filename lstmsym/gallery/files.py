@@ -15,7 +15,7 @@ from ..render.tikz import diagram_tikz, standalone_tex
 from ..verify import record as records
 
 FORMATS = ("tex", "pdf", "md", "svg", "png", "json", "html", "tikz")
-DEFAULT_FORMATS = "tex,pdf,md,svg,png,json,html,tikz"
+DEFAULT_FORMATS = ",".join(FORMATS)
 
 
 @dataclass

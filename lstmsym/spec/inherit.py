@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..base.errors import Location, SpecError, one_of
+from ..base.frameworks import FRAMEWORKS
 from .syntax import names_in
 
 MERGED_TABLES = ("sizes", "input", "state", "constants", "parameters", "roles", "display", "overview")
-OWN_KEYS = ("name", "title", "year", "summary", "source", "aliases", "references", "pytorch", "keras", "flax", "onnx", "notes")
+OWN_KEYS = ("name", "title", "year", "summary", "source", "aliases", "references", "notes") + FRAMEWORKS
 MAX_DEPTH = 4
 
 

@@ -6,6 +6,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from ..base.frameworks import FRAMEWORKS
 from ..base.errors import Location, SpecError, did_you_mean, one_of
 from .display import GRAMMAR, DisplayFormError, NameForm, read_form
 from .decls import ConstDecl, Equation, InputDecl, ParamDecl, Reference, Shape, SizeDecl, Spec, StateDecl
@@ -30,7 +31,7 @@ TOP_KEYS = {
     "display": "how names are written, e.g. U_theta = \"U_{\\\\theta}\"",
     "overview": "named groups of equations for the overview diagram, e.g. \"time gate\" = [\"phi\", \"k\"]",
 }
-FRAMEWORK_KEYS = ("pytorch", "keras", "flax", "onnx")
+FRAMEWORK_KEYS = FRAMEWORKS
 REQUIRED = ("name", "sizes", "input", "state", "equations")
 SIZE_KEYS = ("role", "less_than", "divides", "kernel", "verify", "reference")
 STATE_KEYS = ("size", "shape", "previous", "role", "positive")
