@@ -68,6 +68,27 @@ def test_check_names_stale_files_and_noop_is_quick(tmp_path, cli):
 
 
 @pytest.mark.dot
+@pytest.mark.tex
+def test_check_reads_each_pdfs_source_digest_instead_of_compiling(tmp_path, cli, monkeypatch):
+    """`build --check` does not run LaTeX again: every PDF carries the digest of the sources it was compiled from
+    (its Info's LstmsymSource), a PDF whose digest matches the rebuilt sources is current, any other is stale."""
+    from lstmsym.render import tools
+
+    need("dot"), need("latexmk")
+    fmt = ("--format", "tex,pdf", "--jobs", "1")
+    assert cli("build", "rnn", "--out", tmp_path, *fmt)[0] == 0
+    monkeypatch.setattr(tools, "compile_pdf", lambda *args, **kwargs: pytest.fail("--check compiled LaTeX"))
+    assert cli("build", "rnn", "--out", tmp_path, *fmt, "--check")[0] == 0
+    for pdf in (tmp_path / "rnn" / "rnn.pdf", tmp_path / "handbook.pdf"):
+        data = pdf.read_bytes()
+        at = data.index(b"/LstmsymSource (") + len(b"/LstmsymSource (")
+        pdf.write_bytes(data[:at] + (b"1" if data[at:at + 1] == b"0" else b"0") + data[at + 1:])
+        code, text, _ = cli("build", "rnn", "--out", tmp_path, *fmt, "--check")
+        assert code == 1 and f"stale: {pdf}" in text, text
+        pdf.write_bytes(data)
+
+
+@pytest.mark.dot
 def test_a_users_cell_joins_the_gallery_folder(tmp_path, cli):
     need("dot")
     out = tmp_path / "gallery"

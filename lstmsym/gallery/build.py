@@ -139,7 +139,8 @@ class Gallery:
         need_figures = whole_stale and "pdf" in self.formats
         todo = list(self.specs) if need_figures else stale
         self.progress(f"building {len(todo)} of {len(self.specs)} cells")
-        outputs = run_workers(build_cell, [(spec, self.formats, record, need_figures) for spec in todo], self.workers)
+        committed = str(self.out) if check else None  # --check reads the committed PDFs' source digests
+        outputs = run_workers(build_cell, [(spec, self.formats, record, need_figures, committed) for spec in todo], self.workers)
         by_spec = dict(zip(todo, outputs))
         files: dict[str, bytes] = {}
         skipped = sorted({tool for o in outputs for tool in o.skipped})
@@ -156,13 +157,14 @@ class Gallery:
                 name = self.manifest.cells[spec_key(spec)]["name"] if spec not in by_spec else by_spec[spec].name
                 if name not in new_record:
                     new_record[name] = records.status(derived(load_cell(spec)), record)
-            whole = self.whole_files(outputs, new_record, skipped)
+            whole = self.whole_files(outputs, new_record, skipped, check)
             files.update(whole)
             self.manifest.whole = {} if self.problems else {"inputs": whole_digest,
                                                              "files": {rel: sha(data) for rel, data in sorted(whole.items())}}
         return files, outputs, skipped
 
-    def whole_files(self, outputs: list[CellOutput], record: dict[str, Any], skipped: list[str]) -> dict[str, bytes]:
+    def whole_files(self, outputs: list[CellOutput], record: dict[str, Any], skipped: list[str],
+                    check: bool = False) -> dict[str, bytes]:
         cells = [derived(load_cell(spec)) for spec in self.specs]
         files: dict[str, bytes] = {}
         plot_formats = tuple(f for f in ("svg", "pdf") if f in self.formats or (f == "svg" and "html" in self.formats))
@@ -190,7 +192,9 @@ class Gallery:
             figures = {f"{o.name}/{rel}": data for o in outputs for rel, data in o.figures.items()}
             figures.update({rel: data for rel, data in plot_files.items() if rel.endswith(".pdf")})
             try:
-                files["handbook.pdf"] = tools.compile_pdf(tex, figures, "handbook", "", {"references.bib": bib})
+                bib_files = {"references.bib": bib}
+                files["handbook.pdf"] = tools.committed_pdf(self.out / "handbook.pdf", tex, figures, bib_files) if check \
+                    else tools.compile_pdf(tex, figures, "handbook", "", bib_files)
             except LstmsymError as exc:
                 self.problems.append(str(exc))
         files[RECORD] = records.record_text({c.cell.name: record[c.cell.name] for c in cells if c.cell.name in record}).encode()

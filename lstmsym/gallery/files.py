@@ -49,8 +49,11 @@ def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool,
     return tuple(files)
 
 
-def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figures: bool = False) -> CellOutput:
-    """All files of one cell; `figures` also renders the PDF diagrams the handbook includes."""
+def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figures: bool = False,
+               committed: str | None = None) -> CellOutput:
+    """All files of one cell; `figures` also renders the PDF diagrams the handbook includes. With `committed` (a
+    gallery folder, for `build --check`) the write-up is not compiled: the committed PDF stands in for it when it
+    was compiled from the same sources (tools.committed_pdf)."""
     d = derived(load_cell(spec))
     cell = d.cell
     result = CellOutput(cell.name)
@@ -112,7 +115,9 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
         elif dot:
             bib = {"references.bib": references.bib_text([d]).encode()} if cell.references else {}
             try:
-                result.files[f"{prefix}{cell.name}.pdf"] = tools.compile_pdf(tex_source, result.figures, cell.name, cell.name, bib)
+                pdf = f"{prefix}{cell.name}.pdf"
+                result.files[pdf] = tools.compile_pdf(tex_source, result.figures, cell.name, cell.name, bib) if committed is None \
+                    else tools.committed_pdf(Path(committed) / pdf, tex_source, result.figures, bib)
             except LstmsymError as exc:
                 result.problems.append(str(exc))
     return result

@@ -3,6 +3,7 @@ Each call is deterministic: fixed dates for PDFs, no timestamps in SVG."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -55,20 +56,50 @@ def render_dot(source: str, fmt: str) -> bytes:
         raise LstmsymError(f"dot failed: {exc.stderr.decode(errors='replace')[:300]}") from None
 
 
+#: The PDF Info key that carries the digest of the sources a PDF was compiled from: `build --check` reads it from
+#: a committed PDF instead of compiling the document again (the .tex is compared byte for byte, and a PDF whose
+#: digest matches was compiled from exactly these sources).
+SOURCE_KEY = "LstmsymSource"
+
+
+def source_digest(tex: str, figures: dict[str, bytes], root_files: dict[str, bytes] | None = None) -> str:
+    """sha256 over a document's text and every file it reads (figures, references.bib), in name order."""
+    digest = hashlib.sha256(tex.encode())
+    for files in (figures, root_files or {}):
+        for rel in sorted(files):
+            digest.update(rel.encode() + b"\0" + files[rel])
+    return digest.hexdigest()[:32]
+
+
+def source_stamp(digest: str) -> str:
+    return f"/{SOURCE_KEY} ({digest})"
+
+
+def committed_pdf(path: Path, tex: str, figures: dict[str, bytes], root_files: dict[str, bytes] | None = None) -> bytes:
+    """The committed PDF at `path` when it was compiled from these sources (its Info carries their digest), else
+    a one-line stand-in that differs from it, so `build --check` reports the PDF stale."""
+    data = path.read_bytes() if path.exists() else b""
+    if source_stamp(source_digest(tex, figures, root_files)).encode() in data:
+        return data
+    return b"%PDF stale: not compiled from the current sources\n"
+
+
 def compile_pdf(tex: str, figures: dict[str, bytes], name: str = "doc", folder: str = "",
                 root_files: dict[str, bytes] | None = None) -> bytes:
     """Compile LaTeX with latexmk in a scratch folder laid out as the gallery is: the document in `folder`,
     `figures` relative to it, `root_files` (references.bib) at the top.
 
     SOURCE_DATE_EPOCH and FORCE_SOURCE_DATE fix the dates, and the templates set \\pdfsuppressptexinfo=-1
-    and an empty \\pdftrailerid, so the same input gives the same bytes."""
+    and an empty \\pdftrailerid, so the same input gives the same bytes. A first line puts the digest of the
+    sources in the PDF's Info (SOURCE_KEY)."""
     if not tex_available():
         raise ToolMissingError(TEX_HINT)
     with tempfile.TemporaryDirectory(prefix="lstmsym-tex-") as tmp:
         top = Path(tmp)
         root = top / folder if folder else top
         root.mkdir(parents=True, exist_ok=True)
-        (root / f"{name}.tex").write_text(tex)
+        digest = source_digest(tex, figures, root_files)
+        (root / f"{name}.tex").write_text(f"\\pdfinfo{{{source_stamp(digest)}}}\n" + tex)
         for rel, data in figures.items():
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_bytes(data)
