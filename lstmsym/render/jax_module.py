@@ -3,6 +3,8 @@ same graph and with the same printer as the NumPy module, in JAX's vocabulary.""
 
 from __future__ import annotations
 
+import re
+
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..printing.numpy_code import pyname, sizename
@@ -32,9 +34,43 @@ class JaxModule(FunctionalForward):
             input_shape=tuple(cell.inputs[0].shape), side=bool(cell.side_inputs), side_inputs=[i.name for i in cell.side_inputs], outputs=tuple(cell.outputs),
             constants={k: float(v) for k, v in cell.constants.items()}, hidden_size=hidden,
             size_lines=self.step_size_lines(), setup=self.step_setup(), body=self.step_body(), output=self.output(),
-            scan_rounds=self.scan_rounds(), init_sentence=inits.init_sentence(cell),
+            scan_rounds=self.scan_rounds(), init_sentence=inits.init_sentence(cell), hoisted=self.hoisted_lines(), **self.scan_loop(),
             init_helpers=inits.init_helpers(cell, "jax"), init_lines=inits.init_lines(cell, lambda k: f"keys[{k}]"),
         )
+
+    def scan_loop(self) -> dict[str, object]:
+        """lax.scan's body with what does not change over time left outside (hoisted_lines): the previous states
+        from the carry, this step's slice of each input-only array it reads, and the recurrence."""
+        self._per_step = True
+        try:
+            names = self.step_names()
+            lines = []
+            for vector, group in self.plan.groups.items():
+                if vector in self.cell.state_of_previous:
+                    lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
+            for node in self.cell.value_nodes:
+                if node.key in self.plan.static or node.key in self.plan.invariant or node.key in self.plan.group_of_op:
+                    continue
+                lines.append(f"{pyname(node.key)} = {self.node_code(node, names)}")
+                if node.key in self.plan.groups:
+                    group = self.plan.groups[node.key]
+                    lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+        finally:
+            self._per_step = False
+        new_state = {s.name: names.get(s.name, pyname(s.name)) for s in self.cell.states}
+        looped = [o for o in self.cell.outputs if o not in self.plan.static]
+        text = "\n".join(lines + list(new_state.values()) + [pyname(o) for o in looped])
+        read = [key for key in self.plan.static if re.search(rf"\b{re.escape(names[key])}\b", text)]
+        parts = [f"{self.static_array(o)}.reshape(T, B, -1)" if o in self.plan.static
+                 else f"outs[{looped.index(o)}].reshape(T, B, -1)" for o in self.cell.outputs]
+        return {"scan_sequences": _tuple([self.static_array(k) for k in read]), "scan_steps": _tuple([names[k] for k in read]),
+                "scan_body": lines, "scan_state": new_state, "scan_outs": _tuple([pyname(o) for o in looped]),
+                "scan_ys": parts[0] if len(parts) == 1 else f"jnp.concatenate([{', '.join(parts)}], axis=-1)"}
+
+    def step_names(self) -> dict[str, str]:
+        if getattr(self, "_per_step", False):
+            return {key: f"{self.static_array(key)}_t" for key in self.plan.static}
+        return super().step_names()
 
     def scan_rounds(self) -> list[list[str]]:
         """The states in the order their linear scans resolve them (empty: no parallel form)."""
@@ -44,6 +80,11 @@ class JaxModule(FunctionalForward):
         if not form.parallel:
             return []
         return [[ls.state for ls in form.states if ls.order == k] for k in sorted({ls.order for ls in form.states})]
+
+
+def _tuple(names: list[str]) -> str:
+    """A tuple literal: (a,) for one name, (a, b) for more, () for none."""
+    return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
 
 
 def export_jax(derived: Derived) -> str:
