@@ -61,9 +61,24 @@ class JaxModule(FunctionalForward):
         looped = [o for o in self.cell.outputs if o not in self.plan.static]
         text = "\n".join(lines + list(new_state.values()) + [pyname(o) for o in looped])
         read = [key for key in self.plan.static if re.search(rf"\b{re.escape(names[key])}\b", text)]
+        # A stacked input projection goes through the scan whole, one slice per step, and is split in the body:
+        # one slice (and, in the backward, one gradient slice) per step instead of one per block.
+        sequences, steps, split = [], [], []
+        for group in self.plan.groups.values():
+            keys = [op.key for op in group.ops]
+            if group.vector in self.plan.static and any(k in read for k in keys):
+                sequences.append(f"_P_{group.key}_all")
+                steps.append(f"_P_{group.key}_t")
+                widths = ", ".join(sizename(op.shape[0]) for op in group.ops)
+                parts = ", ".join(names[k] for k in keys)
+                split.append(f"{parts} = _split(_P_{group.key}_t, ({widths}))" if len(keys) > 1 else f"{parts} = _P_{group.key}_t")
+                read = [k for k in read if k not in keys]
+        sequences += [self.static_array(k) for k in read]
+        steps += [names[k] for k in read]
+        lines = split + lines
         parts = [f"{self.static_array(o)}.reshape(T, B, -1)" if o in self.plan.static
                  else f"outs[{looped.index(o)}].reshape(T, B, -1)" for o in self.cell.outputs]
-        return {"scan_sequences": _tuple([self.static_array(k) for k in read]), "scan_steps": _tuple([names[k] for k in read]),
+        return {"scan_sequences": _tuple(sequences), "scan_steps": _tuple(steps),
                 "scan_body": lines, "scan_state": new_state, "scan_outs": _tuple([pyname(o) for o in looped]),
                 "scan_ys": parts[0] if len(parts) == 1 else f"jnp.concatenate([{', '.join(parts)}], axis=-1)"}
 
