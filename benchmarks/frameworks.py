@@ -6,7 +6,9 @@ cell's reference values), on this machine's CPU; every figure is a median over i
 this one run, and every ratio divides two figures of the same run.
 
 Tables:
-1. generated module (autograd) against torch.nn.LSTM/GRU on PyTorch's default CPU path (oneDNN).
+1. generated module against torch.nn.LSTM/GRU on PyTorch's default CPU path (oneDNN): the generated loop
+   (kernel="derived", autograd) and the default kernel="auto", which runs torch's fused kernel through the
+   cell's [pytorch] mapping; goal <= 1.1.
 2. generated module against a plain eager cell "written from the paper": every equation evaluated as written,
    one matrix product per term per step, autograd for the backward (lstmsym's spec interpreter in PyTorch,
    which is what hand-written cell libraries do); goal <= 1.0 for every cell (--all for the whole zoo).
@@ -106,8 +108,10 @@ class Case:
         cls = layer_class(self.module)
         size = lambda key: self.sizes[getattr(self.module, key)] if getattr(self.module, key) else None  # noqa: E731
         extra = {k: v for k, v in self.sizes.items() if k not in (self.module.INPUT_SIZE, self.module.HIDDEN_SIZE)}
-        self.layers = {mode: cls(size("INPUT_SIZE"), size("HIDDEN_SIZE"), backward=mode, **extra)
-                       for mode in ("autograd", "derived")}
+        # "autograd" and "derived": the generated loop with either backward; "fused": kernel="auto" (torch's kernel
+        # where the cell is torch.nn's, else the loop again).
+        modes = {"autograd": dict(kernel="derived"), "derived": dict(backward="derived"), "fused": dict(kernel="auto")}
+        self.layers = {mode: cls(size("INPUT_SIZE"), size("HIDDEN_SIZE"), **options, **extra) for mode, options in modes.items()}
         for layer in self.layers.values():
             load_weights(layer, self.module, self.params)
 
@@ -167,8 +171,8 @@ def saved_bytes(fn) -> int:
 
 
 def table_torch_nn(names, repeat):
-    print("\n1. generated module (autograd) against torch.nn on PyTorch's default CPU path (oneDNN); goal <= 1.1")
-    print(f"{'cell':18s} {'generated ms':>13s} {'torch.nn ms':>12s} {'ratio':>6s}")
+    print("\n1. generated module against torch.nn on PyTorch's default CPU path (oneDNN); goal <= 1.1")
+    print(f"{'cell':18s} {'loop ms':>8s} {'ratio':>6s} {'kernel=auto ms':>15s} {'ratio':>6s} {'torch.nn ms':>12s}")
     for name in names:
         if name not in TORCH_NN:
             continue
@@ -180,8 +184,9 @@ def table_torch_nn(names, repeat):
             net.zero_grad(set_to_none=True)
             out, _ = net(case.xs.clone().requires_grad_(True))
             out.sum().backward()
-        t = timed({"gen": case.run_generated("autograd"), "nn": run_nn}, repeat)
-        print(f"{name:18s} {t['gen'] * 1e3:13.1f} {t['nn'] * 1e3:12.1f} {t['gen'] / t['nn']:6.2f}")
+        t = timed({"gen": case.run_generated("autograd"), "fused": case.run_generated("fused"), "nn": run_nn}, repeat)
+        print(f"{name:18s} {t['gen'] * 1e3:8.1f} {t['gen'] / t['nn']:6.2f} {t['fused'] * 1e3:15.1f} "
+              f"{t['fused'] / t['nn']:6.2f} {t['nn'] * 1e3:12.1f}")
 
 
 def table_eager(names, repeat):

@@ -11,8 +11,9 @@ B = 256 / n = 1024 ("large"), input size = n, and FlashRNN's configuration, 4 he
 LSTM with block-diagonal recurrent matrices, and xlstm_slstm). Every figure is a median of interleaved, CUDA-synchronised runs of
 this one run; every ratio divides two figures of the same run. Contenders, where they apply:
   cudnn      torch.nn.LSTM / GRU / RNN (the cells `lstmsym equiv` proves equal to them)
-  eager      the exported PyTorch layer, autograd backward
+  eager      the exported PyTorch layer's generated loop (kernel="derived"), autograd backward
   derived    the exported PyTorch layer, lstmsym's derived BPTT backward
+  torch      the exported PyTorch layer with kernel="torch": torch's fused kernel through the [pytorch] mapping
   compiled   the eager layer under torch.compile (compile time reported apart; --no-compile skips it)
   jax        the exported JAX scan under jax.jit (value_and_grad)
   flashrnn   FlashRNN's triton_fused kernel (LSTM, GRU, sLSTM; heads of 64), when `flashrnn` is installed
@@ -114,10 +115,12 @@ def torch_contenders(torch, name: str, batch: int, n: int, device: str, compile_
         return run
 
     for mode in ("autograd", "derived"):
-        layer = layer_class(n, n, backward=mode).to(device)
+        layer = layer_class(n, n, backward=mode, kernel="derived").to(device)
         out["eager" if mode == "autograd" else "derived"] = synced(torch, step(layer))
+    if module.FUSED:
+        out["torch"] = synced(torch, step(layer_class(n, n, kernel="torch").to(device)))
     if compile_:
-        layer = torch.compile(layer_class(n, n).to(device))
+        layer = torch.compile(layer_class(n, n, kernel="derived").to(device))
         started = time.perf_counter()
         step(layer)()
         out["compiled"] = synced(torch, step(layer))

@@ -16,19 +16,7 @@ class FunctionalForward(NumpyForward):
 
     # -- autograd: lists over time ------------------------------------------------------------------------
     def autograd_setup(self) -> list[str]:
-        lines = [f"{self.static_array(i.name)} = _side(inputs, {i.name!r}, T, B, dtype)" for i in self.cell.side_inputs]
-        lines += self.size_lines() + self.setup_lines()
-        names = self.static_names()
-        for key in self.inputs:
-            if key in self.plan.groups:
-                group = self.plan.groups[key]
-                lines += self.group_lines(group, f"_seq_matmul({self.static_array(key)}, _MT_{group.key})", "_all")
-        for node in self.cell.value_nodes:
-            if node.key in self.plan.static and node.key not in self.inputs and node.key not in self.plan.group_of_op:
-                lines.append(f"{self.static_array(node.key)} = {self.node_code(node, names)}")
-                if node.key in self.plan.groups:
-                    group = self.plan.groups[node.key]
-                    lines += self.group_lines(group, f"_seq_matmul({self.static_array(node.key)}, _MT_{group.key})", "_all")
+        lines = self.hoisted_lines()
         for state in self.cell.states:
             lines.append(f"{self.history(state.name)} = [_initial(state, {state.name!r}, (B{self.shape_code(state.shape)},), dtype)]")
         for name in self.cell.outputs:

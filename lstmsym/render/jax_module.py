@@ -3,6 +3,8 @@ same graph and with the same printer as the NumPy module, in JAX's vocabulary.""
 
 from __future__ import annotations
 
+import re
+
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..printing.numpy_code import pyname, sizename
@@ -33,8 +35,58 @@ class JaxModule(FunctionalForward):
             constants={k: float(v) for k, v in cell.constants.items()}, hidden_size=hidden,
             size_lines=self.step_size_lines(), setup=self.step_setup(), body=self.step_body(), output=self.output(),
             scan_rounds=self.scan_rounds(), block_scan=self.block_scan(), init_sentence=inits.init_sentence(cell),
+            hoisted=self.hoisted_lines(), **self.scan_loop(),
             init_helpers=inits.init_helpers(cell, "jax"), init_lines=inits.init_lines(cell, lambda k: f"keys[{k}]"),
         )
+
+    def scan_loop(self) -> dict[str, object]:
+        """lax.scan's body with what does not change over time left outside (hoisted_lines): the previous states
+        from the carry, this step's slice of each input-only array it reads, and the recurrence."""
+        self._per_step = True
+        try:
+            names = self.step_names()
+            lines = []
+            for vector, group in self.plan.groups.items():
+                if vector in self.cell.state_of_previous:
+                    lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
+            for node in self.cell.value_nodes:
+                if node.key in self.plan.static or node.key in self.plan.invariant or node.key in self.plan.group_of_op:
+                    continue
+                lines.append(f"{pyname(node.key)} = {self.node_code(node, names)}")
+                if node.key in self.plan.groups:
+                    group = self.plan.groups[node.key]
+                    lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+        finally:
+            self._per_step = False
+        new_state = {s.name: names.get(s.name, pyname(s.name)) for s in self.cell.states}
+        looped = [o for o in self.cell.outputs if o not in self.plan.static]
+        text = "\n".join(lines + list(new_state.values()) + [pyname(o) for o in looped])
+        read = [key for key in self.plan.static if re.search(rf"\b{re.escape(names[key])}\b", text)]
+        # A stacked input projection goes through the scan whole, one slice per step, and is split in the body:
+        # one slice (and, in the backward, one gradient slice) per step instead of one per block.
+        sequences, steps, split = [], [], []
+        for group in self.plan.groups.values():
+            keys = [op.key for op in group.ops]
+            if group.vector in self.plan.static and any(k in read for k in keys):
+                sequences.append(f"_P_{group.key}_all")
+                steps.append(f"_P_{group.key}_t")
+                widths = ", ".join(sizename(op.shape[0]) for op in group.ops)
+                parts = ", ".join(names[k] for k in keys)
+                split.append(f"{parts} = _split(_P_{group.key}_t, ({widths}))" if len(keys) > 1 else f"{parts} = _P_{group.key}_t")
+                read = [k for k in read if k not in keys]
+        sequences += [self.static_array(k) for k in read]
+        steps += [names[k] for k in read]
+        lines = split + lines
+        parts = [f"{self.static_array(o)}.reshape(T, B, -1)" if o in self.plan.static
+                 else f"outs[{looped.index(o)}].reshape(T, B, -1)" for o in self.cell.outputs]
+        return {"scan_sequences": _tuple(sequences), "scan_steps": _tuple(steps),
+                "scan_body": lines, "scan_state": new_state, "scan_outs": _tuple([pyname(o) for o in looped]),
+                "scan_ys": parts[0] if len(parts) == 1 else f"jnp.concatenate([{', '.join(parts)}], axis=-1)"}
+
+    def step_names(self) -> dict[str, str]:
+        if getattr(self, "_per_step", False):
+            return {key: f"{self.static_array(key)}_t" for key in self.plan.static}
+        return super().step_names()
 
     def scan_rounds(self) -> list[list[str | list[str]]]:
         """The states in the order their linear scans resolve them, a coupled group as a list of its states
@@ -53,6 +105,11 @@ class JaxModule(FunctionalForward):
 
         form = ScanForm(self.derived)
         return form.parallel and bool(form.groups)
+
+
+def _tuple(names: list[str]) -> str:
+    """A tuple literal: (a,) for one name, (a, b) for more, () for none."""
+    return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
 
 
 def export_jax(derived: Derived) -> str:

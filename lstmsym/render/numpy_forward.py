@@ -170,7 +170,9 @@ class NumpyForward:
     def static_names(self) -> dict[str, str]:
         return {key: self.static_array(key) for key in self.plan.static}
 
-    def forward_setup(self) -> list[str]:
+    def hoisted_lines(self) -> list[str]:
+        """Before the loop over time: side inputs, sizes, parameters, stacked matrices (once), and every quantity of
+        the inputs alone for all steps at once (the input projections as one product over (T, B, m))."""
         lines = [f"{self.static_array(i.name)} = _side(inputs, {i.name!r}, T, B, dtype)" for i in self.cell.side_inputs]
         lines += self.size_lines() + self.setup_lines()
         names = self.static_names()
@@ -183,6 +185,10 @@ class NumpyForward:
                 if node.key in self.plan.groups:
                     group = self.plan.groups[node.key]
                     lines += self.group_lines(group, f"_seq_matmul({self.static_array(node.key)}, _MT_{group.key})", "_all")
+        return lines
+
+    def forward_setup(self) -> list[str]:
+        lines = self.hoisted_lines()
         for state in self.cell.states:
             h = self.history(state.name)
             lines.append(f"{h} = _empty((T + 1, B{''.join(', ' + sizename(s) for s in state.shape)}), dtype)")

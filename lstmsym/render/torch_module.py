@@ -13,6 +13,27 @@ from .helpers import helper_rows
 from .numpy_module import NumpyModule
 from .templating import environment
 
+#: torch.nn's recurrent classes and the torch._VF function that runs each (oneDNN on the CPU, cuDNN on the GPU).
+FUSED_KERNELS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn_{nonlinearity}"}
+#: The options of a [pytorch] table the fused kernels take, with their values.
+FUSED_OPTIONS = {"nonlinearity": ("tanh", "relu")}
+
+
+def fused_kernel(cell) -> tuple[str, str]:
+    """(torch._VF function, "") where the cell's verified [pytorch] mapping makes it torch.nn's fused cell, else
+    ("", the one-line reason kernel="torch" is refused)."""
+    result = mapping(cell, "pytorch")
+    if result is None:
+        return "", (f"{cell.name} has no [pytorch] mapping to torch.nn.LSTM, GRU or RNN, so torch has no fused kernel "
+                    f"for it; use kernel=\"derived\" or \"auto\"")
+    if result.cls not in FUSED_KERNELS:
+        return "", f"{cell.name} maps to torch.nn.{result.cls}, which has no fused kernel (only {', '.join(FUSED_KERNELS)})"
+    options = {"nonlinearity": "tanh", **result.options}
+    for key, value in sorted(result.options.items()):
+        if value not in FUSED_OPTIONS.get(key, ()):
+            return "", f"{cell.name}'s [pytorch] option {key}={value!r} is not one torch's fused kernel takes"
+    return FUSED_KERNELS[result.cls].format(**options), ""
+
 
 class TorchModule(NumpyModule, FunctionalForward):
     """Every line of the generated PyTorch file."""
@@ -42,6 +63,7 @@ class TorchModule(NumpyModule, FunctionalForward):
         proj = next((blocks[0][1] for name, blocks, _ in layout if name == "weight_hr"), None)
         fixed = {cell.input_size, self.hidden_size()} | ({proj} if proj else set())
         result = mapping(cell, "pytorch")
+        fused, no_fused = fused_kernel(cell)
         return environment("python").get_template("torch_module.py.j2").render(
             cell=cell, version=__version__, helpers=helper_rows("torch"),
             class_name="".join(part.capitalize() for part in cell.name.split("_")),
@@ -54,7 +76,7 @@ class TorchModule(NumpyModule, FunctionalForward):
             output_shapes={o: tuple(cell.shapes[o]) for o in cell.outputs},
             input_size=cell.input_size, hidden_size=self.hidden_size(), output_size="",
             extra_sizes=[s for s in cell.sizes if s not in fixed and any(s in p.shape or s == p.blocks for p in cell.parameters)],
-            layout=layout, torch_class=result.cls if result else "", proj=proj,
+            layout=layout, torch_class=result.cls if result else "", proj=proj, fused=fused, no_fused=no_fused, no_fused_code=repr(no_fused),
             forward_setup=self.forward_setup(), forward_loop=self.forward_loop(), result=self.forward_result(),
             scan_phases=self.scan_phases(), vector_body=self.vector_body(), block_scan=self.block_scan(),
             state_histories=[self.history(s.name) for s in cell.states],
