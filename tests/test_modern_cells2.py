@@ -75,6 +75,47 @@ def compare_on_lstm(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# HGRN: Qin, Yang & Zhong 2023 (NeurIPS), Section 3.1-3.2, written in complex arithmetic (numpy complex128, not
+# the spec's real and imaginary states): mu_t = sigma(W_mu x + b_mu), lambda_t = gamma + (1 - gamma) mu_t,
+# c_t = SiLU(W_cr x + b_cr) + i SiLU(W_ci x + b_ci), h_t = lambda_t exp(i theta) h_{t-1} + (1 - lambda_t) c_t
+# (Figure 1), g_t = sigma(W_g x + b_g) of size 2n, y_t = LayerNorm(g_t [Re h_t, Im h_t]) W_o + b_o over the
+# concatenation (torch.nn.LayerNorm: biased variance, eps 1e-5, gain and bias), W_o = [W_or W_oi] stacked.
+def silu(a):
+    return a * sigmoid(a)
+
+
+def hgrn_reference(p, xs):
+    T, B, _ = xs.shape
+    n = p["b_mu"].shape[0]
+    W_g, b_g = np.vstack([p["W_gr"], p["W_gi"]]), np.concatenate([p["b_gr"], p["b_gi"]])
+    ln_g, ln_b = np.concatenate([p["ln_g_re"], p["ln_g_im"]]), np.concatenate([p["ln_b_re"], p["ln_b_im"]])
+    W_o = np.hstack([p["W_or"], p["W_oi"]])
+    rotation = np.exp(1j * p["theta"])
+    out = np.zeros((T, B, p["b_o"].shape[0]))
+    for b in range(B):
+        h = np.zeros(n, dtype=complex)
+        for t in range(T):
+            x = xs[t, b]
+            lam = p["gamma"] + (1.0 - p["gamma"]) * sigmoid(p["W_mu"] @ x + p["b_mu"])
+            c = silu(p["W_cr"] @ x + p["b_cr"]) + 1j * silu(p["W_ci"] @ x + p["b_ci"])
+            h = lam * rotation * h + (1.0 - lam) * c
+            u = sigmoid(W_g @ x + b_g) * np.concatenate([h.real, h.imag])
+            v = ln_g * (u - u.mean()) / np.sqrt(u.var() + 1e-5) + ln_b
+            out[t, b] = W_o @ v + p["b_o"]
+    return out
+
+
+@case("hgrn")
+def compare_hgrn(module):
+    rng = np.random.default_rng(21)
+    params = draw(module, {"m": 3, "n": 4}, rng, scale=1.0)
+    params["gamma"] = rng.uniform(0.0, 1.0, size=4)
+    params["theta"] = rng.uniform(0.0, 2 * np.pi, size=4)
+    xs = rng.normal(size=(STEPS, BATCH, 3))
+    return run_export(module, params, xs)[0], hgrn_reference(params, xs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -88,6 +129,9 @@ def test_export_equals_the_paper(name):
 # more than the tolerance.
 BROKEN = [
     # the master input gate without its 1 - (a rising master input gate)
+    # a rotation by -theta: the sine's sign flipped in the real part only
+    ("hgrn", 'h_re = "lam * (cos(theta) * h_re_prev - sin(theta) * h_im_prev) + (1 - lam) * c_re"',
+     'h_re = "lam * (cos(theta) * h_re_prev + sin(theta) * h_im_prev) + (1 - lam) * c_re"'),
     ("on_lstm", 'i_tilde = "1 - cumax(W_mi @ x + U_mi @ h_prev + b_mi)"', 'i_tilde = "cumax(W_mi @ x + U_mi @ h_prev + b_mi)"'),
 ]
 
@@ -105,6 +149,9 @@ def test_a_broken_spec_disagrees(name, right, wrong, tmp_path):
 # Hand counts from the papers, at sizes where every term is distinct.
 COUNTS = [
     # four LSTM gates and two unchunked master gates (C = 1), each W (n x m), U (n x n), b (n)
+    # W_mu, W_cr, W_ci and the output gate's two halves (n x m each) with their biases (n); gamma, theta (n);
+    # the layer norm's gain and bias (2n); W_o (m x 2n), b_o (m)
+    ("hgrn", {"m": 10, "n": 20}, 5 * (20 * 10 + 20) + 2 * 20 + 2 * 2 * 20 + 10 * 2 * 20 + 10),
     ("on_lstm", {"m": 10, "n": 20}, 6 * (20 * 10 + 20 * 20 + 20)),
 ]
 
