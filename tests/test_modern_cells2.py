@@ -116,6 +116,47 @@ def compare_hgrn(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Nested LSTM: Moniz & Krueger 2017 (ACML), Section 3.1, written recursively as the reference implementation
+# (hannw/nlstm, NLSTMCell._recurrence, depth 2) arranges it: at each depth one stacked kernel on [input; hidden]
+# gives the gates in the order i, j, f, o; inner_hidden = sigma(f) * c and inner_input = sigma(i) * tanh(j) go
+# down one level, the innermost level adds them (c_tilde = f_tilde c_tilde_prev + i_tilde g_tilde), and each level
+# returns h = sigma(o) * tanh(new c); the outer memory c is what the inner level returns (c_t = h_tilde_t).
+def nested_lstm_reference(p, xs):
+    T, B, _ = xs.shape
+    n = p["b_i"].shape[0]
+    kernels = [np.vstack([np.hstack([p[f"{W}_{g}"], p[f"{U}_{g}"]]) for g in "igfo"]) for W, U in (("W", "U"), ("V", "R"))]
+    biases = [np.concatenate([p[f"{b}_{g}"] for g in "igfo"]) for b in ("b", "e")]
+
+    def level(inputs, hidden, cells, depth):
+        a = kernels[depth] @ np.concatenate([inputs, hidden]) + biases[depth]
+        i, j, f, o = (a[k * n:(k + 1) * n] for k in range(4))
+        inner_hidden, inner_input = cells[depth] * sigmoid(f), sigmoid(i) * np.tanh(j)
+        if depth == 1:
+            new_c, new_cs = inner_hidden + inner_input, [inner_hidden + inner_input]
+        else:
+            new_c, new_cs = level(inner_input, inner_hidden, cells, depth + 1)
+        new_h = np.tanh(new_c) * sigmoid(o)
+        return new_h, [new_h] + new_cs
+
+    out = np.zeros((T, B, n))
+    for b in range(B):
+        h, cells = np.zeros(n), [np.zeros(n), np.zeros(n)]
+        for t in range(T):
+            states = level(xs[t, b], h, cells, 0)[1]
+            h, cells = states[0], states[1:]
+            out[t, b] = h
+    return out
+
+
+@case("nested_lstm")
+def compare_nested_lstm(module):
+    rng = np.random.default_rng(22)
+    params = draw(module, {"m": 3, "n": 4}, rng, scale=1.0)
+    xs = rng.normal(size=(STEPS, BATCH, 3))
+    return run_export(module, params, xs)[0], nested_lstm_reference(params, xs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -132,6 +173,8 @@ BROKEN = [
     # a rotation by -theta: the sine's sign flipped in the real part only
     ("hgrn", 'h_re = "lam * (cos(theta) * h_re_prev - sin(theta) * h_im_prev) + (1 - lam) * c_re"',
      'h_re = "lam * (cos(theta) * h_re_prev + sin(theta) * h_im_prev) + (1 - lam) * c_re"'),
+    # the inner input gate with its input and previous hidden state swapped
+    ("nested_lstm", 'i_tilde = "sigmoid(V_i @ x_tilde + R_i @ m_tilde + e_i)"', 'i_tilde = "sigmoid(V_i @ m_tilde + R_i @ x_tilde + e_i)"'),
     ("on_lstm", 'i_tilde = "1 - cumax(W_mi @ x + U_mi @ h_prev + b_mi)"', 'i_tilde = "cumax(W_mi @ x + U_mi @ h_prev + b_mi)"'),
 ]
 
@@ -152,6 +195,8 @@ COUNTS = [
     # W_mu, W_cr, W_ci and the output gate's two halves (n x m each) with their biases (n); gamma, theta (n);
     # the layer norm's gain and bias (2n); W_o (m x 2n), b_o (m)
     ("hgrn", {"m": 10, "n": 20}, 5 * (20 * 10 + 20) + 2 * 20 + 2 * 2 * 20 + 10 * 2 * 20 + 10),
+    # outer LSTM: four gates W (n x m), U (n x n), b (n); inner LSTM of size n: four gates V, R (n x n), e (n)
+    ("nested_lstm", {"m": 10, "n": 20}, 4 * (20 * 10 + 20 * 20 + 20) + 4 * (20 * 20 + 20 * 20 + 20)),
     ("on_lstm", {"m": 10, "n": 20}, 6 * (20 * 10 + 20 * 20 + 20)),
 ]
 
