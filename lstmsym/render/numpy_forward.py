@@ -250,9 +250,18 @@ class NumpyForward:
             states = [ls for ls in form.states if ls.order == order]
             reads = {str(x) for ls in states for x in (ls.a.free_symbols | ls.b.free_symbols) if not str(x).startswith("size:")}
             phases.append({"body": body if reads - outside else [], "states": [
-                {"history": self.history(ls.state), "a": self.code(ls.a, names), "b": self.code(ls.b, names)}
+                {"history": self.history(ls.state), "a": self.scan_coefficient(ls, names), "b": self.code(ls.b, names)}
                 for ls in states]})
         return phases
+
+    def scan_coefficient(self, ls, names: dict[str, str]) -> str:
+        """The code of a_t, with trailing axes where a per-step a has a lower rank than its state (a scalar gate on
+        a matrix state: (T, B) against (T, B, n, d)); parameters and constants broadcast as they are."""
+        reads = {str(x) for x in ls.a.free_symbols if not str(x).startswith("size:")}
+        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants) | set(self.plan.invariant)
+        missing = self.rank(ls.state) - max((self.rank(key) for key in reads), default=0)
+        code = self.code(ls.a, names)
+        return f"({code})[...{', None' * missing}]" if reads - fixed and missing > 0 else code
 
     def sequence_array(self, key: str) -> str:
         if key in self.states:
