@@ -157,6 +157,34 @@ def compare_nested_lstm(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Mamba-2 selective SSM, one head: Dao & Gu 2024 (ICML), Section 3 (SSD), in its dual, attention-like form rather
+# than the recurrence the spec uses: with dt_t = softplus(w_dt . u_t + dt_bias), a_t = exp(dt_t A), A = -exp(A_log),
+# y_t = sum_{s <= t} (C_t . B_s) (a_{s+1} ... a_t) dt_s x_s + D x_t, the masked matrix L_ts = prod_{r=s+1..t} a_r
+# built from cumulative sums of log a (the paper's segsum).
+def mamba2_ssm_reference(p, us):
+    T, B, _ = us.shape
+    out = np.zeros((T, B, p["W_x"].shape[0]))
+    for b in range(B):
+        u = us[:, b]
+        x, Bs, Cs = u @ p["W_x"].T, u @ p["W_B"].T, u @ p["W_C"].T
+        dt = np.logaddexp(0.0, u @ p["w_dt"] + p["dt_bias"])
+        log_a = -np.exp(p["A_log"]) * dt
+        cum = np.cumsum(log_a)
+        L = np.tril(np.exp(cum[:, None] - cum[None, :]))
+        scores = (Cs @ Bs.T) * L  # (t, s)
+        out[:, b] = scores @ (dt[:, None] * x) + p["D"] * x
+    return out
+
+
+@case("mamba2_ssm")
+def compare_mamba2_ssm(module):
+    rng = np.random.default_rng(23)
+    params = draw(module, {"m": 3, "n": 4, "d": 5}, rng, scale=1.0)
+    us = rng.normal(size=(STEPS, BATCH, 3))
+    return run_export(module, params, us)[0], mamba2_ssm_reference(params, us)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -173,6 +201,8 @@ BROKEN = [
     # a rotation by -theta: the sine's sign flipped in the real part only
     ("hgrn", 'h_re = "lam * (cos(theta) * h_re_prev - sin(theta) * h_im_prev) + (1 - lam) * c_re"',
      'h_re = "lam * (cos(theta) * h_re_prev + sin(theta) * h_im_prev) + (1 - lam) * c_re"'),
+    # the step size left out of the decay (a = exp(A) per step instead of exp(dt A))
+    ("mamba2_ssm", 'a = "exp(-exp(A_log) * dt)"', 'a = "exp(-exp(A_log))"'),
     # the inner input gate with its input and previous hidden state swapped
     ("nested_lstm", 'i_tilde = "sigmoid(V_i @ x_tilde + R_i @ m_tilde + e_i)"', 'i_tilde = "sigmoid(V_i @ m_tilde + R_i @ x_tilde + e_i)"'),
     ("on_lstm", 'i_tilde = "1 - cumax(W_mi @ x + U_mi @ h_prev + b_mi)"', 'i_tilde = "cumax(W_mi @ x + U_mi @ h_prev + b_mi)"'),
@@ -195,6 +225,8 @@ COUNTS = [
     # W_mu, W_cr, W_ci and the output gate's two halves (n x m each) with their biases (n); gamma, theta (n);
     # the layer norm's gain and bias (2n); W_o (m x 2n), b_o (m)
     ("hgrn", {"m": 10, "n": 20}, 5 * (20 * 10 + 20) + 2 * 20 + 2 * 2 * 20 + 10 * 2 * 20 + 10),
+    # W_x (n x m), W_B, W_C (d x m), w_dt (m), and the head's scalars dt_bias, A_log, D
+    ("mamba2_ssm", {"m": 10, "n": 20, "d": 8}, 20 * 10 + 2 * 8 * 10 + 10 + 3),
     # outer LSTM: four gates W (n x m), U (n x n), b (n); inner LSTM of size n: four gates V, R (n x n), e (n)
     ("nested_lstm", {"m": 10, "n": 20}, 4 * (20 * 10 + 20 * 20 + 20) + 4 * (20 * 20 + 20 * 20 + 20)),
     ("on_lstm", {"m": 10, "n": 20}, 6 * (20 * 10 + 20 * 20 + 20)),

@@ -19,7 +19,7 @@ PARALLEL = [n for n in lstmsym.builtin_names() if ScanForm(derived_cell(n)).para
 
 
 def test_detection():
-    assert PARALLEL == ["mingru", "minlstm", "qrnn", "qrnn2", "retnet", "rglru", "rwkv4", "typed_gru", "typed_lstm", "typed_rnn"]
+    assert PARALLEL == ["mamba2_ssm", "mingru", "minlstm", "qrnn", "qrnn2", "retnet", "rglru", "rwkv4", "typed_gru", "typed_lstm", "typed_rnn"]
     mingru = ScanForm(derived_cell("mingru")).states[0]
     assert (mingru.state, str(mingru.a), str(mingru.b)) == ("h", "1 - z", "h_tilde*z")
     qrnn2 = ScanForm(derived_cell("qrnn2")).states
