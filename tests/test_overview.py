@@ -15,7 +15,7 @@ from dot_reader import names_in, parse_dot, parse_expr
 
 #: The cells the issue names as too large for one legible view: over 30 drawn operations, or a spec that names
 #: its blocks.
-LARGE = ("layernorm_lstm", "layernorm_lstm_pytorch", "phased_lstm", "xlstm_mlstm")
+LARGE = ("hgrn", "layernorm_lstm", "layernorm_lstm_pytorch", "phased_lstm", "xlstm_mlstm")
 
 
 def spec_data(name: str) -> dict:

@@ -4,6 +4,8 @@ spread over sums, (Wᵀ)ᵀ = W)."""
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 
 import sympy
@@ -96,8 +98,11 @@ def _is_sigmoid(expr: sympy.Expr) -> bool:
     return isinstance(expr, ElementwiseBase) and info_of(expr).name == "sigmoid"
 
 
+@functools.lru_cache(maxsize=None)
 def normalize(expr: sympy.Expr) -> sympy.Expr:
-    """1 - σ(u) written σ(-u) everywhere, and matrix products spread over sums with their signs pulled out."""
+    """1 - σ(u) written σ(-u) everywhere, and matrix products spread over sums with their signs pulled out.
+    Cached: an inlined cell shares subexpressions (a layer norm reads its mean and variance many times, as hgrn's
+    does), and a walk without a memo visits each shared subtree once per path to it, exponentially often."""
     if not expr.args or expr.is_Atom:
         return expr
     args = [normalize(a) for a in expr.args]

@@ -4,12 +4,13 @@ functions), for users who want standard SymPy objects: sympy.latex, subs and lam
 from __future__ import annotations
 
 import sympy
+from sympy.core.symbol import Str
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.hadamard import HadamardPower
 
 from ..model.cell import Cell
 from ..model.functions import ElementwiseBase, info_of
-from ..model.ir import MatrixExpr, Operator, Reduction
+from ..model.ir import UNIT_OPERATORS, MatrixExpr, Operator, Reduction
 from ..model.sizes import size_of_key
 from ..model.vector_ops import MatTVec, MatVec, Outer, SumUnits, Transposed
 from ..spec.naming import value_key
@@ -56,6 +57,34 @@ class Power(HadamardPower):
 
     def _numpycode(self, printer) -> str:
         return f"{printer._module_format(printer._module + '.power')}({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
+class AlongUnits(sympy.MatrixExpr):
+    """cumsum, cummax or softmax along the units of a column vector (the rows): a matrix expression of the operand's
+    shape, printed as name(v) in LaTeX and with NumPy's running sum, running maximum and a stable softmax for
+    lambdify (an undefined function of that name raised NameError)."""
+
+    CODE = {"cumsum": "{np}.cumsum({v}, axis=0)", "cummax": "{np}.maximum.accumulate({v}, axis=0)",
+            "softmax": "(lambda e: e / e.sum(axis=0))({np}.exp({v} - {np}.max({v}, axis=0)))"}
+
+    def __new__(cls, name: str | Str, matrix):
+        return sympy.Basic.__new__(cls, name if isinstance(name, Str) else Str(name), matrix)
+
+    @property
+    def shape(self):
+        return self.args[1].shape
+
+    def _latex(self, printer) -> str:
+        return rf"\operatorname{{{self.args[0].name}}}\left({printer._print(self.args[1])}\right)"
+
+    def _sympystr(self, printer) -> str:
+        return f"{self.args[0].name}({printer._print(self.args[1])})"
+
+    def _numpycode(self, printer) -> str:
+        numpy = printer._module_format(printer._module)
+        return self.CODE[self.args[0].name].format(np=numpy, v=printer._print(self.args[1]))
+
+    _pythoncode = _numpycode
 
 
 class IdentityOf(sympy.Identity):
@@ -109,6 +138,8 @@ class MatrixForm:
             return sympy.MatMul(self.symbol(node.args[0]).T, self.symbol(node.args[1]))
         if isinstance(node, Operator) and node.op == "conv":
             return sympy.Function("conv")(*[self.symbol(a) for a in node.args])
+        if isinstance(node, Operator) and node.op in UNIT_OPERATORS:
+            return AlongUnits(node.op, self.symbol(node.args[0]))
         if isinstance(node, Operator) and len(node.args) == 1:
             return sympy.Function(node.op)(self.symbol(node.args[0]))
         if isinstance(node, Operator) and node.op == "outer":

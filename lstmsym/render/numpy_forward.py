@@ -244,7 +244,7 @@ class NumpyForward:
     def scan_phases(self) -> list[dict[str, object]]:
         """One entry per round of the scan: the body to run, then a, b and the history each state fills (and
         for a coupled group, its block's rows of entries, b and histories)."""
-        from ..derive.scan import LinearGroup, ScanForm
+        from ..derive.scan import ScanForm
 
         form = ScanForm(self.derived)
         if not form.parallel:
@@ -259,7 +259,7 @@ class NumpyForward:
             exprs = [e for ls in states for e in (ls.a, ls.b)] + [e for g in groups for e in (*g.b, *(a for row in g.a for a in row))]
             reads = {str(x) for e in exprs for x in e.free_symbols if not str(x).startswith("size:")}
             phase: dict[str, object] = {"body": body if reads - outside else [], "states": [
-                {"history": self.history(ls.state), "a": self.code(ls.a, names), "b": self.code(ls.b, names)}
+                {"history": self.history(ls.state), "a": self.scan_coefficient(ls, names), "b": self.code(ls.b, names)}
                 for ls in states], "groups": [self.group_scan(g, names) for g in groups]}
             phases.append(phase)
         return phases
@@ -278,6 +278,15 @@ class NumpyForward:
         return {"targets": ", ".join(f"{h}[1:]" for h in histories), "a": f"({rows})",
                 "b": "(" + ", ".join(self.code(b, names) for b in group.b) + ")",
                 "starts": "(" + ", ".join(f"{h}[0]" for h in histories) + ")"}
+
+    def scan_coefficient(self, ls, names: dict[str, str]) -> str:
+        """The code of a_t, with trailing axes where a per-step a has a lower rank than its state (a scalar gate on
+        a matrix state: (T, B) against (T, B, n, d)); parameters and constants broadcast as they are."""
+        reads = {str(x) for x in ls.a.free_symbols if not str(x).startswith("size:")}
+        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants) | set(self.plan.invariant)
+        missing = self.rank(ls.state) - max((self.rank(key) for key in reads), default=0)
+        code = self.code(ls.a, names)
+        return f"({code})[...{', None' * missing}]" if reads - fixed and missing > 0 else code
 
     def sequence_array(self, key: str) -> str:
         if key in self.states:
