@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import derived_cell
+from conftest import derived_cell, need_module
 
 #: cell -> dot_general count of the scanned body: one stacked recurrent product per step.
 CELLS = {"lstm": 1, "gru_reset_after": 1, "phased_lstm": 1, "rnn": 1}
@@ -16,7 +16,7 @@ CELLS = {"lstm": 1, "gru_reset_after": 1, "phased_lstm": 1, "rnn": 1}
 
 @pytest.fixture(scope="module")
 def jax64():
-    jax = pytest.importorskip("jax")
+    jax = need_module("jax")
     jax.config.update("jax_enable_x64", True)
     return jax
 
