@@ -25,6 +25,9 @@ from .linebreak import break_line
 from .views import counts_view, equations_view, formula_latex, parameters_view
 
 MAX_LINE_WIDTH = 50
+#: The left-hand side MAX_LINE_WIDTH leaves room for (δc_t, h̃_t); a longer one (δ(W_mi x_t + U_mi h_{t-1} + b_mi))
+#: takes its excess from every line of its align* block, down to MIN_LINE_WIDTH.
+SHORT_LHS, MIN_LINE_WIDTH = 8, 24
 REFERENCE_BATCH, REFERENCE_STEPS = 32, 100
 
 
@@ -125,8 +128,10 @@ def align_blocks(entries: list[tuple[str, str, list[str]]]) -> list[list[dict[st
 def align_rows(entries: list[tuple[str, str, list[str]]]) -> list[dict[str, str]]:
     """Rows of an align* block from (lhs, relation, rhs lines): continuation lines, separators on all but the last."""
     rows = []
+    widest = max((visible_width(lhs) for lhs, _, _ in entries), default=0.0)
+    width = max(MIN_LINE_WIDTH, MAX_LINE_WIDTH - max(0.0, widest - SHORT_LHS))  # align* sets every line after the widest lhs
     for lhs, relation, lines in entries:
-        lines = [part for line in lines for part in break_line(line, MAX_LINE_WIDTH, visible_width)]
+        lines = [part for line in lines for part in break_line(line, width, visible_width)]
         for index, line in enumerate(lines):
             rows.append({"lhs": lhs if index == 0 else "", "op": relation if index == 0 else r"\quad", "rhs": line, "sep": " \\\\"})
     if rows:

@@ -44,7 +44,7 @@ def render_dot(source: str, fmt: str) -> bytes:
     if not dot_available():
         raise ToolMissingError(DOT_HINT)
     try:
-        data = graphviz.Source(source).pipe(format=fmt, engine="dot")
+        data = graphviz.Source(source).pipe(format=fmt, engine="dot", quiet=True)  # dot's spline warnings are not the reader's
         if fmt == "svg":
             data = shrink_scripts(data)  # scripts at full size collide in browsers: see svg_scripts
         if fmt == "pdf":  # cairo stamps the time and ignores SOURCE_DATE_EPOCH: fix it (same length, offsets kept)
