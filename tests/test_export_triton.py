@@ -48,8 +48,9 @@ def test_fused_kernels_match_autograd_under_the_interpreter(batch):
 
 
 def test_every_vector_state_cell_is_served():
-    """What is refused is refused for its construct: convolutions and matrix states."""
-    refused = ["convgru", "convlstm", "deltanet", "fast_weights", "gated_deltanet", "retnet", "xlstm_mlstm"]
+    """What is refused is refused for its construct: convolutions, matrix states and a softmax along the units."""
+    refused = ["convgru", "convlstm", "deltanet", "fast_weights", "gated_deltanet", "mamba2_ssm", "on_lstm", "retnet",
+               "xlstm_mlstm"]
     assert sorted(set(lstmsym.builtin_names()) - set(served())) == refused
 
 

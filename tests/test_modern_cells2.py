@@ -199,8 +199,8 @@ def test_export_equals_the_paper(name):
 BROKEN = [
     # the master input gate without its 1 - (a rising master input gate)
     # a rotation by -theta: the sine's sign flipped in the real part only
-    ("hgrn", 'h_re = "lam * (cos(theta) * h_re_prev - sin(theta) * h_im_prev) + (1 - lam) * c_re"',
-     'h_re = "lam * (cos(theta) * h_re_prev + sin(theta) * h_im_prev) + (1 - lam) * c_re"'),
+    ("hgrn", 'h_re = "lam * cos(theta) * h_re_prev - lam * sin(theta) * h_im_prev + (1 - lam) * c_re"',
+     'h_re = "lam * cos(theta) * h_re_prev + lam * sin(theta) * h_im_prev + (1 - lam) * c_re"'),
     # the step size left out of the decay (a = exp(A) per step instead of exp(dt A))
     ("mamba2_ssm", 'a = "exp(-exp(A_log) * dt)"', 'a = "exp(-exp(A_log))"'),
     # the inner input gate with its input and previous hidden state swapped

@@ -25,7 +25,7 @@ LEGEND: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("", "t−1 ⟵ t", "backpropagation runs back in time", r"\text{time } t{-}1 \longleftarrow t"),
     ),
     "overview": (
-        ("block", "time gate: k", "block of equations: what it passes on",
+        ("block", "name: k", "a named block of equations, and what it passes on",
          r"\text{box: a block of equations, what it passes on}"),
         ("", "→ k", "edge: the quantities it carries", r"\text{edge: the quantities it carries}"),
         ("", "t−1 ⟶ t", "time", r"\text{time } t{-}1 \longrightarrow t"),
