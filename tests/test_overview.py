@@ -91,3 +91,14 @@ def test_builtins_over_thirty_operations_name_their_blocks():
     for name in lstmsym.builtin_names():
         if name in LARGE:
             assert "overview" in spec_data(name), name
+
+
+def test_the_legends_time_arrow_uses_the_cells_step_index():
+    """Phased LSTM reads an input named t, so its step index is j: every legend's time arrow says j−1 ⟶ j (it said
+    t−1 ⟶ t beside h_{j−1}); LSTM's says t."""
+    from lstmsym.render import documents
+
+    for kind in ("overview", "cell", "backward", "unrolled", "unrolled_backward"):
+        legend = documents.diagram(derived_cell("phased_lstm"), kind).legend
+        assert "j−1" in legend[0] and "t−1" not in legend[0] and "j{-}1" in legend[1], kind
+    assert "t−1 ⟶ t" in documents.diagram(derived_cell("lstm"), "cell").legend[0]

@@ -244,7 +244,7 @@ def statistics(cell: Cell) -> tuple[set[str], dict[str, sympy.Expr]]:
 def backward_diagram(derived: Derived, notation: Notation) -> Diagram:
     """The gradient-flow diagram, boxes declared in statement order or reversed, whichever dot lays out best."""
     built = BackwardBuilder(derived, notation).build()
-    add_legend(built, "backward")
+    add_legend(built, "backward", notation.time_letter)
     flipped = Diagram(built.name, dict(built.graph), list(reversed(built.nodes)), list(built.edges), list(built.same_rank),
                       legend=built.legend)
     return best_layout([built, flipped], "backward")

@@ -69,7 +69,7 @@ class ForwardBuilder(PointwiseOps, Arrangement):
             d.set_sem(out, self.use(sympy.Symbol(name), out, name))
         self.mark_state_lines()
         self.arrange()
-        add_legend(d, "cell")
+        add_legend(d, "cell", self.notation.time_letter)
         return d
 
     def input_node(self, key: str, label: str) -> str:

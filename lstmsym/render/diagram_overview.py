@@ -98,7 +98,7 @@ class OverviewBuilder:
             html_name, tex = self.names([name])
             out = d.add(f"out_{name}", "output", html_name, tex)
             self.carry(self.owner[name], out, [name])
-        add_legend(d, "overview")
+        add_legend(d, "overview", self.notation.time_letter)
         return d
 
     def results(self) -> list[str]:

@@ -98,5 +98,5 @@ def unrolled_diagram(derived: Derived, notation: Notation, backward: bool = Fals
     d.graph["rankdir"] = "BT"
     d.same_rank.append(["start"] + boxes + ["end"])
     d.same_rank.append([n.name for n in d.nodes if n.name.startswith(("x_", "in_"))])
-    add_legend(d, "unrolled_backward" if backward else "unrolled")
+    add_legend(d, "unrolled_backward" if backward else "unrolled", notation.time_letter)
     return d

@@ -16,29 +16,29 @@ LEGEND: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("", "∗  ⊙  ⊞", "convolution, elementwise weight, block-diagonal (heads)",
          r"\ast,\ \odot,\ \boxplus\text{: convolution, elementwise weight, block-diagonal}"),
         ("", "━━", "state line", r"\text{thick: state line}"),
-        ("", "t−1 ⟶ t", "time", r"\text{time } t{-}1 \longrightarrow t"),
+        ("", "@−1 ⟶ @", "time", r"\text{time } @{-}1 \longrightarrow @"),
     ),
     "backward": (
         ("adjoint", "δc", "adjoint: ∂ℓ/∂c", r"\text{box: adjoint } \partial\ell/\partial c"),
         ("", "⊙ f", "times the factor on the edge", r"\text{edge: times its factor}"),
         ("", "━━", "adjoint carried along a state line", r"\text{thick: along a state line}"),
-        ("", "t−1 ⟵ t", "backpropagation runs back in time", r"\text{time } t{-}1 \longleftarrow t"),
+        ("", "@−1 ⟵ @", "backpropagation runs back in time", r"\text{time } @{-}1 \longleftarrow @"),
     ),
     "overview": (
         ("block", "name: k", "a named block of equations, and what it passes on",
          r"\text{box: a block of equations, what it passes on}"),
         ("", "→ k", "edge: the quantities it carries", r"\text{edge: the quantities it carries}"),
-        ("", "t−1 ⟶ t", "time", r"\text{time } t{-}1 \longrightarrow t"),
+        ("", "@−1 ⟶ @", "time", r"\text{time } @{-}1 \longrightarrow @"),
     ),
     "unrolled": (
-        ("step", "cell (t)", "one step of the cell, in small", r"\text{box: one step of the cell}"),
+        ("step", "cell (@)", "one step of the cell, in small", r"\text{box: one step of the cell}"),
         ("", "━━", "the states, carried to the next step", r"\text{thick: the states}"),
-        ("", "t−1 ⟶ t ⟶ t+1", "time", r"\text{time } t{-}1 \longrightarrow t \longrightarrow t{+}1"),
+        ("", "@−1 ⟶ @ ⟶ @+1", "time", r"\text{time } @{-}1 \longrightarrow @ \longrightarrow @{+}1"),
     ),
     "unrolled_backward": (
-        ("step", "BPTT (t)", "one step of backpropagation", r"\text{box: one step of BPTT}"),
+        ("step", "BPTT (@)", "one step of backpropagation", r"\text{box: one step of BPTT}"),
         ("", "━━", "the states' adjoints, carried back", r"\text{thick: the states' adjoints}"),
-        ("", "t−1 ⟵ t ⟵ t+1", "backpropagation runs back in time", r"\text{time } t{-}1 \longleftarrow t \longleftarrow t{+}1"),
+        ("", "@−1 ⟵ @ ⟵ @+1", "backpropagation runs back in time", r"\text{time } @{-}1 \longleftarrow @ \longleftarrow @{+}1"),
     ),
 }
 
@@ -51,13 +51,15 @@ def _sample(style: str, text: str) -> str:
             f"{html_text(text)}</TD>")
 
 
-def legend_label(kind: str) -> tuple[str, str]:
-    """(HTML table, LaTeX) of a kind's legend, in one row."""
-    cells = [_sample(style, sample) + f'<TD ALIGN="LEFT">{html_text(meaning)}</TD>' for style, sample, meaning, _ in LEGEND[kind]]
+def legend_label(kind: str, time: str = "t") -> tuple[str, str]:
+    """(HTML table, LaTeX) of a kind's legend, in one row; `time` is the cell's step index (@ in LEGEND: j where
+    the cell reads an input named t)."""
+    entries = [tuple(part.replace("@", time) for part in entry) for entry in LEGEND[kind]]
+    cells = [_sample(style, sample) + f'<TD ALIGN="LEFT">{html_text(meaning)}</TD>' for style, sample, meaning, _ in entries]
     table = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3"><TR>{"".join(cells)}</TR></TABLE>'
-    return table, r"\quad ".join(entry[3] for entry in LEGEND[kind])
+    return table, r"\quad ".join(entry[3] for entry in entries)
 
 
-def add_legend(diagram: Diagram, kind: str) -> None:
+def add_legend(diagram: Diagram, kind: str, time: str = "t") -> None:
     """The kind's legend as the figure's own label, under the drawing: it takes no part in the layout."""
-    diagram.legend = legend_label(kind)
+    diagram.legend = legend_label(kind, time)
