@@ -99,13 +99,6 @@ class JaxModule(FunctionalForward):
         return [[list(r.states) if isinstance(r, LinearGroup) else r.state for r in form.resolved if r.order == k]
                 for k in sorted({r.order for r in form.resolved})]
 
-    def block_scan(self) -> bool:
-        """Whether the parallel scan has a coupled group (the module then defines _block_scan)."""
-        from ..derive.scan import ScanForm
-
-        form = ScanForm(self.derived)
-        return form.parallel and bool(form.groups)
-
 
 def _tuple(names: list[str]) -> str:
     """A tuple literal: (a,) for one name, (a, b) for more, () for none."""
