@@ -231,6 +231,15 @@ def names_in(tree) -> set[str]:
     return set().union(*[names_in(t) for t in tree[1:]])
 
 
+def calls_in(tree) -> set[str]:
+    """The functions a parse tree calls."""
+    if tree[0] == "call":
+        return {tree[1]}.union(*[calls_in(a) for a in tree[2]])
+    if tree[0] in ("num", "name", "ref"):
+        return set()
+    return set().union(*[calls_in(t) for t in tree[1:]])
+
+
 def refs_in(tree) -> list[str]:
     if tree[0] == "ref":
         return [tree[1]]

@@ -14,7 +14,7 @@ import tomllib
 
 import lstmsym
 from conftest import SPECS, derived_cell
-from dot_reader import parse_expr
+from dot_reader import calls_in, parse_expr
 from lstmsym.derive import backward
 from lstmsym.derive.derived import Derived
 from lstmsym.model.functions import FUNCTIONS, SPEC_FUNCTIONS
@@ -75,15 +75,6 @@ def test_every_construct_and_function_verifies(path):
     """The test-only specs: one per function of the table and per construct of the language."""
     row = run_suite(derived_cell(path), use_torch=False)
     assert row["ok"], row
-
-
-def calls_in(tree) -> set[str]:
-    """The functions a parse tree of tests/dot_reader.py calls."""
-    if tree[0] == "call":
-        return {tree[1]}.union(*[calls_in(a) for a in tree[2]])
-    if tree[0] in ("num", "name", "ref"):
-        return set()
-    return set().union(*[calls_in(t) for t in tree[1:]])
 
 
 def test_every_function_has_a_test_spec():
