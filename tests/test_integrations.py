@@ -51,7 +51,8 @@ def readme_block(language: str) -> str:
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     """A tool run from the project's folder, importing this checkout's lstmsym."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), NO_COLOR="1")
+    env.pop("FORCE_COLOR", None)  # CI may force colour; messages are read back as plain text
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -82,7 +83,7 @@ def test_sphinx_directive_places_equations_gradient_parameters_and_diagram(tmp_p
 .. lstmsym:: specs/mine.toml
 
 """ + readme_block("rst"))
-    result = run(["sphinx", "-W", "-b", "html", "-q", str(src), str(tmp_path / "out")], tmp_path)
+    result = run(["sphinx", "--no-color", "-W", "-b", "html", "-q", str(src), str(tmp_path / "out")], tmp_path)
     assert result.returncode == 0, result.stderr
     page = unescape((tmp_path / "out" / "index.html").read_text())
     for row in (FORGET, CELL_STATE, D_C_PREV, MINE_ROW):
@@ -113,7 +114,7 @@ def test_sphinx_bad_names_and_options_fail_with_one_line_naming_the_choices(tmp_
 .. lstmsym:: lstm
    :hiden-size: 20
 """)
-    result = run(["sphinx", "-W", "-b", "html", "-q", str(src), str(tmp_path / "out")], tmp_path)
+    result = run(["sphinx", "--no-color", "-W", "-b", "html", "-q", str(src), str(tmp_path / "out")], tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "lstmsym:" in line]
