@@ -19,6 +19,9 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("LSTMSYM_HYPOTHESIS", "fixed"))
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every `python -m lstmsym.cli` a test starts imports this checkout, not whatever lstmsym is installed (an
+# editable install made in another folder once sent 32 subprocess tests to a missing copy).
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 CELLS = ROOT / "lstmsym" / "cells"
 SPECS = Path(__file__).resolve().parent / "specs"
 

@@ -177,6 +177,8 @@ def _operand(cell, key: str, values: dict[str, np.ndarray], params: dict[str, np
     """A quantity a gate reads: a printed row, or a matrix-vector product computed here from the parameters."""
     if key in values:
         return values[key]
+    if key in params:
+        return params[key]
     node = cell.node(key)
     assert node.op == "matvec" and not cell.parameter(node.args[0]).blocks, key
     return params[node.args[0]] @ _operand(cell, node.args[1], values, params)
@@ -189,10 +191,13 @@ def _gate_values(cell, gate, values: dict[str, np.ndarray], params: dict[str, np
         return values[gate.node]
     operands = {s: (float(cell.constants[s.name]) if s.name in cell.constants else _operand(cell, s.name, values, params))
                 for s in gate.expr.free_symbols}
-    units = max(np.size(v) for v in operands.values())
+    shape = max((np.shape(v) for v in operands.values()), key=lambda s: (len(s), int(np.prod(s))))
+    # a vector with a matrix applies along its rows (the language's rule, diag(v) M): entry (i, j) reads v_i
+    spread = {s: np.broadcast_to(np.reshape(v, np.shape(v) + (1,) * (len(shape) - np.ndim(v))) if np.ndim(v) else v, shape)
+              for s, v in operands.items()}
     out = []
-    for k in range(units):
-        point = {s: sympy.Float(float(np.ravel(v)[k % np.size(v)])) for s, v in operands.items()}
+    for k in range(int(np.prod(shape))):
+        point = {s: sympy.Float(float(np.ravel(v)[k])) for s, v in spread.items()}
         out.append(float(gate.expr.xreplace(point)))
     return np.asarray(out)
 

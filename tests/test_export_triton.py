@@ -49,7 +49,7 @@ def test_fused_kernels_match_autograd_under_the_interpreter(batch):
 
 def test_every_vector_state_cell_is_served():
     """What is refused is refused for its construct: convolutions, matrix states and a softmax along the units."""
-    refused = ["convgru", "convlstm", "deltanet", "fast_weights", "gated_deltanet", "mamba2_ssm", "on_lstm", "retnet",
+    refused = ["convgru", "convlstm", "deltanet", "fast_weights", "gated_deltanet", "gateloop", "mamba2_ssm", "mamba_ssm", "on_lstm", "retnet",
                "xlstm_mlstm"]
     assert sorted(set(lstmsym.builtin_names()) - set(served())) == refused
 

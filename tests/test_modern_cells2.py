@@ -185,6 +185,73 @@ def compare_mamba2_ssm(module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Mamba's selective SSM (S6): Gu & Dao 2023, Algorithm 2, in the form of the reference code's selective_scan_ref
+# (state-spaces/mamba, mamba_ssm/ops/selective_scan_interface.py): deltaA = exp(einsum('d,dn->dn', delta, A)),
+# deltaB_u = einsum('d,n,d->dn', delta, B, u), x = deltaA * x + deltaB_u, y = einsum('dn,n->d', x, C) + D * u,
+# with A = -exp(A_log), B, C and the rank-R dt from x_proj, delta = softplus(dt_proj(dt) + dt_bias).
+def mamba_ssm_reference(p, us):
+    T, Bn, D = us.shape
+    A = -np.exp(p["A_log"])
+    out = np.zeros((T, Bn, D))
+    for b in range(Bn):
+        x = np.zeros(A.shape)
+        for t in range(T):
+            u = us[t, b]
+            B, C = p["W_B"] @ u, p["W_C"] @ u
+            delta = np.logaddexp(0.0, p["W_dt"] @ (p["W_r"] @ u) + p["b_dt"])
+            deltaA = np.exp(np.einsum("d,dn->dn", delta, A))
+            deltaB_u = np.einsum("d,n,d->dn", delta, B, u)
+            x = deltaA * x + deltaB_u
+            out[t, b] = np.einsum("dn,n->d", x, C) + p["D"] * u
+    return out
+
+
+@case("mamba_ssm")
+def compare_mamba_ssm(module):
+    rng = np.random.default_rng(29)
+    params = draw(module, {"n": 4, "d": 5, "r": 2}, rng, scale=1.0)
+    us = rng.normal(size=(STEPS, BATCH, 4))
+    return run_export(module, params, us)[0], mamba_ssm_reference(params, us)
+
+
+# GateLoop, real-valued: Katsch 2023, Section 3, as the author's JAX layer computes it (K, Q, alpha dense maps to
+# the key size, V to the value size, KV = einsum('i,j->ij', k, v), A = sigmoid(alpha) with the phase at 0, spread
+# along each key row (expand_dims(A, -1)), H_t = A_t * H_{t-1} + KV_t by an associative scan, y = q @ H). The scan
+# is written here as jax.lax.associative_scan's combine, (a_i, kv_i) . (a_j, kv_j) = (a_j a_i, a_j kv_i + kv_j),
+# folded over the steps in a balanced tree rather than a loop, so the order of operations is not the cell's own.
+def gateloop_reference(p, xs):
+    T, Bn, _ = xs.shape
+
+    def combine(first, second):
+        return second[0] * first[0], second[0] * first[1] + second[1]
+
+    def scan(elements):  # inclusive prefix combine, by recursive doubling
+        if len(elements) == 1:
+            return elements
+        half = len(elements) // 2
+        left, right = scan(elements[:half]), scan(elements[half:])
+        return left + [combine(left[-1], e) for e in right]
+
+    out = np.zeros((T, Bn, p["W_v"].shape[0]))
+    for b in range(Bn):
+        x = xs[:, b]
+        k, q, v = x @ p["W_k"].T + p["b_k"], x @ p["W_q"].T + p["b_q"], x @ p["W_v"].T + p["b_v"]
+        a = sigmoid(x @ p["W_a"].T + p["b_a"])[:, :, None]
+        kv = np.einsum("ti,tj->tij", k, v)
+        H = [h for _, h in scan([(a[t], kv[t]) for t in range(T)])]
+        out[:, b] = np.stack([q[t] @ H[t] for t in range(T)])
+    return out
+
+
+@case("gateloop")
+def compare_gateloop(module):
+    rng = np.random.default_rng(31)
+    params = draw(module, {"m": 3, "d": 4, "n": 5}, rng, scale=1.0)
+    xs = rng.normal(size=(STEPS, BATCH, 3))
+    return run_export(module, params, xs)[0], gateloop_reference(params, xs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The comparisons, the broken specs that must fail them, and the hand counts.
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -199,6 +266,10 @@ def test_export_equals_the_paper(name):
 BROKEN = [
     # the master input gate without its 1 - (a rising master input gate)
     # a rotation by -theta: the sine's sign flipped in the real part only
+    # the transition gate applied to the new key-value product as well as to the memory
+    ("gateloop", 'S = "a * S_prev + outer(k, v)"', 'S = "a * (S_prev + outer(k, v))"'),
+    # the decay without the step size: exp(A) instead of exp(Delta A)
+    ("mamba_ssm", 'H = "exp(-Delta * exp(A_log)) * H_prev + outer(Delta * u, B)"', 'H = "exp(-exp(A_log)) * H_prev + outer(Delta * u, B)"'),
     ("hgrn", 'h_re = "lam * cos(theta) * h_re_prev - lam * sin(theta) * h_im_prev + (1 - lam) * c_re"',
      'h_re = "lam * cos(theta) * h_re_prev + lam * sin(theta) * h_im_prev + (1 - lam) * c_re"'),
     # the step size left out of the decay (a = exp(A) per step instead of exp(dt A))
@@ -224,6 +295,10 @@ COUNTS = [
     # four LSTM gates and two unchunked master gates (C = 1), each W (n x m), U (n x n), b (n)
     # W_mu, W_cr, W_ci and the output gate's two halves (n x m each) with their biases (n); gamma, theta (n);
     # the layer norm's gain and bias (2n); W_o (m x 2n), b_o (m)
+    # W_k, W_q, W_a (d x m) with biases (d); W_v (n x m) with its bias (n)
+    ("gateloop", {"m": 10, "d": 8, "n": 20}, 3 * (8 * 10 + 8) + 20 * 10 + 20),
+    # x_proj: W_B, W_C (N x D), W_r (R x D); dt_proj: W_dt (D x R) with bias (D); A_log (D x N); D (D)
+    ("mamba_ssm", {"n": 20, "d": 8, "r": 3}, 2 * 8 * 20 + 3 * 20 + 20 * 3 + 20 + 20 * 8 + 20),
     ("hgrn", {"m": 10, "n": 20}, 5 * (20 * 10 + 20) + 2 * 20 + 2 * 2 * 20 + 10 * 2 * 20 + 10),
     # W_x (n x m), W_B, W_C (d x m), w_dt (m), and the head's scalars dt_bias, A_log, D
     ("mamba2_ssm", {"m": 10, "n": 20, "d": 8}, 20 * 10 + 2 * 8 * 10 + 10 + 3),

@@ -24,7 +24,7 @@ SCANNED = PARALLEL + [BLOCK_SPEC]
 
 
 def test_detection():
-    assert PARALLEL == ["hgrn", "lru", "mamba2_ssm", "mingru", "minlstm", "qrnn", "qrnn2", "retnet", "rglru", "rwkv4", "typed_gru", "typed_lstm", "typed_rnn"]
+    assert PARALLEL == ["gateloop", "hgrn", "lru", "mamba2_ssm", "mamba_ssm", "mingru", "minlstm", "qrnn", "qrnn2", "retnet", "rglru", "rwkv4", "typed_gru", "typed_lstm", "typed_rnn"]
     mingru = ScanForm(derived_cell("mingru")).states[0]
     assert (mingru.state, str(mingru.a), str(mingru.b)) == ("h", "1 - z", "h_tilde*z")
     qrnn2 = ScanForm(derived_cell("qrnn2")).states

@@ -205,6 +205,9 @@ CONSTRUCT_ERRORS = {
                               "here: write W.T @ v, or outer(u, v) for u v^T)"),
     "select with two arguments": (MINIMAL.replace('"tanh(W @ x + U @ h_prev + b)"', '"where(x, tanh(W @ x + U @ h_prev + b))"'),
                                   "11:6: where() takes 3 arguments, found 2; expected where(x, y, z)"),
+    "operand that is a number by value": (MINIMAL.replace("U @ h_prev", "U @ (h_prev / h_prev)"),
+                                          "11:31: this operand simplifies to the number 1; expected an operand that is a "
+                                          "vector (a constant vector of ones is not in the language)"),
     "convolution on a vector": (CONV.replace('x = ["C", "H", "H"]', 'x = "C"').replace("EXPR", "x"),
                                 "13:19: conv() on a vector of size C; expected a feature map (channels x height x "
                                 "width), e.g. x = [\"C\", \"H\", \"W\"]"),

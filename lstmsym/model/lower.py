@@ -251,6 +251,9 @@ class Lowerer:
 
         def make() -> str:
             expr = self.value(node)
+            if not self.shape_of(expr) and not expr.free_symbols:  # B / B: a vector by its names, a number by value
+                raise SpecError(f"this operand simplifies to the number {expr}", self.eq.origin.at(self.eq.text, node.pos),
+                                expected="an operand that is a vector (a constant vector of ones is not in the language)")
             key = self.next_key("arg")
             self.add_value(key, expr, self.shape_of(expr), origin="argument")
             return key

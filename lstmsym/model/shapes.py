@@ -95,7 +95,8 @@ def resolved(shape: Shape, dims: Dims) -> tuple[str, ...] | None:
 
 def broadcast(a: Shape, b: Shape, dims: Dims, where: Location | None = None) -> Shape:
     """Shape of an elementwise operation: equal shapes, a scalar with anything, or a per-channel vector
-    with a feature map (it applies to every position of its channel)."""
+    with a feature map (it applies to every position of its channel) or with a matrix (it applies along each
+    row, as diag(v) M: the leading axis, like a feature map's channels)."""
     if a.rank == 0:
         return b
     if b.rank == 0:
@@ -105,7 +106,7 @@ def broadcast(a: Shape, b: Shape, dims: Dims, where: Location | None = None) -> 
             dims.unify(da, db, where)
         return a
     small, big = (a, b) if a.rank < b.rank else (b, a)
-    if small.rank == 1 and big.rank == 3:
+    if small.rank == 1 and big.rank in (2, 3):
         dims.unify(small.dims[0], big.dims[0], where)
         return big
     raise ShapeClash("rank")

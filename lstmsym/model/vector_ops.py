@@ -39,9 +39,15 @@ class SumUnits(Function):
 
 
 class SumTrailing(Function):
-    """The sum over the trailing `k` axes (a per-channel quantity collecting from a feature map)."""
+    """The sum over the trailing `k` axes: a per-channel quantity collecting from a feature map (k = 2, the
+    positions), or a per-row vector collecting from a matrix it was spread along (k = 1, the row sums)."""
 
     nargs = 2
+
+
+def row_sum(expr: SumTrailing) -> bool:
+    """Whether a SumTrailing sums the columns of a matrix (printed rowsum) rather than a map's positions."""
+    return expr.args[1] == 1
 
 
 class Transposed(Function):

@@ -10,7 +10,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import ALONG_NAMES, operator_form
+from ..model.vector_ops import ALONG_NAMES, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
@@ -143,12 +143,16 @@ class HtmlPrinter(StrPrinter):
         return f"{self._operand(expr.args[0])}<SUP>T</SUP> {self._operand(expr.args[1])}"
 
     def _print_Outer(self, expr: sympy.Expr) -> str:
-        return f"{self._operand(expr.args[0])} {self._operand(expr.args[1])}<SUP>T</SUP>"
+        right = expr.args[1]
+        under = self._print(right) if self.notation.one_name(right) else f"({self._print(right)})"
+        return f"{self._operand(expr.args[0])} {under}<SUP>T</SUP>"
 
     def _print_SumUnits(self, expr: sympy.Expr) -> str:
         return f"Σ({self._print(expr.args[0])})"
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
+        if row_sum(expr):
+            return f"rowsum({self._print(expr.args[0])})"
         return f"Σ<SUB>pos</SUB>({self._print(expr.args[0])})"
 
     def _print_along(self, expr: sympy.Expr) -> str:

@@ -7,7 +7,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import ALONG_NAMES, Next, Transposed, operator_form
+from ..model.vector_ops import ALONG_NAMES, Next, Transposed, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base, parts
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
@@ -193,16 +193,23 @@ class CellLatexPrinter(LatexPrinter):
     def _print_MatTVec(self, expr: sympy.Expr) -> str:
         return superscript(self._operand(expr.args[0]), TOP) + " " + self._operand(expr.args[1])
 
+    def _transposed(self, expr: sympy.Expr) -> str:
+        """An operand under a transpose: bracketed unless one symbol, so (W u)^T never reads as W u^T."""
+        inner = self._print(expr)
+        return superscript(inner, TOP) if self.notation.one_name(expr) else rf"\left({inner}\right)^{{\top}}"
+
     def _print_Outer(self, expr: sympy.Expr) -> str:
-        return self._operand(expr.args[0]) + r"\, " + superscript(self._operand(expr.args[1]), TOP)
+        return self._operand(expr.args[0]) + r"\, " + self._transposed(expr.args[1])
 
     def _print_BlockOuter(self, expr: sympy.Expr) -> str:
-        return r"\operatorname{bdiag}\left(" + self._operand(expr.args[0]) + r"\, " + superscript(self._operand(expr.args[1]), TOP) + r"\right)"
+        return r"\operatorname{bdiag}\left(" + self._operand(expr.args[0]) + r"\, " + self._transposed(expr.args[1]) + r"\right)"
 
     def _print_SumUnits(self, expr: sympy.Expr) -> str:
         return rf"\mathbf{{1}}^{{\top}}\left({self._print(expr.args[0])}\right)"
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
+        if row_sum(expr):
+            return rf"\operatorname{{rowsum}}\left({self._print(expr.args[0])}\right)"
         return rf"\textstyle\sum_{{\mathrm{{pos}}}}\left({self._print(expr.args[0])}\right)"
 
     def _print_Transposed(self, expr: sympy.Expr) -> str:

@@ -8,7 +8,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import ALONG_NAMES, Transposed, operator_form
+from ..model.vector_ops import ALONG_NAMES, Transposed, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, ordered_terms
@@ -209,7 +209,9 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         return self.row(self.el("msup", self._operand(expr.args[0]), self.mi("⊤")), self._operand(expr.args[1]))
 
     def _print_Outer(self, expr):
-        return self.row(self._operand(expr.args[0]), self.el("msup", self._operand(expr.args[1]), self.mi("⊤")))
+        right = expr.args[1]
+        under = self._print(right) if self.notation.one_name(right) else self.bracketed(self._print(right))
+        return self.row(self._operand(expr.args[0]), self.el("msup", under, self.mi("⊤")))
 
     def _print_BlockOuter(self, expr):
         return self.row(self.mi("bdiag"), self.bracketed(self._print_Outer(expr)))
@@ -218,6 +220,8 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         return self.row(self.mo("∑"), self.bracketed(self._print(expr.args[0])))
 
     def _print_SumTrailing(self, expr):
+        if row_sum(expr):
+            return self.row(self.mi("rowsum"), self.bracketed(self._print(expr.args[0])))
         return self.row(self.el("msub", self.mo("∑"), self.mi("pos")), self.bracketed(self._print(expr.args[0])))
 
     def _print_Transposed(self, expr):

@@ -6,13 +6,14 @@ from __future__ import annotations
 import sympy
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower
 
 from ..model.cell import Cell
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import UNIT_OPERATORS, MatrixExpr, Operator, Reduction
 from ..model.sizes import size_of_key
-from ..model.vector_ops import MatTVec, MatVec, Outer, SumUnits, Transposed
+from ..model.vector_ops import MatTVec, MatVec, Outer, SumTrailing, SumUnits, Transposed
 from ..spec.naming import value_key
 from .notation import Notation
 
@@ -171,6 +172,9 @@ class MatrixForm:
             return sympy.MatMul(self.convert(expr.args[0]), self.convert(expr.args[1]).T)
         if isinstance(expr, Transposed):
             return self.convert(expr.args[0]).T
+        if isinstance(expr, SumTrailing):  # row sums of a matrix a vector was spread along: M 1
+            inner = self.convert(expr.args[0])
+            return sympy.MatMul(inner, sympy.OneMatrix(inner.shape[1], 1)) if isinstance(inner, sympy.MatrixExpr) else inner
         if isinstance(expr, SumUnits):
             inner = self.convert(expr.args[0])
             if isinstance(inner, sympy.MatrixExpr):
@@ -184,8 +188,7 @@ class MatrixForm:
         if expr.is_Mul:
             matrices = [a for a in args if isinstance(a, sympy.MatrixExpr)]
             scalars = [a for a in args if not isinstance(a, sympy.MatrixExpr)]
-            product = sympy.HadamardProduct(*matrices) if len(matrices) > 1 else (matrices[0] if matrices else sympy.S.One)
-            return sympy.Mul(*scalars) * product if matrices else sympy.Mul(*scalars)
+            return sympy.Mul(*scalars) * self.hadamard(matrices) if matrices else sympy.Mul(*scalars)
         if expr.is_Pow and isinstance(args[0], sympy.MatrixExpr):
             return Power(args[0], args[1])
         return expr.func(*args)
@@ -218,6 +221,25 @@ class MatrixForm:
         total = (sympy.OneMatrix(1, first.shape[0]) * first * sympy.OneMatrix(first.shape[1], 1))[0, 0]
         return total / (first.shape[0] * first.shape[1]) if name == "mean" else total
 
+    @staticmethod
+    def hadamard(matrices: list):
+        """The entrywise product; a column vector with matrices of its height is spread along their rows, diag(v) M."""
+        columns = [m for m in matrices if m.shape[1] == 1]
+        wide = [m for m in matrices if m.shape[1] != 1]
+        product = lambda ms: sympy.HadamardProduct(*ms) if len(ms) > 1 else ms[0]  # noqa: E731
+        if not wide or not columns:
+            return product(matrices)
+        return sympy.MatMul(DiagMatrix(product(columns)), product(wide))
+
     def matrix_sum(self, args):
-        shape = next(a.shape for a in args if isinstance(a, sympy.MatrixExpr))
-        return sympy.MatAdd(*[a if isinstance(a, sympy.MatrixExpr) else a * sympy.OneMatrix(*shape) for a in args])
+        shape = max((a.shape for a in args if isinstance(a, sympy.MatrixExpr)), key=lambda s: s[1] != 1)
+        return sympy.MatAdd(*[self.spread(a, shape) for a in args])
+
+    @staticmethod
+    def spread(term, shape):
+        """A term of a matrix sum at the sum's shape: a scalar times ones, a column vector repeated along the rows."""
+        if not isinstance(term, sympy.MatrixExpr):
+            return term * sympy.OneMatrix(*shape)
+        if term.shape[1] == 1 and shape[1] != 1:
+            return sympy.MatMul(term, sympy.OneMatrix(1, shape[1]))
+        return term

@@ -108,6 +108,10 @@ class Notation:
             return "parameter"
         return "node"
 
+    def one_name(self, expr: sympy.Expr) -> bool:
+        """Whether an expression prints as one name (a superscript or a transpose may sit on it unbracketed)."""
+        return expr.is_Symbol and (not self.is_expression(expr.name) or expr.name in self.latex_aliases)
+
     def is_expression(self, key: str) -> bool:
         """Keys printed as the expression they stand for (operators, reductions, auto-named operands)."""
         return is_internal(key) and (parts(key)[0] in ("arg", "mat", "red") or self.kind(key) == "operator")

@@ -7,7 +7,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator, Reduction
-from ..model.vector_ops import ALONG_NAMES, operator_form
+from ..model.vector_ops import ALONG_NAMES, operator_form, row_sum
 from ..spec.naming import adjoint_base, parts
 from .notation import Notation
 from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, print_sum
@@ -152,7 +152,7 @@ class CellTextPrinter(StrPrinter):
         return f"sum({self._print(expr.args[0])})"
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
-        return f"sum_positions({self._print(expr.args[0])})"
+        return f"{'rowsum' if row_sum(expr) else 'sum_positions'}({self._print(expr.args[0])})"
 
     def _print_Transposed(self, expr: sympy.Expr) -> str:
         inner = self._print(expr.args[0])

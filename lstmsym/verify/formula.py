@@ -21,7 +21,7 @@ from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose
 
 ORIGIN = Origin("<formula>")
 #: Calls a formula may make besides the notation's functions: name -> arity.
-FORMULA_CALLS = {"outer": 2, "sum": 1, "mean": 1, "dot": 2, "conv": 2, "sum_positions": 1, "step": 1, "floor": 1, "d": 1, "next": 1,
+FORMULA_CALLS = {"outer": 2, "sum": 1, "mean": 1, "dot": 2, "conv": 2, "sum_positions": 1, "rowsum": 1, "step": 1, "floor": 1, "d": 1, "next": 1,
                  "conv_transpose": 2, "conv_weight": 2, "blocks": 1, "cumsum": 1, "cummax": 1, "softmax": 1, "revcumsum": 1,
                  "cummaxgrad": 2}
 MAX_EXPONENT = 16
@@ -99,6 +99,7 @@ class FormulaReader:
         args = [self.read(a) for a in node.args]
         calls = {"outer": lambda: Outer(*args), "sum": lambda: SumUnits(args[0]), "next": lambda: Next(args[0]),
                  "sum_positions": lambda: SumTrailing(args[0], sympy.Integer(2)),
+                 "rowsum": lambda: SumTrailing(args[0], sympy.Integer(1)),
                  "conv": lambda: Conv(*args), "conv_transpose": lambda: ConvT(*args), "conv_weight": lambda: ConvW(*args, sympy.Symbol(self.kernel_for(args)))}
         along = {name: kind for kind, name in ALONG_NAMES.items()}
         if node.func in calls:

@@ -23,6 +23,9 @@ ACCENT_WORDS = ("tilde", "hat", "bar", "dot", "check")
 ADJOINT_OF = sympy.Function("adjoint_of")
 BDIAG = sympy.Function("bdiag")
 SUM_POSITIONS = sympy.Function("sum_positions")
+ROW_SUM = sympy.Function("rowsum")
+#: Two matrices written side by side (W_2 W_1 x): resolved to W_2 (W_1 x) once the vector they act on is read.
+MATRIX_PRODUCT = sympy.Function("matrix_product")
 CONV_WEIGHTS = sympy.Function("conv_weights")
 STRUCTURAL = ("sum", "mean", "dot")
 #: Operations along the units of a vector, and the adjoints of two of them (read as functions of these names).
@@ -132,7 +135,7 @@ class Names:
             return self.is_matrix(expr.args[0])
         if expr.is_Symbol:
             return self.rank(expr.name) == 2
-        if isinstance(expr, Outer):
+        if isinstance(expr, (Outer, MATRIX_PRODUCT)):
             return True
         if expr.is_Add or expr.is_Mul or expr.is_Pow or isinstance(expr, ElementwiseBase):
             return any(self.is_matrix(a) for a in expr.args)
@@ -216,8 +219,12 @@ class Parser:
 
     def juxtapose(self, left: sympy.Expr, right: sympy.Expr) -> sympy.Expr:
         """M v is a matrix product, u vᵀ an outer product, anything else a product by a scalar."""
+        if isinstance(left, MATRIX_PRODUCT) and self.names.is_vector(right) and not self.names.is_matrix(right):
+            return self.juxtapose(left.args[0], self.juxtapose(left.args[1], right))  # A B v = A (B v)
         if self.names.is_matrix(left) and self.names.is_vector(right) and not self.names.is_matrix(right):
             return MatVec(left, right)
+        if left.is_Symbol and right.is_Symbol and self.names.is_matrix(left) and self.names.is_matrix(right):
+            return MATRIX_PRODUCT(left, right)
         if isinstance(right, Transposed) and not self.names.is_matrix(right.args[0]):
             return Outer(left, right.args[0])
         return left * right
@@ -305,8 +312,8 @@ class Parser:
             args = [self.postfix(self.atom())]
         if name == "bdiag":
             value = BDIAG(*args)
-        elif name == "diag":
-            value = sympy.Function("diag")(*args)
+        elif name in ("diag", "rowsum"):
+            value = sympy.Function(name)(*args)
         elif name in STRUCTURAL or name in ALONG:
             value = sympy.Function(name)(*args)
         elif name in FUNCTIONS:

@@ -11,8 +11,8 @@ import sympy
 from ..model.cell import Cell
 from ..model.ir import MatrixExpr, Operator
 from ..model.select import Where, as_indicator_sum
-from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form
-from .readback import ADJOINT_OF, BDIAG, CONV_WEIGHTS, SUM_POSITIONS, Names, ReadError, read_formula
+from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form, row_sum
+from .readback import ADJOINT_OF, BDIAG, CONV_WEIGHTS, ROW_SUM, SUM_POSITIONS, Names, ReadError, read_formula
 
 
 # -- the derived side, in the same vocabulary ---------------------------------------------------------------
@@ -45,7 +45,7 @@ class Canon:
         if isinstance(expr, BlockOuter):
             return BDIAG(Outer(self(expr.args[0]), self(expr.args[1])))
         if isinstance(expr, SumTrailing):
-            return SUM_POSITIONS(self(expr.args[0]))
+            return (ROW_SUM if row_sum(expr) else SUM_POSITIONS)(self(expr.args[0]))
         if isinstance(expr, ConvW):
             return CONV_WEIGHTS(self(expr.args[0]), self(expr.args[1]))
         if isinstance(expr, ALONG_UNITS):
@@ -77,7 +77,7 @@ class Canon:
         return cell.has_node(base) and cell.is_batched(base)
 
 
-LINEAR = (MatVec, Outer, SumUnits, Conv, CONV_WEIGHTS, Transposed, SUM_POSITIONS, sympy.Function("cumsum"),
+LINEAR = (MatVec, Outer, SumUnits, Conv, CONV_WEIGHTS, Transposed, SUM_POSITIONS, ROW_SUM, sympy.Function("cumsum"),
           sympy.Function("revcumsum"))
 
 

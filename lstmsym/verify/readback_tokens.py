@@ -41,7 +41,7 @@ OPERATOR_NAMES = {"relu": "relu", "softplus": "softplus", "hardtanh": "hard_tanh
                   "lrelu": "leaky_relu", "sgn": "sign", "sum": "sum", "mean": "mean", "bdiag": "bdiag", "diag": "diag",
                   "sigmoid": "sigmoid", "hardsigmoid": "hard_sigmoid", "step": "step", "where": "where",
                   "cumsum": "cumsum", "cummax": "cummax", "softmax": "softmax", "revcumsum": "revcumsum",
-                  "cummaxgrad": "cummaxgrad"}
+                  "cummaxgrad": "cummaxgrad", "rowsum": "rowsum"}
 #: MathML function heads (an <mi> with one of these texts followed by a bracket).
 MATHML_FUNCTIONS = {**{k: k for k in LATEX_FUNCTIONS}, **OPERATOR_NAMES, "σ": "sigmoid"}
 MATHML_OPERATORS = {"+": "+", "−": "-", "-": "-", "⊙": "odot", "∗": "conv", "⋆": "convw", "⋅": "dot", "·": "dot",
@@ -176,6 +176,8 @@ class LatexLexer:
             inner = LatexLexer("")
             inner.raw = self._group_raw()
             name = inner.token([])[0]
+            if name == ("adjoint",):  # an accent on a quantity named delta: \bar{\delta}_t is a name, not an adjoint
+                name = ("name", "δ", ())
             main, accents = name[1], name[2] + (ACCENT_COMMANDS[command],)
             return [self.symbol(main, accents)]
         if command in ("mathit", "mathrm", "mathcal"):
