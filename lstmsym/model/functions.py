@@ -5,6 +5,8 @@ Printers, code generators and evaluators all read this table."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
 
 import sympy
 
@@ -12,18 +14,20 @@ from .function_classes import (Abs, Cos, Elu, ElementwiseBase, Exp, Floor, HardS
                                Minimum, Mod, Relu, Sigmoid, Sign, Sin, Softplus, Softsign, Sqrt, Step, Tanh)
 from .select import Where
 
+#: The code backends, in the order their columns were once written; each function's `code` has one source per backend.
+BACKENDS = ("numpy", "torch", "jax", "triton")
+
+
 @dataclass(frozen=True)
 class FunctionInfo:
-    """How one function is built, written and computed. Sources are expressions in the arguments x (and y)."""
+    """How one function is built, written and computed. Sources are expressions in the arguments x (and y, z)."""
 
     name: str
     cls: type | None
     arity: int
     latex: str
     html: str
-    numpy: str
-    torch: str
-    jax: str
+    code: Mapping[str, str]
     summary: str
     domain: str = "all real numbers"
     positive_argument: bool = False
@@ -31,7 +35,6 @@ class FunctionInfo:
     constant_second: bool = False
     derived_only: bool = False
     mask_first: bool = False
-    triton: str = ""
 
     @property
     def label_latex(self) -> str:
@@ -49,68 +52,83 @@ class FunctionInfo:
         return ", ".join("xyz"[:self.arity])
 
 
-_ROWS = (
-    # name, class, arity, LaTeX, HTML glyph, NumPy, PyTorch, JAX, summary
-    ("sigmoid", Sigmoid, 1, r"\sigma", "σ", "0.5 * (1.0 + np.tanh(0.5 * x))", "torch.sigmoid(x)", "jax.nn.sigmoid(x)",
-     "logistic sigmoid 1/(1+e^-x)"),
-    ("tanh", Tanh, 1, r"\tanh", "tanh", "np.tanh(x)", "torch.tanh(x)", "jnp.tanh(x)", "hyperbolic tangent"),
-    ("relu", Relu, 1, r"\operatorname{relu}", "relu", "np.maximum(x, 0)", "torch.relu(x)", "jax.nn.relu(x)", "max(x, 0)"),
-    ("exp", Exp, 1, r"\exp", "exp", "np.exp(x)", "torch.exp(x)", "jnp.exp(x)", "exponential"),
-    ("log", Log, 1, r"\log", "log", "np.log(x)", "torch.log(x)", "jnp.log(x)", "natural logarithm"),
-    ("sqrt", Sqrt, 1, r"\sqrt", "√", "np.sqrt(x)", "torch.sqrt(x)", "jnp.sqrt(x)", "square root"),
-    ("softplus", Softplus, 1, r"\operatorname{softplus}", "softplus", "np.logaddexp(0, x)",
-     "torch.nn.functional.softplus(x)", "jax.nn.softplus(x)", "log(1 + e^x)"),
-    ("identity", None, 1, "", "", "x", "x", "x", "the identity (leaves its argument as it is)"),
-    ("hard_sigmoid", HardSigmoid, 1, r"\sigma_{\mathrm{hard}}", "σ<SUB>hard</SUB>", "np.clip(x / 6 + 0.5, 0, 1)",
-     "torch.clamp(x / 6 + 0.5, 0, 1)", "jnp.clip(x / 6 + 0.5, 0, 1)", "clip(x/6 + 1/2, 0, 1), as PyTorch Hardsigmoid and Keras 3"),
-    ("hard_tanh", HardTanh, 1, r"\operatorname{hardtanh}", "hardtanh", "np.clip(x, -1, 1)", "torch.clamp(x, -1, 1)",
-     "jnp.clip(x, -1, 1)", "clip(x, -1, 1)"),
-    ("softsign", Softsign, 1, r"\operatorname{softsign}", "softsign", "x / (1 + np.abs(x))",
-     "torch.nn.functional.softsign(x)", "x / (1 + jnp.abs(x))", "x / (1 + |x|)"),
-    ("elu", Elu, 1, r"\operatorname{elu}", "elu", "np.where(x > 0, x, np.expm1(np.minimum(x, 0)))",
-     "torch.nn.functional.elu(x)", "jax.nn.elu(x)", "x if x > 0 else e^x - 1"),
-    ("leaky_relu", LeakyRelu, 2, r"\operatorname{lrelu}", "lrelu", "np.where(x > 0, x, y * x)",
-     "torch.where(x > 0, x, y * x)", "jnp.where(x > 0, x, y * x)", "x if x > 0 else a x, with a constant slope a"),
-    ("abs", Abs, 1, "", "abs", "np.abs(x)", "torch.abs(x)", "jnp.abs(x)", "absolute value |x|"),
-    ("sign", Sign, 1, r"\operatorname{sgn}", "sgn", "np.sign(x)", "torch.sign(x)", "jnp.sign(x)", "sign of x (-1, 0 or 1)"),
-    ("sin", Sin, 1, r"\sin", "sin", "np.sin(x)", "torch.sin(x)", "jnp.sin(x)", "sine"),
-    ("cos", Cos, 1, r"\cos", "cos", "np.cos(x)", "torch.cos(x)", "jnp.cos(x)", "cosine"),
-    ("mod", Mod, 2, r"\bmod", "mod", "np.mod(x, y)", "torch.remainder(x, y)", "jnp.mod(x, y)",
-     "x mod y with the sign of y, x - y floor(x / y)"),
-    ("max", Maximum, 2, r"\max", "max", "np.maximum(x, y)", "torch.maximum(torch.as_tensor(x), torch.as_tensor(y))", "jnp.maximum(x, y)",
-     "elementwise maximum of two operands"),
-    ("min", Minimum, 2, r"\min", "min", "np.minimum(x, y)", "torch.minimum(torch.as_tensor(x), torch.as_tensor(y))", "jnp.minimum(x, y)",
-     "elementwise minimum of two operands"),
-    ("where", Where, 3, r"\operatorname{where}", "where", "np.where(x != 0, y, z)", "torch.where(x != 0, y, z)",
-     "jnp.where(x != 0, y, z)", "elementwise select: a where the mask c is non-zero, else b (a true select: a NaN in the "
-     "branch not taken reaches neither the value nor a gradient); d/da = [c != 0], d/db = [c = 0], d/dc = 0"),
-    ("step", Step, 1, "", "step", "np.heaviside(x, 0)",
-     "(x > 0).to(x.dtype)", "(x > 0).astype(x.dtype)", "unit step [x > 0] (appears in derivatives)"),
-    ("floor", Floor, 1, "", "floor", "np.floor(x)", "torch.floor(x)", "jnp.floor(x)", "floor (appears in derivatives)"),
-)
-#: Triton sources (triton.language as tl, in a @triton.jit helper). Triton has no tanh, softplus, elu or sign of its
-#: own in triton.language: they are written from exp, log and comparisons (tanh x = 2 sigmoid(2x) - 1, exact).
-_TRITON = {
-    "sigmoid": "tl.sigmoid(x)", "tanh": "2.0 * tl.sigmoid(2.0 * x) - 1.0", "relu": "tl.maximum(x, 0.0)",
-    "exp": "tl.exp(x)", "log": "tl.log(x)", "sqrt": "tl.sqrt(x)",
-    "softplus": "tl.maximum(x, 0.0) + tl.log(1.0 + tl.exp(-tl.abs(x)))", "identity": "x",
-    "hard_sigmoid": "tl.minimum(tl.maximum(x / 6.0 + 0.5, 0.0), 1.0)", "hard_tanh": "tl.minimum(tl.maximum(x, -1.0), 1.0)",
-    "softsign": "x / (1.0 + tl.abs(x))", "elu": "tl.where(x > 0, x, tl.exp(tl.minimum(x, 0.0)) - 1.0)",
-    "leaky_relu": "tl.where(x > 0, x, y * x)", "abs": "tl.abs(x)",
-    "sign": "tl.where(x > 0, 1.0, 0.0) - tl.where(x < 0, 1.0, 0.0)", "sin": "tl.sin(x)", "cos": "tl.cos(x)",
-    "mod": "x - y * tl.floor(x / y)", "max": "tl.maximum(x, y)", "min": "tl.minimum(x, y)",
-    "where": "tl.where(x != 0, y, z)", "step": "tl.where(x > 0, 1.0, 0.0)", "floor": "tl.floor(x)",
-}
+def _function(name: str, cls: type | None, arity: int, latex: str, html: str, summary: str, **code: str) -> FunctionInfo:
+    """One row: a backend's source is a keyword named after it (numpy=..., torch=..., jax=..., triton=...)."""
+    missing = [b for b in BACKENDS if b not in code]
+    assert not missing and set(code) <= set(BACKENDS), (name, missing, sorted(code))
+    domain, positive, nonzero = _DOMAINS.get(name, ("all real numbers", False, False))
+    return FunctionInfo(name, cls, arity, latex, html, MappingProxyType(dict(code)), summary, domain=domain,
+                        positive_argument=positive, nonzero_second=nonzero, constant_second=name == "leaky_relu",
+                        derived_only=name in ("step", "floor"), mask_first=name == "where")
+
+
 _ALONE = {"sqrt": r"\sqrt{\cdot}", "abs": r"\lvert\cdot\rvert", "step": r"\operatorname{step}", "floor": r"\lfloor\cdot\rfloor"}
 _DOMAINS = {"log": ("positive numbers", True, False), "sqrt": ("positive numbers (its derivative is infinite at 0)", True, False),
             "mod": ("a non-zero divisor", False, True)}
 
-FUNCTIONS: dict[str, FunctionInfo] = {}
-for _row in _ROWS:
-    _domain, _positive, _nonzero = _DOMAINS.get(_row[0], ("all real numbers", False, False))
-    FUNCTIONS[_row[0]] = FunctionInfo(*_row, domain=_domain, positive_argument=_positive, nonzero_second=_nonzero,
-                                      constant_second=_row[0] == "leaky_relu", derived_only=_row[0] in ("step", "floor"),
-                                      mask_first=_row[0] == "where", triton=_TRITON[_row[0]])
+# Triton has no tanh, softplus, elu or sign of its own in triton.language: they are written from exp, log and
+# comparisons (tanh x = 2 sigmoid(2x) - 1, exact). Its sources run in a @triton.jit helper (triton.language as tl).
+_TABLE = (
+    _function("sigmoid", Sigmoid, 1, r"\sigma", "σ", "logistic sigmoid 1/(1+e^-x)",
+              numpy="0.5 * (1.0 + np.tanh(0.5 * x))", torch="torch.sigmoid(x)", jax="jax.nn.sigmoid(x)", triton="tl.sigmoid(x)"),
+    _function("tanh", Tanh, 1, r"\tanh", "tanh", "hyperbolic tangent",
+              numpy="np.tanh(x)", torch="torch.tanh(x)", jax="jnp.tanh(x)", triton="2.0 * tl.sigmoid(2.0 * x) - 1.0"),
+    _function("relu", Relu, 1, r"\operatorname{relu}", "relu", "max(x, 0)",
+              numpy="np.maximum(x, 0)", torch="torch.relu(x)", jax="jax.nn.relu(x)", triton="tl.maximum(x, 0.0)"),
+    _function("exp", Exp, 1, r"\exp", "exp", "exponential",
+              numpy="np.exp(x)", torch="torch.exp(x)", jax="jnp.exp(x)", triton="tl.exp(x)"),
+    _function("log", Log, 1, r"\log", "log", "natural logarithm",
+              numpy="np.log(x)", torch="torch.log(x)", jax="jnp.log(x)", triton="tl.log(x)"),
+    _function("sqrt", Sqrt, 1, r"\sqrt", "√", "square root",
+              numpy="np.sqrt(x)", torch="torch.sqrt(x)", jax="jnp.sqrt(x)", triton="tl.sqrt(x)"),
+    _function("softplus", Softplus, 1, r"\operatorname{softplus}", "softplus", "log(1 + e^x)",
+              numpy="np.logaddexp(0, x)", torch="torch.nn.functional.softplus(x)", jax="jax.nn.softplus(x)",
+              triton="tl.maximum(x, 0.0) + tl.log(1.0 + tl.exp(-tl.abs(x)))"),
+    _function("identity", None, 1, "", "", "the identity (leaves its argument as it is)",
+              numpy="x", torch="x", jax="x", triton="x"),
+    _function("hard_sigmoid", HardSigmoid, 1, r"\sigma_{\mathrm{hard}}", "σ<SUB>hard</SUB>",
+              "clip(x/6 + 1/2, 0, 1), as PyTorch Hardsigmoid and Keras 3",
+              numpy="np.clip(x / 6 + 0.5, 0, 1)", torch="torch.clamp(x / 6 + 0.5, 0, 1)", jax="jnp.clip(x / 6 + 0.5, 0, 1)",
+              triton="tl.minimum(tl.maximum(x / 6.0 + 0.5, 0.0), 1.0)"),
+    _function("hard_tanh", HardTanh, 1, r"\operatorname{hardtanh}", "hardtanh", "clip(x, -1, 1)",
+              numpy="np.clip(x, -1, 1)", torch="torch.clamp(x, -1, 1)", jax="jnp.clip(x, -1, 1)",
+              triton="tl.minimum(tl.maximum(x, -1.0), 1.0)"),
+    _function("softsign", Softsign, 1, r"\operatorname{softsign}", "softsign", "x / (1 + |x|)",
+              numpy="x / (1 + np.abs(x))", torch="torch.nn.functional.softsign(x)", jax="x / (1 + jnp.abs(x))",
+              triton="x / (1.0 + tl.abs(x))"),
+    _function("elu", Elu, 1, r"\operatorname{elu}", "elu", "x if x > 0 else e^x - 1",
+              numpy="np.where(x > 0, x, np.expm1(np.minimum(x, 0)))", torch="torch.nn.functional.elu(x)", jax="jax.nn.elu(x)",
+              triton="tl.where(x > 0, x, tl.exp(tl.minimum(x, 0.0)) - 1.0)"),
+    _function("leaky_relu", LeakyRelu, 2, r"\operatorname{lrelu}", "lrelu", "x if x > 0 else a x, with a constant slope a",
+              numpy="np.where(x > 0, x, y * x)", torch="torch.where(x > 0, x, y * x)", jax="jnp.where(x > 0, x, y * x)",
+              triton="tl.where(x > 0, x, y * x)"),
+    _function("abs", Abs, 1, "", "abs", "absolute value |x|",
+              numpy="np.abs(x)", torch="torch.abs(x)", jax="jnp.abs(x)", triton="tl.abs(x)"),
+    _function("sign", Sign, 1, r"\operatorname{sgn}", "sgn", "sign of x (-1, 0 or 1)",
+              numpy="np.sign(x)", torch="torch.sign(x)", jax="jnp.sign(x)",
+              triton="tl.where(x > 0, 1.0, 0.0) - tl.where(x < 0, 1.0, 0.0)"),
+    _function("sin", Sin, 1, r"\sin", "sin", "sine", numpy="np.sin(x)", torch="torch.sin(x)", jax="jnp.sin(x)", triton="tl.sin(x)"),
+    _function("cos", Cos, 1, r"\cos", "cos", "cosine", numpy="np.cos(x)", torch="torch.cos(x)", jax="jnp.cos(x)", triton="tl.cos(x)"),
+    _function("mod", Mod, 2, r"\bmod", "mod", "x mod y with the sign of y, x - y floor(x / y)",
+              numpy="np.mod(x, y)", torch="torch.remainder(x, y)", jax="jnp.mod(x, y)", triton="x - y * tl.floor(x / y)"),
+    _function("max", Maximum, 2, r"\max", "max", "elementwise maximum of two operands",
+              numpy="np.maximum(x, y)", torch="torch.maximum(torch.as_tensor(x), torch.as_tensor(y))", jax="jnp.maximum(x, y)",
+              triton="tl.maximum(x, y)"),
+    _function("min", Minimum, 2, r"\min", "min", "elementwise minimum of two operands",
+              numpy="np.minimum(x, y)", torch="torch.minimum(torch.as_tensor(x), torch.as_tensor(y))", jax="jnp.minimum(x, y)",
+              triton="tl.minimum(x, y)"),
+    _function("where", Where, 3, r"\operatorname{where}", "where",
+              "elementwise select: a where the mask c is non-zero, else b (a true select: a NaN in the branch not taken "
+              "reaches neither the value nor a gradient); d/da = [c != 0], d/db = [c = 0], d/dc = 0",
+              numpy="np.where(x != 0, y, z)", torch="torch.where(x != 0, y, z)", jax="jnp.where(x != 0, y, z)",
+              triton="tl.where(x != 0, y, z)"),
+    _function("step", Step, 1, "", "step", "unit step [x > 0] (appears in derivatives)",
+              numpy="np.heaviside(x, 0)", torch="(x > 0).to(x.dtype)", jax="(x > 0).astype(x.dtype)", triton="tl.where(x > 0, 1.0, 0.0)"),
+    _function("floor", Floor, 1, "", "floor", "floor (appears in derivatives)",
+              numpy="np.floor(x)", torch="torch.floor(x)", jax="jnp.floor(x)", triton="tl.floor(x)"),
+)
+
+FUNCTIONS: dict[str, FunctionInfo] = {info.name: info for info in _TABLE}
 
 #: Functions a spec may call (step and floor only appear in derived expressions).
 SPEC_FUNCTIONS = tuple(name for name, info in FUNCTIONS.items() if not info.derived_only)

@@ -8,16 +8,16 @@ from .templating import environment
 
 def helper_rows(backend: str = "numpy") -> list[tuple[str, str, str]]:
     """(helper name, source in `backend` (numpy, torch or jax), parameter list) for each function of the table."""
-    return [(info.helper, getattr(info, backend), info.parameters) for info in FUNCTIONS.values() if info.cls is not None]
+    return [(info.helper, info.code[backend], info.parameters) for info in FUNCTIONS.values() if info.cls is not None]
 
 
 def numpy_helpers_source() -> str:
     """A module defining one NumPy function per row of the function table."""
-    body = environment("python").get_template("numpy_helpers.py.j2").render(helpers=helper_rows())
+    body = environment("python").get_template("function_helpers.py.j2").render(helpers=helper_rows())
     return '"""NumPy helpers generated from lstmsym\'s function table."""\n\nimport numpy as np\n' + body
 
 
 def torch_helpers_source() -> str:
     """A module defining one PyTorch function per row of the function table."""
-    body = environment("python").get_template("torch_helpers.py.j2").render(helpers=helper_rows("torch"))
+    body = environment("python").get_template("function_helpers.py.j2").render(helpers=helper_rows("torch"))
     return '"""PyTorch helpers generated from lstmsym\'s function table."""\n\nimport torch\n' + body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .prune import keep_called
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..printing.numpy_code import pyname, sizename
@@ -107,4 +108,4 @@ def _tuple(names: list[str]) -> str:
 
 def export_jax(derived: Derived) -> str:
     """Source of a standalone JAX file implementing the cell (imports only jax)."""
-    return JaxModule(derived).render()
+    return keep_called(JaxModule(derived).render())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sympy
 
+from .prune import keep_called
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..derive.plan import Group
@@ -276,4 +277,4 @@ class NumpyModule(FunctionalForward):
 
 def export_numpy(derived: Derived) -> str:
     """Source of a standalone module implementing the cell (imports only numpy)."""
-    return NumpyModule(derived).render()
+    return keep_called(NumpyModule(derived).render())

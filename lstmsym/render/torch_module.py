@@ -4,6 +4,7 @@ for the derived backward, and nn.Module wrappers that follow nn.LSTM's conventio
 
 from __future__ import annotations
 
+from .prune import keep_called
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..derive.frameworks import LAYOUTS, block_shape, mapping
@@ -89,4 +90,4 @@ class TorchModule(NumpyModule, FunctionalForward):
 
 def export_torch(derived: Derived) -> str:
     """Source of a standalone PyTorch file implementing the cell (imports only torch)."""
-    return TorchModule(derived).render()
+    return keep_called(TorchModule(derived).render())

@@ -43,7 +43,7 @@ class TritonModule(KernelWriter, TorchModule):
             cell=cell, version=__version__, torch_body=body.rstrip("\n") + "\n",
             class_name="".join(part.capitalize() for part in cell.name.split("_")),
             extra_sizes=[s for s in cell.sizes if s not in fixed and any(s in p.shape or s == p.blocks for p in cell.parameters)],
-            helpers=[(info.name, info.triton, info.parameters) for info in FUNCTIONS.values() if info.cls is not None],
+            helpers=[(info.name, info.code["triton"], info.parameters) for info in FUNCTIONS.values() if info.cls is not None],
             max_units=MAX_UNITS, units=self.fused.units, heads=self.fused.heads,
             heads_code=f"int(_size_{self.fused.heads})" if self.fused.heads else "1",
             sizes=self.kernel_sizes(),
