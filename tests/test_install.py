@@ -3,12 +3,16 @@ the commands from there."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
 from conftest import ROOT, need
+
+#: The venv's own environment: without the PYTHONPATH conftest gives other tests, which would import the checkout.
+VENV_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 @pytest.mark.dot
@@ -20,15 +24,16 @@ def test_wheel_in_a_clean_venv(tmp_path):
     wheel = next(wheels.glob("lstmsym-*.whl"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=600)
-    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900,
+                             env=VENV_ENV)
     assert install.returncode == 0, install.stderr[-2000:]
     lstmsym = str(venv / "bin" / "lstmsym")
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import lstmsym; print(lstmsym.__file__, lstmsym.__version__)"],
-                           capture_output=True, text=True, cwd=tmp_path)
+                           capture_output=True, text=True, cwd=tmp_path, env=VENV_ENV)
     assert str(venv) in where.stdout, where.stdout + where.stderr
 
     def run(*argv: str) -> subprocess.CompletedProcess:
-        return subprocess.run([lstmsym, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+        return subprocess.run([lstmsym, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=600, env=VENV_ENV)
 
     verify = run("verify", "lstm")
     assert verify.returncode == 0 and "1/1 cells verified" in verify.stdout, verify.stdout + verify.stderr

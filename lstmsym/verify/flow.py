@@ -53,13 +53,16 @@ def chain_matrix(interpreter: NumericInterpreter, block: Block, env: dict, sizes
     if block.chains is None:
         return None
     cell = interpreter.cell
-    rows = int(np.prod([sizes[d] for d in _state(cell, block.row).shape]))
+    shape = tuple(sizes[d] for d in _state(cell, block.row).shape)
+    rows = int(np.prod(shape))
     total = None
     for chain in block.chains:
         product = None
         for factor in chain:
             if factor.kind == "diag":
                 value = np.asarray(interpreter.evaluate(factor.coef, env), dtype=float).reshape(-1)
+                if 1 < value.size < rows:  # a gate vector on a matrix state applies along its rows: diag(a) S
+                    value = np.broadcast_to(value.reshape((-1,) + (1,) * (len(shape) - 1)), shape).reshape(-1)
                 matrix = np.diag(value) if value.size > 1 else value.reshape(1, 1)
             else:
                 matrix = interpreter.matrix(factor.matrix, env)
