@@ -33,7 +33,7 @@ def case(name):
 # gates at the chunked size n/C and the four LSTM gates; cumax(v) = cumsum(softmax(v)); the master gates are
 # repeated C times to size n; omega = f_tilde i_tilde, f_hat = f omega + (f_tilde - omega),
 # i_hat = i omega + (i_tilde - omega), c = f_hat c_prev + i_hat c_hat, h = o tanh(c).
-# The spec is the unchunked form, so it is compared at C = 1.
+# The spec is chunked as the code is (k = n/C master units); it is compared at C = 2 and C = 1.
 def cumax(v):
     e = np.exp(v - v.max())
     return np.cumsum(e / e.sum())
@@ -47,15 +47,16 @@ def on_lstm_reference(p, xs, chunk=1):
     W = np.vstack([np.hstack([p[f"W_{g}"], p[f"U_{g}"]]) for g in masters + gates])
     b = np.concatenate([p[f"b_{g}"] for g in masters + gates])
     k = n // chunk
+    assert p["b_mf"].shape == (k,)
     out = np.zeros((T, B, n))
     for s in range(B):
         h, c = np.zeros(n), np.zeros(n)
         for t in range(T):
             a = W @ np.concatenate([xs[t, s], h]) + b
-            cf, ci = a[:k], a[n:n + k]  # with C > 1 only the first n/C rows of a master map would exist
-            f_tilde = np.repeat(cumax(cf), chunk)
+            cf, ci = a[:k], a[k:2 * k]  # the code's n_chunk rows per master gate
+            f_tilde = np.repeat(cumax(cf), chunk)  # the code's expand over (n_chunk, chunk_size), flattened
             i_tilde = 1.0 - np.repeat(cumax(ci), chunk)
-            o, cand, i, f = (a[2 * n + j * n:2 * n + (j + 1) * n] for j in range(4))
+            o, cand, i, f = (a[2 * k + j * n:2 * k + (j + 1) * n] for j in range(4))
             o, cand, i, f = sigmoid(o), np.tanh(cand), sigmoid(i), sigmoid(f)
             omega = f_tilde * i_tilde
             f_hat = f * omega + (f_tilde - omega)
@@ -69,9 +70,13 @@ def on_lstm_reference(p, xs, chunk=1):
 @case("on_lstm")
 def compare_on_lstm(module):
     rng = np.random.default_rng(20)
-    params = draw(module, {"m": 3, "n": 5}, rng, scale=1.0)
-    xs = rng.normal(size=(STEPS, BATCH, 3))
-    return run_export(module, params, xs)[0], on_lstm_reference(params, xs)
+    ours, theirs = [], []
+    for chunk in (2, 1):
+        params = draw(module, {"m": 3, "n": 6, "k": 6 // chunk}, rng, scale=1.0)
+        xs = rng.normal(size=(STEPS, BATCH, 3))
+        ours.append(run_export(module, params, xs)[0])
+        theirs.append(on_lstm_reference(params, xs, chunk))
+    return np.concatenate(ours), np.concatenate(theirs)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -276,7 +281,7 @@ BROKEN = [
     ("mamba2_ssm", 'a = "exp(-exp(A_log) * dt)"', 'a = "exp(-exp(A_log))"'),
     # the inner input gate with its input and previous hidden state swapped
     ("nested_lstm", 'i_tilde = "sigmoid(V_i @ x_tilde + R_i @ m_tilde + e_i)"', 'i_tilde = "sigmoid(V_i @ m_tilde + R_i @ x_tilde + e_i)"'),
-    ("on_lstm", 'i_tilde = "1 - cumax(W_mi @ x + U_mi @ h_prev + b_mi)"', 'i_tilde = "cumax(W_mi @ x + U_mi @ h_prev + b_mi)"'),
+    ("on_lstm", 'i_tilde = "1 - R @ cumax(W_mi @ x + U_mi @ h_prev + b_mi)"', 'i_tilde = "R @ cumax(W_mi @ x + U_mi @ h_prev + b_mi)"'),
 ]
 
 
@@ -304,7 +309,8 @@ COUNTS = [
     ("mamba2_ssm", {"m": 10, "n": 20, "d": 8}, 20 * 10 + 2 * 8 * 10 + 10 + 3),
     # outer LSTM: four gates W (n x m), U (n x n), b (n); inner LSTM of size n: four gates V, R (n x n), e (n)
     ("nested_lstm", {"m": 10, "n": 20}, 4 * (20 * 10 + 20 * 20 + 20) + 4 * (20 * 20 + 20 * 20 + 20)),
-    ("on_lstm", {"m": 10, "n": 20}, 6 * (20 * 10 + 20 * 20 + 20)),
+    # four LSTM gates W (n x m), U (n x n), b (n); two master gates of k = n/C units: W (k x m), U (k x n), b (k)
+    ("on_lstm", {"m": 10, "n": 20, "k": 5}, 4 * (20 * 10 + 20 * 20 + 20) + 2 * (5 * 10 + 5 * 20 + 5)),
 ]
 
 

@@ -48,7 +48,7 @@ def _column(value, shape):
 #: Cells of vectors and matrices (a cell with feature maps is written with plain symbols and conv(K, x): below).
 #: With the test specs of the operators along the units (cumsum, cummax, softmax), which no built-in but on_lstm uses.
 LAMBDIFY_CELLS = sorted(p.stem for p in (ROOT / "lstmsym" / "cells").glob("*.toml") if not p.stem.startswith("conv"))
-LAMBDIFY_CELLS += [str(ROOT / "tests" / "specs" / f"construct_{name}.toml") for name in ("cumulative", "softmax")]
+LAMBDIFY_CELLS += [str(ROOT / "tests" / "specs" / f"construct_{name}.toml") for name in ("cumulative", "softmax", "constant_matrices")]
 
 
 @pytest.mark.parametrize("name", LAMBDIFY_CELLS)

@@ -207,7 +207,8 @@ CONSTRUCT_ERRORS = {
                                   "11:6: where() takes 3 arguments, found 2; expected where(x, y, z)"),
     "operand that is a number by value": (MINIMAL.replace("U @ h_prev", "U @ (h_prev / h_prev)"),
                                           "11:31: this operand simplifies to the number 1; expected an operand that is a "
-                                          "vector (a constant vector of ones is not in the language)"),
+                                          "vector (a fixed matrix is declared in [constants], e.g. J = { matrix = \"ones\", "
+                                          "shape = [\"n\", \"m\"] })"),
     "convolution on a vector": (CONV.replace('x = ["C", "H", "H"]', 'x = "C"').replace("EXPR", "x"),
                                 "13:19: conv() on a vector of size C; expected a feature map (channels x height x "
                                 "width), e.g. x = [\"C\", \"H\", \"W\"]"),

@@ -67,7 +67,10 @@ class Plan:
     @cached_property
     def static(self) -> list[str]:
         """Quantities that depend on the inputs but not on the state: computed for all steps before the loop."""
-        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants) | set(self.invariant)
+        # matrix expressions too: (W + V) @ x and a constant matrix R @ (V @ x) are input-only (their products are
+        # hoisted with the input groups, so their consumers must read the hoisted arrays)
+        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants) | set(self.invariant) \
+            | {m.key for m in self.cell.matrix_nodes}
         found = [i.name for i in self.cell.inputs]
         for node in self.cell.value_nodes:
             if node.key in self.invariant:

@@ -9,6 +9,7 @@ from functools import cached_property
 import sympy
 
 from ..base.errors import SpecError
+from ..spec.matrices import entry
 from ..spec.decls import Reference, Spec
 from ..spec.domains import Domain
 from ..spec.inits import InitDecl
@@ -172,11 +173,19 @@ class Cell:
     def role(self, equation: str) -> str:
         return next((eq.role for eq in self.spec.equations if eq.name == equation), "")
 
+    def constant_matrices(self, sizes: dict[str, int]) -> dict[str, list[list[int]]]:
+        """Every constant matrix's entries at these sizes (spec.matrices.entry), by name."""
+        out = {}
+        for decl in self.spec.matrices.values():
+            rows, cols = (sizes[s] for s in decl.shape)
+            out[decl.name] = [[entry(decl.kind, i, j, rows, cols) for j in range(cols)] for i in range(rows)]
+        return out
+
     def is_batched(self, key: str) -> bool:
         """True for quantities that differ per sequence (inputs, states and what depends on them)."""
         if key in self._by_key:
             return self._by_key[key].batched
-        return key not in self.spec.parameters and key not in self.spec.constants
+        return key not in self.spec.parameters and key not in self.spec.constants and key not in self.spec.matrices
 
     # -- parameters ------------------------------------------------------------------------
     @cached_property

@@ -36,7 +36,7 @@ def is_constant(node: Node, spec: Spec) -> bool:
 
 def static_equations(spec: Spec) -> set[str]:
     """Equations made only of parameters, constants, numbers and I (the same at every step)."""
-    fixed = set(spec.parameters) | set(spec.constants) | ({IDENTITY} if identity_available(spec) else set())
+    fixed = set(spec.parameters) | set(spec.constants) | set(spec.matrices) | ({IDENTITY} if identity_available(spec) else set())
     found: set[str] = set()
     for eq in spec.equations:
         if all(ref.id in fixed | found for ref in names_in(eq.tree)):
@@ -51,7 +51,7 @@ def matrix_names(spec: Spec) -> set[str]:
 
     def walk(node: Node, as_matrix: bool) -> None:
         if isinstance(node, Name):
-            if as_matrix and (node.id in spec.parameters or node.id in static):
+            if as_matrix and (node.id in spec.parameters or node.id in static or node.id in spec.matrices):
                 found.add(node.id)
         elif isinstance(node, BinOp) and node.op == "@":
             walk(node.left, True)
@@ -92,6 +92,8 @@ class ShapeChecker:
             self.shapes[state.previous] = self.declared(state.shape, state.location)
         for const in spec.constants:
             self.shapes[const] = SCALAR
+        for matrix in spec.matrices.values():
+            self.shapes[matrix.name] = self.declared(matrix.shape, matrix.location)
         for param in spec.parameters.values():
             if param.shape is not None:
                 self.shapes[param.name] = self.declared(param.shape, param.location)

@@ -59,7 +59,7 @@ class Lowerer:
         self.by_key: dict[str, GraphNode] = {}
         self.matrices = matrix_names(spec)
         self.identity = identity_available(spec)
-        self.unbatched = set(spec.parameters) | set(spec.constants)
+        self.unbatched = set(spec.parameters) | set(spec.constants) | set(spec.matrices)
         #: Reductions by what they reduce, so the same sum or mean written twice is one quantity.
         self.reductions: dict[tuple[sympy.Expr, bool], str] = {}
 
@@ -170,7 +170,7 @@ class Lowerer:
 
     def is_matrix_quantity(self, node: Node) -> bool:
         """A matrix computed per sequence (a matrix-valued state or equation), not a parameter or I."""
-        return isinstance(node, Name) and node.id not in self.spec.parameters and node.id != IDENTITY \
+        return isinstance(node, Name) and node.id not in self.spec.parameters and node.id != IDENTITY and node.id not in self.spec.matrices \
             and not isinstance(self.by_key.get(node.id), MatrixExpr) and len(self.shapes.get(node.id, ())) == 2
 
     def operator(self, op: str, args: tuple[str, ...]) -> sympy.Symbol:
@@ -225,8 +225,8 @@ class Lowerer:
 
     def matrix_name(self, node: Node) -> str:
         """The matrix on the left of '@': a parameter, a matrix quantity, or an auto-named matrix expression."""
-        if isinstance(node, Name) and not (node.id == IDENTITY and self.identity):
-            return node.id
+        if isinstance(node, Name) and not (node.id == IDENTITY and self.identity) and node.id not in self.spec.matrices:
+            return node.id  # a constant matrix alone is a matrix expression of one term, as W - W.T is of two
 
         def make() -> str:
             terms = self.matrix(node)
@@ -253,7 +253,7 @@ class Lowerer:
             expr = self.value(node)
             if not self.shape_of(expr) and not expr.free_symbols:  # B / B: a vector by its names, a number by value
                 raise SpecError(f"this operand simplifies to the number {expr}", self.eq.origin.at(self.eq.text, node.pos),
-                                expected="an operand that is a vector (a constant vector of ones is not in the language)")
+                                expected="an operand that is a vector (a fixed matrix is declared in [constants], e.g. J = { matrix = \"ones\", shape = [\"n\", \"m\"] })")
             key = self.next_key("arg")
             self.add_value(key, expr, self.shape_of(expr), origin="argument")
             return key
@@ -270,7 +270,7 @@ class Lowerer:
         where = self.eq.origin.at(self.eq.text, node.pos)
         if isinstance(node, Name):
             is_identity = node.id == IDENTITY and self.identity
-            known = node.id in self.spec.parameters or isinstance(self.by_key.get(node.id), MatrixExpr)
+            known = node.id in self.spec.parameters or node.id in self.spec.matrices or isinstance(self.by_key.get(node.id), MatrixExpr)
             if not is_identity and not known:
                 raise SpecError(f"'{node.id}' in a matrix expression is not a parameter", where,
                                 expected="matrix expressions of parameters, I and constants")

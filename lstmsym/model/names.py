@@ -43,6 +43,8 @@ def definitions(spec: Spec) -> dict[str, Definition]:
         add(state.previous, f"the previous value of state '{state.name}'", state.location)
     for const in spec.constants.values():
         add(const.name, "a constant", const.location)
+    for matrix in spec.matrices.values():
+        add(matrix.name, "a constant matrix", matrix.location)
     for param in spec.parameters.values():
         add(param.name, "a parameter", param.location)
     for eq in spec.equations:
@@ -156,7 +158,7 @@ def _check_unused(spec: Spec) -> None:
             raise SpecError(f"unused parameter '{param.name}'", param.location,
                             expected="every declared parameter used in an equation",
                             suggestion="remove it from [parameters] or use it")
-    for const in spec.constants.values():
+    for const in list(spec.constants.values()) + list(spec.matrices.values()):
         if const.name not in used:
             raise SpecError(f"unused constant '{const.name}'", const.location,
                             expected="every declared constant used in an equation", suggestion="remove it from [constants]")

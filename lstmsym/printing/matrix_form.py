@@ -3,6 +3,8 @@ functions), for users who want standard SymPy objects: sympy.latex, subs and lam
 
 from __future__ import annotations
 
+import re
+
 import sympy
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -14,6 +16,7 @@ from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import UNIT_OPERATORS, MatrixExpr, Operator, Reduction
 from ..model.sizes import size_of_key
 from ..model.vector_ops import MatTVec, MatVec, Outer, SumTrailing, SumUnits, Transposed
+from ..spec.matrices import MATRIX_KINDS
 from ..spec.naming import value_key
 from .notation import Notation
 
@@ -95,6 +98,33 @@ class IdentityOf(sympy.Identity):
         return f"{printer._module_format(printer._module + '.eye')}({printer._print(self.args[0])})"
 
 
+class ConstantMatrix(sympy.MatrixExpr):
+    """A spec's constant matrix (spec.matrices): printed by its name, computed for lambdify by the kind's NumPy code
+    (so a lambdified equation needs no value for it)."""
+
+    def __new__(cls, name: str | Str, kind: str | Str, rows: sympy.Expr, cols: sympy.Expr):
+        as_str = lambda s: s if isinstance(s, Str) else Str(s)  # noqa: E731 (doit rebuilds from the Str args)
+        return sympy.Basic.__new__(cls, as_str(name), as_str(kind), rows, cols)
+
+    @property
+    def shape(self):
+        return self.args[2], self.args[3]
+
+    def _latex(self, printer) -> str:
+        return printer._print(sympy.Symbol(self.args[0].name))
+
+    def _sympystr(self, printer) -> str:
+        return self.args[0].name
+
+    def _numpycode(self, printer) -> str:
+        code = re.sub(r"np\.(\w+)", lambda m: printer._module_format(f"{printer._module}.{m.group(1)}"),
+                      MATRIX_KINDS[self.args[1].name].code["numpy"])
+        values = {"r": printer._print(self.args[2]), "c": printer._print(self.args[3]), "dtype": "float"}
+        return re.sub(r"\b(r|c|dtype)\b(?!\s*=)", lambda m: f"({values[m.group(1)]})", code)
+
+    _pythoncode = _numpycode
+
+
 class MatrixForm:
     """Converts one cell's per-unit expressions (keys as symbols) to matrix expressions (names as symbols)."""
 
@@ -147,6 +177,9 @@ class MatrixForm:
             return sympy.MatMul(self.symbol(node.args[0]), self.symbol(node.args[1]).T)
         if isinstance(node, Reduction) or (node is not None and key.startswith("red:")):
             return self.convert(self.cell.display[key])
+        if isinstance(node, MatrixExpr) and len(node.terms) == 1 and node.terms[0].coef == 1:
+            term = node.terms[0]
+            return self.symbol(term.source).T if term.transposed else self.symbol(term.source)
         if isinstance(node, MatrixExpr):
             return sympy.MatAdd(*[t.coef * (self.symbol(t.source).T if t.transposed else self.symbol(t.source)) for t in node.terms])
         if node is not None and node.origin == "argument":
@@ -154,6 +187,9 @@ class MatrixForm:
         dims = self.dims(base)
         if key == "I" and not self.cell.has_node("I") and not self.cell.is_parameter("I"):
             return IdentityOf(self.size("n"))
+        if key in self.cell.spec.matrices:
+            decl = self.cell.spec.matrices[key]
+            return ConstantMatrix(self.name(key), decl.kind, *(self.size(s) for s in decl.shape))
         return sympy.MatrixSymbol(self.name(key), *dims) if dims else sympy.Symbol(self.name(key))
 
     def convert(self, expr: sympy.Expr):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from ..model.functions import FUNCTIONS
+from ..spec.matrices import MATRIX_KINDS
 from .templating import environment
 
 
 def helper_rows(backend: str = "numpy") -> list[tuple[str, str, str]]:
     """(helper name, source in `backend` (numpy, torch or jax), parameter list) for each function of the table."""
-    return [(info.helper, info.code[backend], info.parameters) for info in FUNCTIONS.values() if info.cls is not None]
+    functions = [(info.helper, info.code[backend], info.parameters) for info in FUNCTIONS.values() if info.cls is not None]
+    return functions + [(matrix_helper(kind.name), kind.code[backend], "r, c, dtype") for kind in MATRIX_KINDS.values()]
+
+
+def matrix_helper(kind: str) -> str:
+    """The helper a generated module defines for a kind of constant matrix (spec.matrices)."""
+    return f"_matrix_{kind}"
 
 
 def numpy_helpers_source() -> str:

@@ -99,6 +99,17 @@ class ConstDecl:
 
 
 @dataclass(frozen=True)
+class MatrixConstDecl:
+    """A constant matrix of one of the kinds in spec.matrices (lower-triangular ones, a repeat map, ...)."""
+
+    name: str
+    kind: str
+    shape: Shape
+    role: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class Equation:
     name: str
     text: str
@@ -141,6 +152,8 @@ class Spec:
     text: str = ""
     #: Roles given for names that are not equations (reported once the equations are checked).
     stray_roles: tuple[tuple[str, Location], ...] = ()
+    #: Constant matrices from the [constants] table ({ matrix = "lower", shape = [...] }), by name.
+    matrices: dict[str, MatrixConstDecl] = field(default_factory=dict)
 
     def where(self, table: str, key: str) -> Location:
         """Location of a key, for error messages."""

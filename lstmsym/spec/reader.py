@@ -9,10 +9,11 @@ from typing import Any
 from ..base.frameworks import FRAMEWORKS
 from ..base.errors import Location, SpecError, did_you_mean, one_of
 from .display import GRAMMAR, DisplayFormError, NameForm, read_form
-from .decls import ConstDecl, Equation, InputDecl, ParamDecl, Reference, Shape, SizeDecl, Spec, StateDecl
+from .decls import ConstDecl, Equation, InputDecl, MatrixConstDecl, ParamDecl, Reference, Shape, SizeDecl, Spec, StateDecl
 from .domains import MAIN_DEFAULT, SIDE_DEFAULT, Domain, read_domain
 from .inits import read_init
 from .locate import Locator
+from .matrices import MATRIX_KINDS
 from .naming import IDENTIFIER_RULE, is_identifier
 from .parser import parse_expression
 
@@ -217,16 +218,46 @@ class SpecReader:
             raise self.fail("", "outputs", f"'outputs' is {kind_of(value)}", "a list of names such as [\"h\"]")
         return tuple(value)
 
+    def matrices(self, sizes: dict[str, SizeDecl]) -> dict[str, MatrixConstDecl]:
+        """The constant matrices of [constants]: { matrix = "lower", shape = ["n", "n"], role = "..." }."""
+        out = {}
+        for name, decl in self.table("constants").items():
+            if not isinstance(decl, dict) or "matrix" not in decl:
+                continue
+            self.identifier("constants", name, name, "constant")
+            table = f"constants.{name}"
+            unknown = sorted(set(decl) - {"matrix", "shape", "role"})
+            if unknown:
+                raise self.fail(table, unknown[0], f"unknown key '{unknown[0]}' in constant matrix '{name}'",
+                                "matrix, shape and role")
+            kind = decl["matrix"]
+            if kind not in MATRIX_KINDS:
+                raise self.fail(table, "matrix", f"unknown kind of constant matrix {kind!r}",
+                                f"one of {', '.join(MATRIX_KINDS)}", suggestion=did_you_mean(str(kind), MATRIX_KINDS))
+            if "shape" not in decl:
+                raise self.fail("constants", name, f"constant matrix '{name}' has no shape", 'shape = ["n", "n"]', at_key=True)
+            shape = self.shape(table, "shape", decl["shape"], sizes, f"constant matrix '{name}'")
+            if len(shape) != 2 or (MATRIX_KINDS[kind].square and shape[0] != shape[1]):
+                square = "a square " if MATRIX_KINDS[kind].square else "a "
+                raise self.fail(table, "shape", f"a {kind} matrix of shape {list(shape)}",
+                                f"{square}matrix shape of two sizes, e.g. [\"n\", \"n\"]")
+            role = self.string(table, "role", decl.get("role", ""))
+            out[name] = MatrixConstDecl(name, kind, shape, role, self.where("constants", name, at_key=True))
+        return out
+
     def constants(self) -> dict[str, ConstDecl]:
         out = {}
         for name, decl in self.table("constants").items():
+            if isinstance(decl, dict) and "matrix" in decl:
+                continue  # a constant matrix (matrices())
             self.identifier("constants", name, name, "constant")
             role = ""
             if isinstance(decl, dict):
                 role = self.string(f"constants.{name}", "role", decl.get("role", ""))
                 decl = decl.get("value")
             if isinstance(decl, bool) or not isinstance(decl, (int, float)):
-                raise self.fail("constants", name, f"constant '{name}' is {kind_of(decl)}", "a number, or { value = 0.5, role = \"...\" }")
+                raise self.fail("constants", name, f"constant '{name}' is {kind_of(decl)}",
+                                "a number, { value = 0.5, role = \"...\" }, or a constant matrix { matrix = \"lower\", shape = [\"n\", \"n\"] }")
             value = Fraction(repr(decl)) if isinstance(decl, float) else Fraction(decl)
             if abs(value) > 10**9 or (value and abs(value) < Fraction(1, 10**12)):
                 raise self.fail("constants", name, f"constant '{name}' = {decl} is out of range", "a magnitude between 1e-12 and 1e9")
@@ -383,7 +414,7 @@ class SpecReader:
             source=self.source, **meta, references=self.references(), sizes=sizes, inputs=self.inputs(sizes),
             states=states, outputs=self.outputs(states), constants=self.constants(), parameters=self.parameters(sizes),
             equations=equations, frameworks=self.frameworks(), display=self.display(), overview=self.overview(equations),
-            locator=self.locator, stray_roles=self.stray_roles(equations),
+            locator=self.locator, stray_roles=self.stray_roles(equations), matrices=self.matrices(sizes),
         )
 
 

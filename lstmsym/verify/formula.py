@@ -44,6 +44,8 @@ class FormulaReader:
         self.names.update({f"dloss_{o}": f"dloss:{o}" for o in cell.outputs})
         if any(t.source == IDENTITY for m in cell.matrix_nodes for t in m.terms):
             self.names.setdefault(IDENTITY, IDENTITY)
+        for matrix in cell.spec.matrices:
+            self.names.setdefault(matrix, matrix)
         for size in cell.sizes:
             self.names.setdefault(size, SIZE_PREFIX + size)
         self.expressions = {unwrap(text(sympy.Symbol(key), notation)): key for key in keys if notation.is_expression(key)}

@@ -225,6 +225,7 @@ class Interpreter:
         cell = self.cell
         env: dict[str, Value] = dict(params)
         env.update({k: (float(v) if self.numeric else v) for k, v in cell.constants.items()})
+        env.update({k: np.array(v, dtype=float if self.numeric else object) for k, v in cell.constant_matrices(self.sizes).items()})
         env.update(inputs)
         for state in cell.states:
             env[state.previous] = prev[state.name]

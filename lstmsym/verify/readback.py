@@ -60,7 +60,7 @@ class Names:
     @classmethod
     def of(cls, cell: Cell, time: str = "t") -> "Names":
         spec = cell.spec
-        names = list(spec.inputs) + list(spec.states) + list(spec.parameters) + list(spec.constants)
+        names = list(spec.inputs) + list(spec.states) + list(spec.parameters) + list(spec.constants) + list(spec.matrices)
         names += [eq.name for eq in spec.equations if eq.name not in spec.states]
         by_form: dict[tuple, list[str]] = {}
         for name in dict.fromkeys(names):
