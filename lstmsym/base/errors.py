@@ -106,6 +106,12 @@ class CodeError(LstmsymError):
     exit_code = 2
 
 
+class PrintError(LstmsymError):
+    """A node a printer has no rule for: refused by name, never printed as a guess (SymPy's CodePrinter strict)."""
+
+    exit_code = 2
+
+
 class VerificationFailed(LstmsymError):
     """A derived gradient that disagrees with an independent check."""
 

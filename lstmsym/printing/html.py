@@ -13,6 +13,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import ALONG_NAMES, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
+from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
 
@@ -127,6 +128,7 @@ class HtmlPrinter(StrPrinter):
         return f"{html_text(clash[1]) if clash else info.html}({args})"
 
     def _print_Function(self, expr: sympy.Expr) -> str:
+        check_call(self, expr)
         return f"{html_text(expr.func.__name__)}({', '.join(self._print(a) for a in expr.args)})"
 
     def _operand(self, expr: sympy.Expr) -> str:
@@ -160,6 +162,18 @@ class HtmlPrinter(StrPrinter):
         return f"{ALONG_NAMES[type(expr)]}({', '.join(self._print(a) for a in expr.args)})"
 
     _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
+
+    def _print_Conv(self, expr: sympy.Expr) -> str:
+        return f"{self._print(expr.args[0])} ∗ {self._operand(expr.args[1])}"
+
+    def _print_ConvW(self, expr: sympy.Expr) -> str:
+        return f"{self._operand(expr.args[0])} ⋆ {self._operand(expr.args[1])}"
+
+    def _print_BlockOuter(self, expr: sympy.Expr) -> str:
+        return f"bdiag({self._print_Outer(expr)})"
+
+    def _print_LossGrad(self, expr: sympy.Expr) -> str:
+        return f"∂ℓ<SUB>{self.notation.time_label(self._settings['shift'])}</SUB>/∂{self._print(expr.args[0])}"
 
     def _print_ConvT(self, expr: sympy.Expr) -> str:
         return f"{self._print(expr.args[0])}<SUP>T</SUP> ∗ {self._operand(expr.args[1])}"

@@ -9,6 +9,7 @@ from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import ALONG_NAMES, Next, Transposed, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base, parts
+from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
 
@@ -175,6 +176,7 @@ class CellLatexPrinter(LatexPrinter):
         return rf"{head}\left({args}\right)" if len(expr.args) > 1 or not expr.args[0].is_Symbol else rf"{head}({args})"
 
     def _print_Function(self, expr: sympy.Expr, exp: str | None = None) -> str:
+        check_call(self, expr)
         name = expr.func.__name__
         if name == "dot":
             left, right = (self._print(a) for a in expr.args)

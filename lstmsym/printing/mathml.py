@@ -10,6 +10,7 @@ from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import ALONG_NAMES, Transposed, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
+from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, ordered_terms
 
@@ -189,6 +190,7 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         return self.row(head, self.bracketed(args))
 
     def _print_Function(self, expr):
+        check_call(self, expr)
         if expr.func.__name__ == "dot":
             return self.row(self._operand(expr.args[0]), self.mo("⋅"), self._operand(expr.args[1]))
         args = self.row()
@@ -237,6 +239,9 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         return self.row(self.mi(ALONG_NAMES[type(expr)]), self.bracketed(args))
 
     _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
+
+    def _print_Conv(self, expr):
+        return self.row(self._print(expr.args[0]), self.mo("∗"), self._operand(expr.args[1]))
 
     def _print_ConvT(self, expr):
         return self.row(self.el("msup", self._print(expr.args[0]), self.mi("⊤")), self.mo("∗"), self._operand(expr.args[1]))

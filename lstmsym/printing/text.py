@@ -9,6 +9,7 @@ from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator, Reduction
 from ..model.vector_ops import ALONG_NAMES, operator_form, row_sum
 from ..spec.naming import adjoint_base, parts
+from .strict import check_call
 from .notation import Notation
 from .order import base_needs_brackets, factor_needs_brackets, ordered_factors, print_sum
 
@@ -180,6 +181,7 @@ class CellTextPrinter(StrPrinter):
         return f"dloss_{self._print(expr.args[0])}"
 
     def _print_Function(self, expr: sympy.Expr) -> str:
+        check_call(self, expr)
         return f"{expr.func.__name__}({', '.join(self._print(a) for a in expr.args)})"
 
 

@@ -6,7 +6,10 @@ not counted) and is the same for every sequence."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
+
+from ..base.errors import did_you_mean
+from .decls import MatrixConstDecl, SizeDecl
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,24 @@ def entry(kind: str, i: int, j: int, rows: int, cols: int) -> int:
     if kind == "ones":
         return 1
     return int(i // (rows // cols) == j)
+
+
+def read_matrix(reader: Any, name: str, decl: dict, sizes: dict[str, SizeDecl]) -> MatrixConstDecl:
+    """One { matrix = "lower", shape = ["n", "n"], role = "..." } of [constants], checked (the reader's errors)."""
+    reader.identifier("constants", name, name, "constant")
+    table = f"constants.{name}"
+    unknown = sorted(set(decl) - {"matrix", "shape", "role"})
+    if unknown:
+        raise reader.fail(table, unknown[0], f"unknown key '{unknown[0]}' in constant matrix '{name}'", "matrix, shape and role")
+    kind = decl["matrix"]
+    if kind not in MATRIX_KINDS:
+        raise reader.fail(table, "matrix", f"unknown kind of constant matrix {kind!r}", f"one of {', '.join(MATRIX_KINDS)}",
+                          suggestion=did_you_mean(str(kind), MATRIX_KINDS))
+    if "shape" not in decl:
+        raise reader.fail("constants", name, f"constant matrix '{name}' has no shape", 'shape = ["n", "n"]', at_key=True)
+    shape = reader.shape(table, "shape", decl["shape"], sizes, f"constant matrix '{name}'")
+    if len(shape) != 2 or (MATRIX_KINDS[kind].square and shape[0] != shape[1]):
+        square = "a square " if MATRIX_KINDS[kind].square else "a "
+        raise reader.fail(table, "shape", f"a {kind} matrix of shape {list(shape)}", f'{square}matrix shape of two sizes, e.g. ["n", "n"]')
+    role = reader.string(table, "role", decl.get("role", ""))
+    return MatrixConstDecl(name, kind, shape, role, reader.where("constants", name, at_key=True))

@@ -13,7 +13,7 @@ from .decls import ConstDecl, Equation, InputDecl, MatrixConstDecl, ParamDecl, R
 from .domains import MAIN_DEFAULT, SIDE_DEFAULT, Domain, read_domain
 from .inits import read_init
 from .locate import Locator
-from .matrices import MATRIX_KINDS
+from .matrices import read_matrix
 from .naming import IDENTIFIER_RULE, is_identifier
 from .parser import parse_expression
 
@@ -219,31 +219,9 @@ class SpecReader:
         return tuple(value)
 
     def matrices(self, sizes: dict[str, SizeDecl]) -> dict[str, MatrixConstDecl]:
-        """The constant matrices of [constants]: { matrix = "lower", shape = ["n", "n"], role = "..." }."""
-        out = {}
-        for name, decl in self.table("constants").items():
-            if not isinstance(decl, dict) or "matrix" not in decl:
-                continue
-            self.identifier("constants", name, name, "constant")
-            table = f"constants.{name}"
-            unknown = sorted(set(decl) - {"matrix", "shape", "role"})
-            if unknown:
-                raise self.fail(table, unknown[0], f"unknown key '{unknown[0]}' in constant matrix '{name}'",
-                                "matrix, shape and role")
-            kind = decl["matrix"]
-            if kind not in MATRIX_KINDS:
-                raise self.fail(table, "matrix", f"unknown kind of constant matrix {kind!r}",
-                                f"one of {', '.join(MATRIX_KINDS)}", suggestion=did_you_mean(str(kind), MATRIX_KINDS))
-            if "shape" not in decl:
-                raise self.fail("constants", name, f"constant matrix '{name}' has no shape", 'shape = ["n", "n"]', at_key=True)
-            shape = self.shape(table, "shape", decl["shape"], sizes, f"constant matrix '{name}'")
-            if len(shape) != 2 or (MATRIX_KINDS[kind].square and shape[0] != shape[1]):
-                square = "a square " if MATRIX_KINDS[kind].square else "a "
-                raise self.fail(table, "shape", f"a {kind} matrix of shape {list(shape)}",
-                                f"{square}matrix shape of two sizes, e.g. [\"n\", \"n\"]")
-            role = self.string(table, "role", decl.get("role", ""))
-            out[name] = MatrixConstDecl(name, kind, shape, role, self.where("constants", name, at_key=True))
-        return out
+        """The constant matrices of [constants] (spec.matrices.read_matrix)."""
+        return {name: read_matrix(self, name, decl, sizes) for name, decl in self.table("constants").items()
+                if isinstance(decl, dict) and "matrix" in decl}
 
     def constants(self) -> dict[str, ConstDecl]:
         out = {}

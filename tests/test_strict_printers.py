@@ -1,0 +1,53 @@
+"""Printers are strict (issue 23): every vector operator of the notation is printed by every printer, and a node a
+printer has no rule for is a PrintError naming it. The HTML printer once wrote an operator it lacked as
+Conv(K_i, x_t), and the others would print any stray SymPy function by its class name."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+import lstmsym
+from lstmsym.base.errors import PrintError
+from lstmsym.model.ir import STRUCTURAL
+from lstmsym.model.vector_ops import VECTOR_OPS
+from lstmsym.printing.html import html
+from lstmsym.printing.latex import latex
+from lstmsym.printing.mathml import mathml
+from lstmsym.printing.notation import Notation
+from lstmsym.printing.text import text
+
+PRINTERS = {"latex": latex, "mathml": mathml, "html": html, "text": text}
+
+
+@pytest.fixture(scope="module")
+def notation():
+    return Notation(lstmsym.cell("convlstm").model)
+
+
+def operands(op, notation):
+    """Symbols of the cell standing for the operator's arguments (a kernel, a map, a matrix...)."""
+    h, x, w = sympy.Symbol("h"), sympy.Symbol("x"), sympy.Symbol("W_hi")
+    nargs = sorted(op.nargs)[0]
+    if op.__name__ == "SumTrailing":
+        return (h, sympy.Integer(2))
+    if op.__name__ == "BlockOuter":
+        return (h, x, w)
+    if op.__name__ == "ConvW":
+        return (h, x, w)
+    return (w, h)[-nargs:] if nargs <= 2 else (h,) * nargs
+
+
+@pytest.mark.parametrize("printer", sorted(PRINTERS))
+@pytest.mark.parametrize("op", VECTOR_OPS, ids=lambda o: o.__name__)
+def test_every_operator_is_printed_by_every_printer(op, printer, notation):
+    out = PRINTERS[printer](op(*operands(op, notation)), notation)
+    assert out and op.__name__ not in out, out  # a rule of its own, not the class name
+
+
+@pytest.mark.parametrize("printer", sorted(PRINTERS))
+def test_an_unknown_node_is_a_print_error(printer, notation):
+    with pytest.raises(PrintError, match="has no rule for Mystery"):
+        PRINTERS[printer](sympy.Function("Mystery")(sympy.Symbol("h")), notation)
+    for name, (arity, _) in STRUCTURAL.items():  # the named calls of the structural table are printed
+        assert PRINTERS[printer](sympy.Function(name)(*[sympy.Symbol("h")] * arity), notation)
