@@ -196,6 +196,7 @@ def test_build_without_matplotlib_says_what_it_skipped(tmp_path, cli, monkeypatc
     code, out, err = cli("build", "rnn", "--out", str(tmp_path), "--format", "tex,pdf,svg", "--jobs", "1")
     assert code == 3, err
     assert "skipped plots (each cell's gradient survival, flow.svg and flow.pdf" in err and "pip install matplotlib" in err
+    assert err.count("skipped plots") == 1, err  # one line per missing tool (it was said twice)
     assert (tmp_path / "handbook.pdf").is_file() and (tmp_path / "rnn" / "rnn.pdf").is_file()
     assert not (tmp_path / "rnn" / "flow.svg").exists()
 

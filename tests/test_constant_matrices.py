@@ -4,6 +4,8 @@ to a forward written here, and the documents must say what each matrix is."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -85,6 +87,9 @@ ERRORS = {
                    "a upper matrix of shape ['n', 'm']; expected a square matrix shape of two sizes, e.g. [\"n\", \"n\"]"),
     "no shape": ('E = { matrix = "identity", shape = ["n", "n"] }', 'E = { matrix = "identity" }',
                  "constant matrix 'E' has no shape; expected shape = [\"n\", \"n\"]"),
+    "repeat without divides": ('k = { role = "chunks", divides = "n" }', 'k = "chunks"',
+                               "a repeat matrix of shape ['n', 'k'], but size 'k' is not declared to divide 'n'; "
+                               "expected k = { role = \"...\", divides = \"n\" } in [sizes]"),
     "unknown key": ('J = { matrix = "ones", shape = ["n", "m"] }', 'J = { matrix = "ones", shape = ["n", "m"], value = 1 }',
                     "unknown key 'value' in constant matrix 'J'; expected matrix, shape and role"),
 }
@@ -99,6 +104,7 @@ def test_mistakes_are_one_line_errors(case, tmp_path, cli):
     path.write_text(text.replace(right, wrong))
     code, out, err = cli("show", path)
     assert code == 2 and err.count("\n") == 1 and message in err, err
+    assert re.match(rf"lstmsym: error: {re.escape(str(path))}:\d+:\d+: ", err), err  # file, line and column
 
 
 def test_the_json_schema_names_every_kind():

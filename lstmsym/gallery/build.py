@@ -171,7 +171,7 @@ class Gallery:
         plot_files = {}
         if plot_formats and plots.matplotlib_available():
             plot_files = plots.all_figures(cells, plot_formats, record)
-        elif plot_formats:
+        elif plot_formats and "matplotlib" not in skipped:  # the cells' own plots may have said so already
             skipped.append("matplotlib")
         files.update(plot_files)
         if "html" in self.formats:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..base.errors import did_you_mean
+from ..base.errors import SpecError, did_you_mean
 from .decls import MatrixConstDecl, SizeDecl
 
 
@@ -57,21 +57,27 @@ def entry(kind: str, i: int, j: int, rows: int, cols: int) -> int:
 
 
 def read_matrix(reader: Any, name: str, decl: dict, sizes: dict[str, SizeDecl]) -> MatrixConstDecl:
-    """One { matrix = "lower", shape = ["n", "n"], role = "..." } of [constants], checked (the reader's errors)."""
+    """One { matrix = "lower", shape = ["n", "n"], role = "..." } of [constants], checked; an error points at the key."""
     reader.identifier("constants", name, name, "constant")
-    table = f"constants.{name}"
+
+    def fail(key: str, message: str, expected: str, suggestion: str | None = None) -> SpecError:
+        return SpecError(message, reader.where_in("constants", name, key), expected=expected, suggestion=suggestion)
+
     unknown = sorted(set(decl) - {"matrix", "shape", "role"})
     if unknown:
-        raise reader.fail(table, unknown[0], f"unknown key '{unknown[0]}' in constant matrix '{name}'", "matrix, shape and role")
+        raise fail(unknown[0], f"unknown key '{unknown[0]}' in constant matrix '{name}'", "matrix, shape and role")
     kind = decl["matrix"]
     if kind not in MATRIX_KINDS:
-        raise reader.fail(table, "matrix", f"unknown kind of constant matrix {kind!r}", f"one of {', '.join(MATRIX_KINDS)}",
-                          suggestion=did_you_mean(str(kind), MATRIX_KINDS))
+        raise fail("matrix", f"unknown kind of constant matrix {kind!r}", f"one of {', '.join(MATRIX_KINDS)}",
+                   did_you_mean(str(kind), MATRIX_KINDS))
     if "shape" not in decl:
-        raise reader.fail("constants", name, f"constant matrix '{name}' has no shape", 'shape = ["n", "n"]', at_key=True)
-    shape = reader.shape(table, "shape", decl["shape"], sizes, f"constant matrix '{name}'")
+        raise fail("matrix", f"constant matrix '{name}' has no shape", 'shape = ["n", "n"]')
+    shape = reader.shape(f"constants.{name}", "shape", decl["shape"], sizes, f"constant matrix '{name}'")
     if len(shape) != 2 or (MATRIX_KINDS[kind].square and shape[0] != shape[1]):
         square = "a square " if MATRIX_KINDS[kind].square else "a "
-        raise reader.fail(table, "shape", f"a {kind} matrix of shape {list(shape)}", f'{square}matrix shape of two sizes, e.g. ["n", "n"]')
-    role = reader.string(table, "role", decl.get("role", ""))
+        raise fail("shape", f"a {kind} matrix of shape {list(shape)}", f'{square}matrix shape of two sizes, e.g. ["n", "n"]')
+    if kind == "repeat" and shape[0] not in sizes[shape[1]].divides:
+        raise fail("shape", f"a repeat matrix of shape {list(shape)}, but size '{shape[1]}' is not declared to divide '{shape[0]}'",
+                   f'{shape[1]} = {{ role = "...", divides = "{shape[0]}" }} in [sizes]')
+    role = reader.string(f"constants.{name}", "role", decl.get("role", ""))
     return MatrixConstDecl(name, kind, shape, role, reader.where("constants", name, at_key=True))
