@@ -105,11 +105,3 @@ def test_mistakes_are_one_line_errors(case, tmp_path, cli):
     code, out, err = cli("show", path)
     assert code == 2 and err.count("\n") == 1 and message in err, err
     assert re.match(rf"lstmsym: error: {re.escape(str(path))}:\d+:\d+: ", err), err  # file, line and column
-
-
-def test_the_json_schema_names_every_kind():
-    import json
-
-    from conftest import ROOT
-    schema = json.loads((ROOT / "lstmsym" / "schemas" / "cell.json").read_text())
-    assert schema["properties"]["constant_matrices"]["items"]["properties"]["kind"]["enum"] == list(MATRIX_KINDS)
