@@ -82,7 +82,7 @@ def test_constant_matrices_are_not_parameters_and_the_documents_define_them():
 ERRORS = {
     "unknown kind": ('L = { matrix = "lower", shape = ["n", "n"], role = "running sums" }',
                      'L = { matrix = "lowr", shape = ["n", "n"] }',
-                     "unknown kind of constant matrix 'lowr'; expected one of identity, lower, upper, ones, repeat; did you mean 'lower'?"),
+                     f"unknown kind of constant matrix 'lowr'; expected one of {', '.join(MATRIX_KINDS)}; did you mean 'lower'?"),
     "not square": ('T = { matrix = "upper", shape = ["n", "n"] }', 'T = { matrix = "upper", shape = ["n", "m"] }',
                    "a upper matrix of shape ['n', 'm']; expected a square matrix shape of two sizes, e.g. [\"n\", \"n\"]"),
     "no shape": ('E = { matrix = "identity", shape = ["n", "n"] }', 'E = { matrix = "identity" }',
