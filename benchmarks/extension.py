@@ -15,6 +15,7 @@ touch more files than the targets (see the closing note of issue 23)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,29 +32,24 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def add_function(copy: Path) -> list[str]:
-    edit(copy / "lstmsym/model/function_classes.py", "\nclass Elu(ElementwiseBase):", '''
+    edit(copy / "lstmsym/model/function_classes.py", "\nclass Abs(ElementwiseBase):", '''
 class Gelu(ElementwiseBase):
     """x sigmoid(1.702 x), the sigmoid approximation of GELU."""
 
     nargs = 1
 
-    def fdiff(self, argindex: int = 1) -> sympy.Expr:
-        s = 1 / (1 + sympy.exp(-sympy.Rational(1702, 1000) * self.args[0]))
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:  # in the notation's own functions (the printers know those)
+        s = Sigmoid(sympy.Rational(1702, 1000) * self.args[0])
         return s + sympy.Rational(1702, 1000) * self.args[0] * s * (1 - s)
-
-    @classmethod
-    def numeric(cls, x):
-        import numpy as np
-        return x / (1 + np.exp(-1.702 * x))
 
     @classmethod
     def standard(cls, x):
         return x / (1 + sympy.exp(-sympy.Rational(1702, 1000) * x))
 
 
-class Elu(ElementwiseBase):''')
+class Abs(ElementwiseBase):''')
     functions = copy / "lstmsym/model/functions.py"
-    edit(functions, "Relu, Sigmoid,", "Relu, Sigmoid, Gelu,")
+    edit(functions, "Relu, Sigmoid,", "Relu, Sigmoid, Gelu,")  # the import line
     edit(functions, '''    _function("elu", Elu,''', '''    _function("gelu", Gelu, 1, r"\\operatorname{gelu}", "gelu", "x sigmoid(1.702 x)",
               numpy="x / (1.0 + np.exp(-1.702 * x))", torch="x * torch.sigmoid(1.702 * x)", jax="x * jax.nn.sigmoid(1.702 * x)",
               triton="x * tl.sigmoid(1.702 * x)"),
@@ -94,7 +90,7 @@ def run(name: str) -> tuple[list[str], int, float]:
             touched = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=copy, check=True, capture_output=True,
                                      text=True).stdout.split()
             started = time.perf_counter()
-            env = {"PYTHONPATH": str(copy), "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": tmp}
+            env = dict(os.environ, PYTHONPATH=str(copy))
             result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], cwd=copy,
                                     capture_output=True, text=True, env=env)
             print(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:])

@@ -12,7 +12,8 @@ from typing import Callable
 import sympy
 
 from ..model.cell import Cell
-from ..model.function_classes import ElementwiseBase, Mod
+from ..model.function_classes import ElementwiseBase
+from ..model.piecewise import Mod
 from ..model.ir import Elementwise, Reduction
 
 Interval = tuple[float, float]

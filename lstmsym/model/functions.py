@@ -10,8 +10,8 @@ from typing import Mapping
 
 import sympy
 
-from .function_classes import (Abs, Cos, Elu, ElementwiseBase, Exp, Floor, HardSigmoid, HardTanh, LeakyRelu, Log, Maximum,
-                               Minimum, Mod, Relu, Sigmoid, Sign, Sin, Softplus, Softsign, Sqrt, Step, Tanh)
+from .function_classes import Abs, Cos, ElementwiseBase, Exp, Floor, Log, Relu, Sigmoid, Sign, Sin, Softplus, Softsign, Sqrt, Step, Tanh
+from .piecewise import Elu, HardSigmoid, HardTanh, LeakyRelu, Maximum, Minimum, Mod
 from .select import Where
 
 #: The code backends, in the order their columns were once written; each function's `code` has one source per backend.
