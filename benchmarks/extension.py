@@ -7,7 +7,8 @@ run in the copy, so the count is of a change that passes, not of a guess.
 
 Scenarios:
   function  a new elementwise function, gelu (x sigmoid(1.702 x)): its SymPy class with the derivative, its row
-            of the function table (every notation and backend by name), and its test spec.
+            of the function table (every notation and backend by name), its test spec, and its printed head in the
+            read-back's own list (the independent reader of the documents imports no printer table, by design).
   matrix    a new kind of constant matrix, the exchange matrix (ones on the anti-diagonal, reversing a vector):
             its row of spec/matrices.py and the test's NumPy answer for it.
 The other two kinds the issue names, a structural operator and a code backend, are not scripted here: they still
@@ -54,6 +55,8 @@ class Abs(ElementwiseBase):''')
               numpy="x / (1.0 + np.exp(-1.702 * x))", torch="x * torch.sigmoid(1.702 * x)", jax="x * jax.nn.sigmoid(1.702 * x)",
               triton="x * tl.sigmoid(1.702 * x)"),
     _function("elu", Elu,''')
+    # the read-back's own list of printed heads: the independent reader imports no printer table, by design
+    edit(copy / "lstmsym/verify/readback_tokens.py", '''"softsign": "softsign",''', '''"softsign": "softsign", "gelu": "gelu",''')
     spec = (copy / "tests/specs/fn_softsign.toml").read_text().replace("softsign", "gelu")
     (copy / "tests/specs/fn_gelu.toml").write_text(spec)
     return ["tests/test_gradients.py", "tests/test_check.py", "tests/test_readback.py", "tests/test_fuzz.py",
