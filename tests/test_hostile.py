@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import time
@@ -48,12 +47,15 @@ CASES = {
 }
 
 
-def run_limited(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (LIMIT_BYTES, LIMIT_BYTES))
+#: The CLI under a memory limit the child sets on itself: a preexec_fn would fork this test process, which may hold
+#: JAX's threads from an earlier test (os.fork with threads can deadlock; Python warned of it 30 times a run).
+LIMITED_CLI = ("import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_AS, ({0}, {0})); "
+               "sys.argv = ['lstmsym'] + sys.argv[1:]; runpy.run_module('lstmsym.cli', run_name='__main__')")
 
-    return subprocess.run([sys.executable, "-m", "lstmsym.cli", *argv], capture_output=True, text=True, cwd=cwd,
-                          timeout=LIMIT_SECONDS, preexec_fn=limit)
+
+def run_limited(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", LIMITED_CLI.format(LIMIT_BYTES), *argv], capture_output=True, text=True,
+                          cwd=cwd, timeout=LIMIT_SECONDS)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
