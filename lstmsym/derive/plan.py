@@ -69,8 +69,7 @@ class Plan:
         """Quantities that depend on the inputs but not on the state: computed for all steps before the loop."""
         # matrix expressions too: (W + V) @ x and a constant matrix R @ (V @ x) are input-only (their products are
         # hoisted with the input groups, so their consumers must read the hoisted arrays)
-        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants) | set(self.invariant) \
-            | {m.key for m in self.cell.matrix_nodes}
+        fixed = self.cell.spec.fixed_names | set(self.invariant) | {m.key for m in self.cell.matrix_nodes}
         found = [i.name for i in self.cell.inputs]
         for node in self.cell.value_nodes:
             if node.key in self.invariant:
@@ -101,7 +100,7 @@ class Plan:
     # -- what the backward pass reads -----------------------------------------------------
     def forward_reads(self, exprs) -> list[str]:
         """Forward quantities (not adjoints, parameters, constants or sizes) the expressions read, in graph order."""
-        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants)
+        fixed = self.cell.spec.fixed_names
         found = set()
         for expr in exprs:
             for symbol in expr.free_symbols:

@@ -185,7 +185,11 @@ class Cell:
         """True for quantities that differ per sequence (inputs, states and what depends on them)."""
         if key in self._by_key:
             return self._by_key[key].batched
-        return key not in self.spec.parameters and key not in self.spec.constants and key not in self.spec.matrices
+        return key not in self._fixed_names
+
+    @cached_property
+    def _fixed_names(self) -> set[str]:
+        return self.spec.fixed_names
 
     # -- parameters ------------------------------------------------------------------------
     @cached_property

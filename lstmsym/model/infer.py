@@ -36,7 +36,7 @@ def is_constant(node: Node, spec: Spec) -> bool:
 
 def static_equations(spec: Spec) -> set[str]:
     """Equations made only of parameters, constants, numbers and I (the same at every step)."""
-    fixed = set(spec.parameters) | set(spec.constants) | set(spec.matrices) | ({IDENTITY} if identity_available(spec) else set())
+    fixed = spec.fixed_names | ({IDENTITY} if identity_available(spec) else set())
     found: set[str] = set()
     for eq in spec.equations:
         if all(ref.id in fixed | found for ref in names_in(eq.tree)):

@@ -59,7 +59,7 @@ class Lowerer:
         self.by_key: dict[str, GraphNode] = {}
         self.matrices = matrix_names(spec)
         self.identity = identity_available(spec)
-        self.unbatched = set(spec.parameters) | set(spec.constants) | set(spec.matrices)
+        self.unbatched = spec.fixed_names
         #: Reductions by what they reduce, so the same sum or mean written twice is one quantity.
         self.reductions: dict[tuple[sympy.Expr, bool], str] = {}
 

@@ -45,6 +45,7 @@ class HardTanh(ElementwiseBase):
     def standard(cls, x):
         return sympy.Min(sympy.Max(x, -1), 1)
 
+
 class Elu(ElementwiseBase):
     """x for x > 0, exp(x) - 1 otherwise (alpha = 1, as PyTorch's default)."""
 

@@ -255,7 +255,7 @@ class NumpyForward:
         names = self.static_names()
         body = self.vector_body(cache=False)
         phases = []
-        outside = set(self.plan.static) | set(self.plan.invariant) | {p.name for p in self.cell.parameters} | set(self.cell.constants)
+        outside = set(self.plan.static) | set(self.plan.invariant) | self.cell.spec.fixed_names
         for order in sorted({r.order for r in form.resolved}):
             states = [ls for ls in form.states if ls.order == order]
             groups = [g for g in form.groups if g.order == order]
@@ -286,7 +286,7 @@ class NumpyForward:
         """The code of a_t, with trailing axes where a per-step a has a lower rank than its state (a scalar gate on
         a matrix state: (T, B) against (T, B, n, d)); parameters and constants broadcast as they are."""
         reads = {str(x) for x in ls.a.free_symbols if not str(x).startswith("size:")}
-        fixed = {p.name for p in self.cell.parameters} | set(self.cell.constants) | set(self.plan.invariant)
+        fixed = self.cell.spec.fixed_names | set(self.plan.invariant)
         missing = self.rank(ls.state) - max((self.rank(key) for key in reads), default=0)
         code = self.code(ls.a, names)
         return f"({code})[...{', None' * missing}]" if reads - fixed and missing > 0 else code

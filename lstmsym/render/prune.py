@@ -20,9 +20,8 @@ def _names_in(node: ast.AST) -> set[str]:
         {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
 
 
-def called_helpers(source: str) -> set[str]:
+def called_helpers(tree: ast.Module) -> set[str]:
     """The private top-level functions reachable from the module's other code."""
-    tree = ast.parse(source)
     helpers = _private_functions(tree)
     roots: set[str] = set()
     for node in tree.body:
@@ -41,7 +40,7 @@ def called_helpers(source: str) -> set[str]:
 def keep_called(source: str) -> str:
     """The module without the private top-level functions it never calls (and the blank lines they left)."""
     tree = ast.parse(source)
-    kept = called_helpers(source)
+    kept = called_helpers(tree)
     lines = source.splitlines(keepends=True)
     drop: set[int] = set()
     last = _private_functions(tree)

@@ -163,5 +163,10 @@ class Spec:
         return Location(origin.source, origin.line, origin.column)
 
     @property
+    def fixed_names(self) -> set[str]:
+        """Names that are the same at every step and for every sequence: parameters, constants, constant matrices."""
+        return set(self.parameters) | set(self.constants) | set(self.matrices)
+
+    @property
     def main_input(self) -> str:
         return next(iter(self.inputs))

@@ -56,6 +56,11 @@ def entry(kind: str, i: int, j: int, rows: int, cols: int) -> int:
     return int(i // (rows // cols) == j)
 
 
+def is_matrix_decl(decl: Any) -> bool:
+    """Whether an entry of [constants] declares a constant matrix ({ matrix = ... }) rather than a number."""
+    return isinstance(decl, dict) and "matrix" in decl
+
+
 def read_matrix(reader: Any, name: str, decl: dict, sizes: dict[str, SizeDecl]) -> MatrixConstDecl:
     """One { matrix = "lower", shape = ["n", "n"], role = "..." } of [constants], checked; an error points at the key."""
     reader.identifier("constants", name, name, "constant")

@@ -13,7 +13,7 @@ from .decls import ConstDecl, Equation, InputDecl, MatrixConstDecl, ParamDecl, R
 from .domains import MAIN_DEFAULT, SIDE_DEFAULT, Domain, read_domain
 from .inits import read_init
 from .locate import Locator
-from .matrices import read_matrix
+from .matrices import is_matrix_decl, read_matrix
 from .naming import IDENTIFIER_RULE, is_identifier
 from .parser import parse_expression
 
@@ -221,12 +221,12 @@ class SpecReader:
     def matrices(self, sizes: dict[str, SizeDecl]) -> dict[str, MatrixConstDecl]:
         """The constant matrices of [constants] (spec.matrices.read_matrix)."""
         return {name: read_matrix(self, name, decl, sizes) for name, decl in self.table("constants").items()
-                if isinstance(decl, dict) and "matrix" in decl}
+                if is_matrix_decl(decl)}
 
     def constants(self) -> dict[str, ConstDecl]:
         out = {}
         for name, decl in self.table("constants").items():
-            if isinstance(decl, dict) and "matrix" in decl:
+            if is_matrix_decl(decl):
                 continue  # a constant matrix (matrices())
             self.identifier("constants", name, name, "constant")
             role = ""

@@ -87,6 +87,8 @@ class Interpreter:
         self.cell = cell
         self.functions = functions
         self.sizes = sizes
+        #: The constant matrices at these sizes, built once (not at every step).
+        self.matrices = {k: np.array(v, dtype=float if self.numeric else object) for k, v in cell.constant_matrices(sizes).items()}
 
     def matrix(self, key: str, env: dict[str, Value]) -> np.ndarray:
         value = np.asarray(env[key])
@@ -225,7 +227,7 @@ class Interpreter:
         cell = self.cell
         env: dict[str, Value] = dict(params)
         env.update({k: (float(v) if self.numeric else v) for k, v in cell.constants.items()})
-        env.update({k: np.array(v, dtype=float if self.numeric else object) for k, v in cell.constant_matrices(self.sizes).items()})
+        env.update(self.matrices)
         env.update(inputs)
         for state in cell.states:
             env[state.previous] = prev[state.name]
