@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     query = query_from(args)
     expr = d.count(query)
     sizes = sizes_for(cell, given_sizes(args))
+    sizes = {**cell.size_rules.fixed, **sizes} if sizes else sizes
     total = evaluate(cell, expr, sizes) if sizes else None
     rows = tensors_view(d, query)
     for row, tensor in zip(rows, tensors(cell, query)):

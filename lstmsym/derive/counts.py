@@ -136,7 +136,8 @@ def factored(expr: sympy.Expr) -> sympy.Expr:
 
 
 def evaluate(cell: Cell, expr: sympy.Expr, sizes: dict[str, int]) -> int:
-    """The formula at given sizes; the sizes must obey the cell's rules and cover the formula."""
+    """The formula at given sizes (and the spec's fixed ones); the sizes must obey the cell's rules and cover it."""
+    sizes = {**cell.size_rules.fixed, **sizes}
     cell.size_rules.check(sizes)
     missing = sorted(s.name for s in sympy.sympify(expr).free_symbols if s.name not in sizes)
     if missing:

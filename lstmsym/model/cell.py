@@ -173,12 +173,13 @@ class Cell:
     def role(self, equation: str) -> str:
         return next((eq.role for eq in self.spec.equations if eq.name == equation), "")
 
-    def constant_matrices(self, sizes: dict[str, int]) -> dict[str, list[list[int]]]:
-        """Every constant matrix's entries at these sizes (spec.matrices.entry), by name."""
+    def constant_matrices(self, sizes: dict[str, int]) -> dict[str, list[list[sympy.Rational]]]:
+        """Every constant matrix's entries at these sizes (spec.matrices.entry), by name, exact."""
         out = {}
         for decl in self.spec.matrices.values():
             rows, cols = (sizes[s] for s in decl.shape)
-            out[decl.name] = [[entry(decl.kind, i, j, rows, cols) for j in range(cols)] for i in range(rows)]
+            out[decl.name] = [[sympy.Rational(entry(decl.kind, i, j, rows, cols, decl.table)) for j in range(cols)]
+                              for i in range(rows)]
         return out
 
     def is_batched(self, key: str) -> bool:

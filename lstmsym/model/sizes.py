@@ -72,6 +72,11 @@ class SizeRules:
     def names(self) -> list[str]:
         return list(self.spec.sizes)
 
+    @property
+    def fixed(self) -> dict[str, int]:
+        """Sizes the spec fixes (value = 2, the dimensions of a given table): no command needs them given."""
+        return {name: decl.value for name, decl in self.spec.sizes.items() if decl.value is not None}
+
     def check(self, sizes: dict[str, int], where: str = "") -> None:
         """UsageError naming the first rule the sizes break (or an unknown or non-positive size)."""
         for name, value in sizes.items():
@@ -79,6 +84,9 @@ class SizeRules:
                 raise UsageError(f"cell '{self.spec.name}' has no size '{name}'; its sizes: {', '.join(self.spec.sizes)}")
             if value < 1:
                 raise UsageError(f"size {name} must be positive, got {value}")
+            fixed = self.spec.sizes[name].value
+            if fixed is not None and value != fixed:
+                raise UsageError(f"size {name} of cell '{self.spec.name}' is fixed at {fixed} (the spec's value), got {value}")
             if name in self.kernel_sizes and value % 2 == 0:
                 raise UsageError(f"kernel size {name} = {value} is even; same padding needs an odd kernel size")
         for rule in self.rules:
@@ -88,18 +96,18 @@ class SizeRules:
 
     def verify_sizes(self) -> dict[str, int]:
         """The sizes of the symbolic check: each size's `verify` value, else the smallest that obeys every rule."""
-        sizes = {name: decl.verify or (3 if name in self.kernel_sizes else DEFAULT_VERIFY)
+        sizes = {name: decl.value or decl.verify or (3 if name in self.kernel_sizes else DEFAULT_VERIFY)
                  for name, decl in self.spec.sizes.items()}
         for _ in range(8):
             for rule in self.rules:
-                if not rule.holds(sizes) and self.spec.sizes[rule.b].verify is None:
+                if not rule.holds(sizes) and self.spec.sizes[rule.b].verify is None and self.spec.sizes[rule.b].value is None:
                     sizes[rule.b] = sizes[rule.a] + 1 if rule.kind == "less" else sizes[rule.a] * max(1, -(-sizes[rule.b] // sizes[rule.a]))
         self.check_declared(sizes, "verify")
         return sizes
 
     def reference_sizes(self) -> dict[str, int]:
         """The sizes the documents quote counts and costs at."""
-        sizes = {name: decl.reference or DEFAULT_REFERENCE.get(name, FALLBACK_REFERENCE if name not in self.kernel_sizes else 3)
+        sizes = {name: decl.value or decl.reference or DEFAULT_REFERENCE.get(name, FALLBACK_REFERENCE if name not in self.kernel_sizes else 3)
                  for name, decl in self.spec.sizes.items()}
         self.check_declared(sizes, "reference")
         return sizes
@@ -113,7 +121,7 @@ class SizeRules:
     def sample(self, rng: random.Random, low: int = 1, high: int = 4) -> dict[str, int]:
         """Random small sizes that obey every rule (for the numeric checks)."""
         for _ in range(200):
-            sizes = {name: rng.randint(low, high) for name in self.spec.sizes}
+            sizes = {name: decl.value or rng.randint(low, high) for name, decl in self.spec.sizes.items()}
             for name in self.kernel_sizes:
                 sizes[name] = rng.choice([1, 3])
             try:
@@ -124,4 +132,4 @@ class SizeRules:
         return self.verify_sizes()
 
     def describe(self) -> list[str]:
-        return [rule.text() for rule in self.rules]
+        return [f"{name} = {value}" for name, value in self.fixed.items()] + [rule.text() for rule in self.rules]

@@ -16,7 +16,7 @@ from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import UNIT_OPERATORS, MatrixExpr, Operator, Reduction
 from ..model.sizes import size_of_key
 from ..model.vector_ops import MatTVec, MatVec, Outer, SumTrailing, SumUnits, Transposed
-from ..spec.matrices import MATRIX_KINDS
+from ..spec.matrices import MATRIX_KINDS, table_code
 from ..spec.naming import value_key
 from .notation import Notation
 
@@ -102,9 +102,9 @@ class ConstantMatrix(sympy.MatrixExpr):
     """A spec's constant matrix (spec.matrices): printed by its name, computed for lambdify by the kind's NumPy code
     (so a lambdified equation needs no value for it)."""
 
-    def __new__(cls, name: str | Str, kind: str | Str, rows: sympy.Expr, cols: sympy.Expr):
+    def __new__(cls, name: str | Str, kind: str | Str, rows: sympy.Expr, cols: sympy.Expr, table: str | Str = ""):
         as_str = lambda s: s if isinstance(s, Str) else Str(s)  # noqa: E731 (doit rebuilds from the Str args)
-        return sympy.Basic.__new__(cls, as_str(name), as_str(kind), rows, cols)
+        return sympy.Basic.__new__(cls, as_str(name), as_str(kind), rows, cols, as_str(table))
 
     @property
     def shape(self):
@@ -119,8 +119,9 @@ class ConstantMatrix(sympy.MatrixExpr):
     def _numpycode(self, printer) -> str:
         code = re.sub(r"np\.(\w+)", lambda m: printer._module_format(f"{printer._module}.{m.group(1)}"),
                       MATRIX_KINDS[self.args[1].name].code["numpy"])
-        values = {"r": printer._print(self.args[2]), "c": printer._print(self.args[3]), "dtype": "float"}
-        return re.sub(r"\b(r|c|dtype)\b(?!\s*=)", lambda m: f"({values[m.group(1)]})", code)
+        values = {"r": printer._print(self.args[2]), "c": printer._print(self.args[3]), "dtype": "float",
+                  "rows": self.args[4].name}
+        return re.sub(r"\b(r|c|dtype|rows)\b(?!\s*=)", lambda m: f"({values[m.group(1)]})", code)
 
     _pythoncode = _numpycode
 
@@ -189,7 +190,7 @@ class MatrixForm:
             return IdentityOf(self.size("n"))
         if key in self.cell.spec.matrices:
             decl = self.cell.spec.matrices[key]
-            return ConstantMatrix(self.name(key), decl.kind, *(self.size(s) for s in decl.shape))
+            return ConstantMatrix(self.name(key), decl.kind, *(self.size(s) for s in decl.shape), table_code(decl.table))
         return sympy.MatrixSymbol(self.name(key), *dims) if dims else sympy.Symbol(self.name(key))
 
     def convert(self, expr: sympy.Expr):

@@ -18,7 +18,7 @@ from ..model.vector_ops import MatTVec, MatVec, Next
 from ..printing.latex import latex
 from ..printing.notation import Notation
 from ..printing.order import is_vector, term_key
-from ..spec.matrices import MATRIX_KINDS
+from ..spec.matrices import MATRIX_KINDS, table_text
 from .diagram_overview import blocks, has_overview
 from .facts import notation as notation_of
 from .gradview import gradient_view
@@ -350,7 +350,8 @@ def cell_context(derived: Derived) -> dict[str, Any]:
         "constants": [{"name": k, "latex": latex(sympy.Symbol(k), n), "value": str(v)} for k, v in cell.constants.items()],
         "matrices": [{"name": m.name, "latex": latex(sympy.Symbol(m.name), n), "shape": _shape_latex(list(m.shape)),
                       "shape_text": " × ".join(m.shape), "kind": m.kind,
-                      "words": MATRIX_KINDS[m.kind].words.format(name=m.name, r=m.shape[0], c=m.shape[1])}
+                      "words": MATRIX_KINDS[m.kind].words.format(name=m.name, r=m.shape[0], c=m.shape[1],
+                                                                         rows=table_text(m.table))}
                      for m in cell.spec.matrices.values()],
         "equations": equations,
         "has_roles": any(e["role"] for e in equations),

@@ -10,7 +10,7 @@ from .templating import environment
 def helper_rows(backend: str = "numpy") -> list[tuple[str, str, str]]:
     """(helper name, source in `backend` (numpy, torch or jax), parameter list) for each function of the table."""
     functions = [(info.helper, info.code[backend], info.parameters) for info in FUNCTIONS.values() if info.cls is not None]
-    return functions + [(matrix_helper(kind.name), kind.code[backend], "r, c, dtype") for kind in MATRIX_KINDS.values()]
+    return functions + [(matrix_helper(kind.name), kind.code[backend], kind.parameters) for kind in MATRIX_KINDS.values()]
 
 
 def matrix_helper(kind: str) -> str:

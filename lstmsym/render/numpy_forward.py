@@ -11,6 +11,7 @@ from ..model.ir import Elementwise, MatrixExpr, Operator, Reduction
 from ..model.vector_ops import SumUnits, operator_form
 from ..printing.numpy_code import CodeContext, pycode, pyname, sizename
 from ..spec.naming import adjoint_base, incoming_base, value_key
+from ..spec.matrices import table_code
 from .helpers import matrix_helper
 
 S = sympy.Symbol
@@ -112,7 +113,8 @@ class NumpyForward:
     def setup_lines(self) -> list[str]:
         lines = [f"{pyname(p.name)} = _param(params, {p.name!r}, dtype)" for p in self.cell.parameters]
         lines += [f"{pyname(k)} = _const(CONSTANTS[{k!r}], dtype)" for k in self.cell.constants]
-        lines += [f"{pyname(m.name)} = {matrix_helper(m.kind)}({', '.join(sizename(s) for s in m.shape)}, dtype)"
+        lines += [f"{pyname(m.name)} = {matrix_helper(m.kind)}("
+                  f"{table_code(m.table) if m.table else ', '.join(sizename(s) for s in m.shape)}, dtype)"
                   for m in self.cell.spec.matrices.values()]
         for node in self.cell.matrix_nodes:
             lines.append(f"{pyname(node.key)} = {self.matrix_code(node)}")

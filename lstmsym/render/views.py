@@ -72,7 +72,9 @@ def cell_view(derived: Derived, bold: bool = False) -> dict[str, Any]:
         "state": [{"name": s.name, "previous": s.previous, "shape": list(s.shape), "role": s.role} for s in cell.states],
         "outputs": list(cell.outputs),
         "constants": {k: str(v) for k, v in cell.constants.items()},
-        "constant_matrices": [{"name": m.name, "kind": m.kind, "shape": list(m.shape), "role": m.role}
+        "constant_matrices": [{"name": m.name, "kind": m.kind, "shape": list(m.shape), "role": m.role,
+                               **({"rows": [[int(v) if v.denominator == 1 else float(v) for v in row] for row in m.table]}
+                                  if m.table else {})}
                               for m in cell.spec.matrices.values()],
         "parameters": parameters_view(derived),
         "equations": equations_view(derived, bold),

@@ -54,6 +54,7 @@ class SizeDecl:
     kernel: bool = False
     verify: int | None = None
     reference: int | None = None
+    value: int | None = None  # a fixed size (the rows of a given table): every command uses this value and no other
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class MatrixConstDecl:
     shape: Shape
     role: str
     location: Location
+    table: tuple[tuple[Fraction, ...], ...] = ()  # kind 'table': the given entries, row by row
 
 
 @dataclass(frozen=True)

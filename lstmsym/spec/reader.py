@@ -34,7 +34,7 @@ TOP_KEYS = {
 }
 FRAMEWORK_KEYS = FRAMEWORKS
 REQUIRED = ("name", "sizes", "input", "state", "equations")
-SIZE_KEYS = ("role", "less_than", "divides", "kernel", "verify", "reference")
+SIZE_KEYS = ("role", "less_than", "divides", "kernel", "verify", "reference", "value")
 STATE_KEYS = ("size", "shape", "previous", "role", "positive")
 PARAM_KEYS = ("shape", "role", "blocks", "init")
 INPUT_KEYS = ("size", "shape", "role", "domain")
@@ -75,7 +75,11 @@ class SpecReader:
 
     def fail(self, table: str, key: str, message: str, expected: str, suggestion: str | None = None,
              at_key: bool = False) -> SpecError:
-        return SpecError(message, self.where(table, key, at_key), expected=expected, suggestion=suggestion)
+        """An error at `key` of `table`; a key of a declaration (table 'sizes.k') is found in its own section or
+        inline table (where_in)."""
+        parent, dot, name = table.partition(".")
+        where = self.where_in(parent, name, key) if dot and not at_key else self.where(table, key, at_key)
+        return SpecError(message, where, expected=expected, suggestion=suggestion)
 
     # -- scalars ------------------------------------------------------------------
     def string(self, table: str, key: str, value: Any, expected: str = "a string") -> str:
@@ -152,8 +156,13 @@ class SpecReader:
             raise self.fail(table, "kernel", f"'kernel' of size '{name}' is {kind_of(kernel)}", "true or false")
         verify = self.integer(table, "verify", decl["verify"], f"'verify' of size '{name}'") if "verify" in decl else None
         reference = self.integer(table, "reference", decl["reference"], f"'reference' of size '{name}'") if "reference" in decl else None
+        value = self.integer(table, "value", decl["value"], f"'value' of size '{name}'") if "value" in decl else None
+        if value is not None and (verify or reference or kernel):
+            other = next(k for k in ("verify", "reference", "kernel") if decl.get(k))
+            raise self.fail(table, other, f"size '{name}' is fixed at {value}, so it takes no '{other}'",
+                            "either value = ... (a fixed size) or verify/reference/kernel")
         return SizeDecl(name, self.string(table, "role", decl.get("role", "")), where, names["less_than"], names["divides"],
-                        kernel, verify, reference)
+                        kernel, verify, reference, value)
 
     def shape(self, table: str, key: str, value: Any, sizes: dict[str, SizeDecl], what: str) -> Shape:
         """"n" a vector, "1" or [] a scalar, ["C", "H", "W"] a feature map, ["n", "n"] a matrix."""

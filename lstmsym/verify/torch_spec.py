@@ -67,7 +67,7 @@ class SpecInterpreter:
                 value = torch.block_diag(*value.unbind(0))
             self.params[p.name] = Value(value, False, len(p.shape))
         for name, entries in cell.constant_matrices(sizes).items():
-            self.params[name] = Value(torch.tensor(entries, dtype=self.dtype), False, 2)
+            self.params[name] = Value(torch.tensor([[float(e) for e in row] for row in entries], dtype=self.dtype), False, 2)
         self.functions = torch_functions()
 
     def step(self, inputs: dict[str, Any], prev: dict[str, Any]) -> dict[str, Value]:
