@@ -76,9 +76,10 @@ class Cell:
         return {name: self._form.convert(expr) for name, expr in self.model.equations}
 
     def backward(self) -> dict[str, sympy.Expr]:
-        """One step's backward statements: adjoint name (as `grad` prints it) -> SymPy matrix expression."""
-        n = notation(self.derived)
-        return {to_text(st.symbol, n): self._form.convert(st.expr) for st in self.derived.backward.statements}
+        """One step's backward statements: adjoint name (as `grad` prints it; the adjoint of an expression, which
+        `grad` prints d(r * h_prev), as the identifier d_r_h_prev that other statements read) -> SymPy matrix
+        expression."""
+        return {self._form.name(st.target): self._form.convert(st.expr) for st in self.derived.backward.statements}
 
     def bptt(self) -> dict[str, dict[str, Any]]:
         """The BPTT recurrences: incoming adjoint name -> {"loss": the loss term's name or None, "next": what

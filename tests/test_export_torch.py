@@ -201,6 +201,22 @@ def test_an_input_of_the_hidden_size():
         cls(6, 6, num_layers=2, bidirectional=True)
     ys, h = cls(6, 6, num_layers=3)(torch.randn(5, 2, 6))
     assert ys.shape == (5, 2, 6) and h.shape == (3, 2, 6)
+    cell = getattr(generated(str(SPECS / "construct_hidden_input.toml")), "ConstructHiddenInputCell")
+    with pytest.raises(ValueError, match=r"input has the hidden size \(n\): input_size \(4\) must equal hidden_size \(6\)"):
+        cell(4, 6)  # the one-step cell took the 4 and failed in a matmul at the first step
+
+
+@pytest.mark.parametrize("name, call, message", [
+    ("cfc", "Cfc(4, 6, num_layers=2)", r"Cfc needs its size\(s\) p \(backbone width.*\): Cfc\(input_size, hidden_size, p=\.\.\.\)"),
+    ("lstmp", "Lstmp(4, 6)", r"Lstmp needs its size\(s\) p \(projection size\): Lstmp\(input_size, hidden_size, p=\.\.\.\)"),
+    ("on_lstm", "OnLstmCell(4, 6)", r"OnLstm needs its size\(s\) k \("),
+])
+def test_a_size_the_layer_needs_is_asked_for_by_name(name, call, message):
+    """Cfc(4, 6, num_layers=2) raised KeyError: 'p' from inside the module (issue 22, item 2, as a user met it)."""
+    module = generated(name)
+    class_name, _, _ = call.partition("(")
+    with pytest.raises(TypeError, match=message):
+        getattr(module, class_name)(4, 6, num_layers=2) if "num_layers" in call else getattr(module, class_name)(4, 6)
 
 
 def test_a_side_input_of_the_wrong_rank_is_refused():

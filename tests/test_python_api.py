@@ -48,7 +48,8 @@ def _column(value, shape):
 #: Cells of vectors and matrices (a cell with feature maps is written with plain symbols and conv(K, x): below).
 #: With the test specs of the operators along the units (cumsum, cummax, softmax), which no built-in but on_lstm uses.
 LAMBDIFY_CELLS = sorted(p.stem for p in (ROOT / "lstmsym" / "cells").glob("*.toml") if not p.stem.startswith("conv"))
-LAMBDIFY_CELLS += [str(ROOT / "tests" / "specs" / f"construct_{name}.toml") for name in ("cumulative", "softmax", "constant_matrices")]
+LAMBDIFY_CELLS += [str(ROOT / "tests" / "specs" / f"construct_{name}.toml")
+                   for name in ("cumulative", "softmax", "constant_matrices", "matrix_table", "nonlinear_operands")]
 
 
 @pytest.mark.parametrize("name", LAMBDIFY_CELLS)
@@ -92,6 +93,55 @@ def test_sympy_lambdify_computes_every_equation(name):
         assert np.allclose(got.reshape(want.shape), want, rtol=1e-10, atol=1e-12), (key, got, want)
 
 
+@pytest.mark.parametrize("name", LAMBDIFY_CELLS)
+def test_sympy_lambdify_computes_every_backward_statement(name):
+    """Cell.backward() gives each statement as a matrix expression under the name `grad` prints. Lambdified, each
+    must give what the verified per-unit interpreter computes for that statement at one random step, with every
+    symbol it reads filed under a key of the same dict or of the forward values. It summed one column of a matrix
+    state (gated_deltanet's d_alpha: 0.0999 for 0.438), raised NotImplementedError on on_lstm's revcumsum, and read
+    internal names (d_arg_h_tilde_1) that no key held (issue 22, item 4)."""
+    import numpy as np
+    import sympy
+
+    import lstmsym
+    from lstmsym.printing.text import text
+    from lstmsym.verify.interpret import NumericInterpreter
+    from lstmsym.verify.sampling import concrete_sizes, random_inputs, random_params, random_states
+
+    cell = lstmsym.cell(name)
+    model, derived = cell.model, cell.derived
+    sizes = concrete_sizes(model, 0, 2, 4)
+    rng = np.random.default_rng(0)
+    env = {"params": random_params(model, sizes, rng), "states": random_states(model, sizes, 1, rng),
+           "inputs": {k: v[0, 0] for k, v in random_inputs(model, sizes, 1, 1, rng).items()}}
+    for item in model.side_inputs:
+        env["inputs"][item.name] = np.abs(env["inputs"][item.name]) + 0.1
+    interpreter = NumericInterpreter(model, sizes)
+    values = interpreter.forward_step(env["params"], env["inputs"], {k: v[0] for k, v in env["states"].items()})
+    for rec in derived.bptt.recurrences:
+        values[rec.incoming] = rng.normal(size=tuple(sizes[s] for s in model.shapes[rec.name]))
+    for st in derived.backward.statements:
+        values[st.target] = interpreter.evaluate(st.expr, values) if st.expr != 0 else 0
+    backward = cell.backward()
+    key_of = {cell._form.name(key): key for key in values if not key.startswith("size:")}
+    form_sizes = {sympy.Symbol(s, positive=True, integer=True): v for s, v in sizes.items()}
+    form_sizes |= {sympy.Symbol(f"{s}_size", positive=True, integer=True): v for s, v in sizes.items()}
+    for st in derived.backward.statements:
+        printed = text(st.symbol, cell._form.notation)
+        named = printed if printed.isidentifier() else re.sub(r"\W+", "_", printed).strip("_")
+        expr = backward[named] if named in backward else backward[f"{named}_1"]  # d(r * h_prev) is d_r_h_prev
+        if expr == 0:
+            continue
+        expr = expr.xreplace(form_sizes)  # (subs left S_prev's shape (n, 2) inside a Sum)
+        symbols = sorted(expr.free_symbols, key=str)
+        assert all(str(s) in key_of for s in symbols), (printed, [str(s) for s in symbols if str(s) not in key_of])
+        arguments = [_column(values[key_of[str(s)]], getattr(s, "shape", ())) for s in symbols]
+        got = np.asarray(sympy.lambdify(symbols, expr, "numpy")(*arguments), dtype=float)
+        want = np.asarray(values[st.target], dtype=float)
+        want = _column(want, got.shape) if want.ndim == 3 and got.ndim == 2 else want  # a block-diagonal gradient, dense
+        assert np.allclose(got.reshape(want.shape), want, rtol=1e-10, atol=1e-12), (printed, got, want)
+
+
 @pytest.mark.parametrize("name", ["convlstm", "convgru"])
 def test_a_cell_of_feature_maps_is_written_with_conv(name):
     """Feature maps have no SymPy matrix form: their equations use plain symbols and conv(K, x) (it printed internal
@@ -105,3 +155,15 @@ def test_a_cell_of_feature_maps_is_written_with_conv(name):
         assert "MatrixSymbol" not in printed and "conv_" not in printed and ":" not in printed, (key, printed)
         sympy.lambdify(sorted(expr.free_symbols, key=str), expr, [{"conv": lambda k, x: x}, "numpy"])
     assert any(isinstance(e, sympy.Basic) and e.has(sympy.Function("conv")) for e in lstmsym.cell(name).equations.values())
+
+
+def test_an_input_size_that_is_the_hidden_size_is_not_dropped():
+    """show('parameters', input_size=4, hidden_size=6) for rglru (x = "n") showed the total at n = 6 and dropped
+    the 4 silently, as did the Sphinx and MkDocs blocks that read the same options (issue 22, item 3)."""
+    import lstmsym
+    from lstmsym.base.errors import UsageError
+
+    cell = lstmsym.cell("rglru")
+    with pytest.raises(UsageError, match="reads an input of size 'n', its own 'n': hidden-size = 6 and n = 4 disagree"):
+        cell.show("parameters", input_size=4, hidden_size=6)
+    assert "<table" in cell.show("parameters", input_size=6, hidden_size=6)._repr_html_()

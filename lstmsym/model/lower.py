@@ -54,6 +54,9 @@ class Lowerer:
         self.shapes: dict[str, Shape] = dict(shapes)
         self.evaluate = True
         self.auto: dict[tuple[str, int, str], str] = {}
+        #: Operands already named, by value: the same expression in two equations is one quantity with one adjoint
+        #: (two would both print as d(W @ x)).
+        self.operands: dict[sympy.Expr, str] = {}
         self.counter: dict[tuple[str, str], int] = {}
         self.out = Lowered()
         self.by_key: dict[str, GraphNode] = {}
@@ -109,6 +112,9 @@ class Lowerer:
 
     def add_value(self, key: str, expr: sympy.Expr, shape: Shape, origin: str = "equation") -> None:
         equation = self.eq.name
+        if origin == "argument":  # an operand has no name of its own to give a pre-activation (it was arg:g:1_bar)
+            self.add(Elementwise(key, shape, equation, origin, self.batched(expr), expr=expr))
+            return
         if isinstance(expr, ElementwiseBase) and len(expr.args) == 1 and self.is_affine(expr.args[0]):
             pre = preactivation_key(key)
             inner = expr.args[0]
@@ -254,7 +260,9 @@ class Lowerer:
             if not self.shape_of(expr) and not expr.free_symbols:  # B / B: a vector by its names, a number by value
                 raise SpecError(f"this operand simplifies to the number {expr}", self.eq.origin.at(self.eq.text, node.pos),
                                 expected="an operand that is a vector (a fixed matrix is declared in [constants], e.g. J = { matrix = \"ones\", shape = [\"n\", \"m\"] })")
-            key = self.next_key("arg")
+            if expr in self.operands:
+                return self.operands[expr]
+            key = self.operands[expr] = self.next_key("arg")
             self.add_value(key, expr, self.shape_of(expr), origin="argument")
             return key
 

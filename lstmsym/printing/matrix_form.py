@@ -10,15 +10,17 @@ from sympy.core.symbol import Str
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..model.cell import Cell
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import UNIT_OPERATORS, MatrixExpr, Operator, Reduction
 from ..model.sizes import size_of_key
-from ..model.vector_ops import MatTVec, MatVec, Outer, SumTrailing, SumUnits, Transposed
+from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, BlockOuter, MatTVec, MatVec, Outer, SumTrailing, SumUnits, Transposed
 from ..spec.matrices import MATRIX_KINDS, table_code
 from ..spec.naming import value_key
 from .notation import Notation
+from .text import text
 
 
 class ElementwiseMap(ElementwiseApplyFunction):
@@ -64,31 +66,67 @@ class Power(HadamardPower):
 
 
 class AlongUnits(sympy.MatrixExpr):
-    """cumsum, cummax or softmax along the units of a column vector (the rows): a matrix expression of the operand's
-    shape, printed as name(v) in LaTeX and with NumPy's running sum, running maximum and a stable softmax for
-    lambdify (an undefined function of that name raised NameError)."""
+    """cumsum, cummax or softmax along the units of a column vector (the rows), and their adjoints revcumsum(g) and
+    cummaxgrad(g, v): a matrix expression of the first operand's shape, printed as name(v) in LaTeX and with NumPy's
+    running sum, running maximum and a stable softmax for lambdify (an undefined function of that name raised
+    NameError, and an adjoint inside a product raised NotImplementedError)."""
 
-    CODE = {"cumsum": "{np}.cumsum({v}, axis=0)", "cummax": "{np}.maximum.accumulate({v}, axis=0)",
-            "softmax": "(lambda e: e / e.sum(axis=0))({np}.exp({v} - {np}.max({v}, axis=0)))"}
+    CODE = {"cumsum": "{np}.cumsum({a0}, axis=0)", "cummax": "{np}.maximum.accumulate({a0}, axis=0)",
+            "softmax": "(lambda e: e / e.sum(axis=0))({np}.exp({a0} - {np}.max({a0}, axis=0)))",
+            "revcumsum": "{np}.flip({np}.cumsum({np}.flip({a0}, 0), axis=0), 0)",
+            # each g_i goes to the position of the running maximum of v_1..v_i (the latest at a tie)
+            "cummaxgrad": "(lambda g, v, p: ((({np}.maximum.accumulate({np}.where(v[:, 0] >= {np}.maximum.accumulate(v[:, 0]), "
+                          "p, 0)))[:, None] == p[None, :]) * g).sum(axis=0)[:, None])({a0}, {a1}, {np}.arange(({a1}).shape[0]))"}
 
-    def __new__(cls, name: str | Str, matrix):
-        return sympy.Basic.__new__(cls, name if isinstance(name, Str) else Str(name), matrix)
+    def __new__(cls, name: str | Str, *matrices):
+        return sympy.Basic.__new__(cls, name if isinstance(name, Str) else Str(name), *matrices)
 
     @property
     def shape(self):
         return self.args[1].shape
 
     def _latex(self, printer) -> str:
-        return rf"\operatorname{{{self.args[0].name}}}\left({printer._print(self.args[1])}\right)"
+        return rf"\operatorname{{{self.args[0].name}}}\left({', '.join(printer._print(a) for a in self.args[1:])}\right)"
 
     def _sympystr(self, printer) -> str:
-        return f"{self.args[0].name}({printer._print(self.args[1])})"
+        return f"{self.args[0].name}({', '.join(printer._print(a) for a in self.args[1:])})"
 
     def _numpycode(self, printer) -> str:
         numpy = printer._module_format(printer._module)
-        return self.CODE[self.args[0].name].format(np=numpy, v=printer._print(self.args[1]))
+        return self.CODE[self.args[0].name].format(np=numpy, **{f"a{k}": printer._print(a) for k, a in enumerate(self.args[1:])})
 
     _pythoncode = _numpycode
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+
+class BlockDiagonalPart(sympy.MatrixExpr):
+    """The k diagonal blocks of a matrix, zero elsewhere: the gradient of a block-diagonal parameter (heads) as the
+    dense matrix it stands for (args: matrix, k)."""
+
+    def __new__(cls, matrix, blocks):
+        return sympy.Basic.__new__(cls, matrix, sympy.Integer(blocks) if isinstance(blocks, int) else blocks)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _latex(self, printer) -> str:
+        return rf"\operatorname{{bdiag}}_{{{printer._print(self.args[1])}}}\left({printer._print(self.args[0])}\right)"
+
+    def _sympystr(self, printer) -> str:
+        return f"bdiag({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+    def _numpycode(self, printer) -> str:
+        np_ = printer._module_format(printer._module)
+        return (f"(lambda M, k: M * {np_}.kron({np_}.eye(k), {np_}.ones((M.shape[0] // k, M.shape[1] // k))))"
+                f"({printer._print(self.args[0])}, {printer._print(self.args[1])})")
+
+    _pythoncode = _numpycode
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
 
 
 class IdentityOf(sympy.Identity):
@@ -104,7 +142,8 @@ class ConstantMatrix(sympy.MatrixExpr):
 
     def __new__(cls, name: str | Str, kind: str | Str, rows: sympy.Expr, cols: sympy.Expr, table: str | Str = ""):
         as_str = lambda s: s if isinstance(s, Str) else Str(s)  # noqa: E731 (doit rebuilds from the Str args)
-        return sympy.Basic.__new__(cls, as_str(name), as_str(kind), rows, cols, as_str(table))
+        return sympy.Basic.__new__(cls, as_str(name), as_str(kind), sympy.Integer(rows) if isinstance(rows, int) else rows,
+                                   sympy.Integer(cols) if isinstance(cols, int) else cols, as_str(table))
 
     @property
     def shape(self):
@@ -138,12 +177,27 @@ class MatrixForm:
         #: the two are different symbols for lambdify.
         self.size_names = {s: f"{s}_size" if s in quantities else s for s in cell.spec.sizes}
         self.feature_maps = any(len(shape) >= 3 for shape in cell.shapes.values())
+        #: Identifiers given to the adjoints of expressions (name()), by key.
+        self.identifiers: dict[str, str] = {}
 
     def size(self, name: str) -> sympy.Symbol:
         return sympy.Symbol(self.size_names.get(name, name), positive=True, integer=True)
 
     def name(self, key: str) -> str:
-        return self.notation.text_name(key) or key.replace(":", "_")
+        """A quantity's symbol name: as `grad` prints it, and for the adjoint of an expression, which `grad` prints
+        d(r * h_prev), an identifier spelled from that text (d_r_h_prev), so that lambdify takes it; never one of
+        the spec's names or another's (it was the internal d_arg_h_tilde_1)."""
+        shown = self.notation.text_name(key)
+        if shown is not None:
+            return shown
+        if key not in self.identifiers:
+            words = re.sub(r"\W+", "_", text(sympy.Symbol(key), self.notation)).strip("_") or "q"
+            taken = set(self.identifiers.values()) | set(self.notation.text_names.values()) | self.notation.user_names
+            name, index = words, 1
+            while name in taken:
+                name, index = f"{words}_{index}", index + 1
+            self.identifiers[key] = name
+        return self.identifiers[key]
 
     def dims(self, key: str) -> tuple:
         """A vector's or matrix's dimensions; None for scalars, and for every quantity of a cell with feature maps
@@ -207,15 +261,22 @@ class MatrixForm:
             return sympy.MatMul(self.convert(expr.args[0]), self.convert(expr.args[1]))
         if isinstance(expr, Outer):
             return sympy.MatMul(self.convert(expr.args[0]), self.convert(expr.args[1]).T)
+        if isinstance(expr, BlockOuter) and not self.feature_maps:
+            full = sympy.MatMul(self.convert(expr.args[0]), self.convert(expr.args[1]).T)
+            return BlockDiagonalPart(full, self.size(self.cell.parameter(expr.args[2].name).blocks))
         if isinstance(expr, Transposed):
             return self.convert(expr.args[0]).T
+        if isinstance(expr, ALONG_UNITS) and not self.feature_maps:
+            return AlongUnits(ALONG_NAMES[type(expr)], *[self.convert(a) for a in expr.args])
         if isinstance(expr, SumTrailing):  # row sums of a matrix a vector was spread along: M 1
             inner = self.convert(expr.args[0])
             return sympy.MatMul(inner, sympy.OneMatrix(inner.shape[1], 1)) if isinstance(inner, sympy.MatrixExpr) else inner
         if isinstance(expr, SumUnits):
             inner = self.convert(expr.args[0])
-            if isinstance(inner, sympy.MatrixExpr):
-                return (sympy.OneMatrix(1, inner.shape[0]) * inner)[0, 0]
+            if isinstance(inner, sympy.MatrixExpr):  # every entry: both sides' ones for a matrix (a column sum was 0.0999 for 0.438)
+                rows, cols = inner.shape
+                total = sympy.OneMatrix(1, rows) * inner * (sympy.OneMatrix(cols, 1) if cols != 1 else sympy.Identity(1))
+                return total[0, 0]
             return inner
         args = [self.convert(a) for a in expr.args]
         if isinstance(expr, sympy.Function) and expr.func.__name__ in ("sum", "mean", "dot"):

@@ -89,9 +89,13 @@ def sizes_from_options(derived: Derived, options: dict[str, Any]) -> dict[str, i
         if name not in cell.sizes:
             raise UsageError(f"cell '{cell.name}' has no size '{name}'; expected {one_of(list(cell.sizes) + list(SIZE_OPTIONS))}")
         try:
-            sizes[name] = int(str(value).strip())
+            number = int(str(value).strip())
         except ValueError:
             raise UsageError(f"size {key} must be a positive integer, got '{value}'") from None
+        if name in sizes and sizes[name] != number:  # rglru reads an input of its hidden size n: -m 4 -n 6 disagree
+            raise UsageError(f"cell '{cell.name}' reads an input of size '{name}', its own '{name}': {key} = {number} and "
+                             f"{name} = {sizes[name]} disagree; give one of them")
+        sizes[name] = number
     cell.size_rules.check(sizes)
     return sizes
 

@@ -65,6 +65,8 @@ class TorchModule(NumpyModule, FunctionalForward):
         fixed = {cell.input_size, self.hidden_size()} | ({proj} if proj else set())
         result = mapping(cell, "pytorch")
         fused, no_fused = fused_kernel(cell)
+        extra = [s for s in cell.sizes if s not in fixed and cell.spec.sizes[s].value is None
+                 and any(s in p.shape or s == p.blocks for p in cell.parameters)]
         return environment("python").get_template("torch_module.py.j2").render(
             cell=cell, version=__version__, helpers=helper_rows("torch"),
             class_name="".join(part.capitalize() for part in cell.name.split("_")),
@@ -76,8 +78,7 @@ class TorchModule(NumpyModule, FunctionalForward):
             constants={k: float(v) for k, v in cell.constants.items()}, outputs=tuple(cell.outputs),
             output_shapes={o: tuple(cell.shapes[o]) for o in cell.outputs},
             input_size=cell.input_size, hidden_size=self.hidden_size(), output_size="",
-            fixed_sizes=cell.size_rules.fixed,
-            extra_sizes=[s for s in cell.sizes if s not in fixed and cell.spec.sizes[s].value is None and any(s in p.shape or s == p.blocks for p in cell.parameters)],
+            fixed_sizes=cell.size_rules.fixed, extra_sizes=extra, extra_roles={s: cell.sizes[s] for s in extra + ([proj] if proj else [])},
             layout=layout, torch_class=result.cls if result else "", proj=proj, fused=fused, no_fused=no_fused, no_fused_code=repr(no_fused),
             forward_setup=self.forward_setup(), forward_loop=self.forward_loop(), result=self.forward_result(),
             scan_phases=self.scan_phases(), vector_body=self.vector_body(), block_scan=self.block_scan(),
