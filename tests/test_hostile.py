@@ -118,3 +118,16 @@ def test_a_mistyped_option_names_the_closest_one(capsys):
     err = capsys.readouterr().err
     assert info.value.code == 2
     assert err.startswith("usage: lstmsym params") and "did you mean '--hidden-size'?" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, hint", [(["parms", "lstm"], "unknown command 'parms'; expected one of list, show, params"),
+                                        (["--verison"], "unrecognized arguments: --verison; did you mean '--version'?")])
+def test_a_mistyped_command_or_top_level_option_names_the_closest_one(argv, hint, capsys):
+    """`lstmsym parms` listed every command with no hint, `lstmsym --verison` said a command was required."""
+    from lstmsym.cli.main import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and hint in err and err.count("\n") == 2, err
+    assert "did you mean 'params'?" in err or argv != ["parms", "lstm"]

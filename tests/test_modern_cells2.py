@@ -269,18 +269,18 @@ def test_export_equals_the_paper(name):
 # One deliberate mistake per cell, of the kind a spec writer makes: the same comparison must then fail by far
 # more than the tolerance.
 BROKEN = [
-    # the master input gate without its 1 - (a rising master input gate)
-    # a rotation by -theta: the sine's sign flipped in the real part only
     # the transition gate applied to the new key-value product as well as to the memory
     ("gateloop", 'S = "a * S_prev + outer(k, v)"', 'S = "a * (S_prev + outer(k, v))"'),
     # the decay without the step size: exp(A) instead of exp(Delta A)
     ("mamba_ssm", 'H = "exp(-Delta * exp(A_log)) * H_prev + outer(Delta * u, B)"', 'H = "exp(-exp(A_log)) * H_prev + outer(Delta * u, B)"'),
+    # a rotation by -theta: the sine's sign flipped in the real part only
     ("hgrn", 'h_re = "lam * cos(theta) * h_re_prev - lam * sin(theta) * h_im_prev + (1 - lam) * c_re"',
      'h_re = "lam * cos(theta) * h_re_prev + lam * sin(theta) * h_im_prev + (1 - lam) * c_re"'),
     # the step size left out of the decay (a = exp(A) per step instead of exp(dt A))
     ("mamba2_ssm", 'a = "exp(-exp(A_log) * dt)"', 'a = "exp(-exp(A_log))"'),
     # the inner input gate with its input and previous hidden state swapped
     ("nested_lstm", 'i_tilde = "sigmoid(V_i @ x_tilde + R_i @ m_tilde + e_i)"', 'i_tilde = "sigmoid(V_i @ m_tilde + R_i @ x_tilde + e_i)"'),
+    # the master input gate without its 1 - (a rising master input gate)
     ("on_lstm", 'i_tilde = "1 - R @ cumax(W_mi @ x + U_mi @ h_prev + b_mi)"', 'i_tilde = "R @ cumax(W_mi @ x + U_mi @ h_prev + b_mi)"'),
 ]
 
@@ -297,13 +297,12 @@ def test_a_broken_spec_disagrees(name, right, wrong, tmp_path):
 
 # Hand counts from the papers, at sizes where every term is distinct.
 COUNTS = [
-    # four LSTM gates and two unchunked master gates (C = 1), each W (n x m), U (n x n), b (n)
-    # W_mu, W_cr, W_ci and the output gate's two halves (n x m each) with their biases (n); gamma, theta (n);
-    # the layer norm's gain and bias (2n); W_o (m x 2n), b_o (m)
     # W_k, W_q, W_a (d x m) with biases (d); W_v (n x m) with its bias (n)
     ("gateloop", {"m": 10, "d": 8, "n": 20}, 3 * (8 * 10 + 8) + 20 * 10 + 20),
     # x_proj: W_B, W_C (N x D), W_r (R x D); dt_proj: W_dt (D x R) with bias (D); A_log (D x N); D (D)
     ("mamba_ssm", {"n": 20, "d": 8, "r": 3}, 2 * 8 * 20 + 3 * 20 + 20 * 3 + 20 + 20 * 8 + 20),
+    # W_mu, W_cr, W_ci and the output gate's two halves (n x m each) with their biases (n); gamma, theta (n);
+    # the layer norm's gain and bias (2n); W_o (m x 2n), b_o (m)
     ("hgrn", {"m": 10, "n": 20}, 5 * (20 * 10 + 20) + 2 * 20 + 2 * 2 * 20 + 10 * 2 * 20 + 10),
     # W_x (n x m), W_B, W_C (d x m), w_dt (m), and the head's scalars dt_bias, A_log, D
     ("mamba2_ssm", {"m": 10, "n": 20, "d": 8}, 20 * 10 + 2 * 8 * 10 + 10 + 3),

@@ -21,6 +21,16 @@ COMMANDS = {"list": cmd_list, "show": cmd_show, "params": cmd_params, "compare":
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Arguments, with a mistyped option reported by its command's usage and the closest valid option
     (`params lstm --hiden-size 3`: did you mean '--hidden-size'?)."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in given if not a.startswith("-")), None)
+    if command is not None and command not in COMMANDS:  # `lstmsym parms`: did you mean 'params'?
+        hint = did_you_mean(command, COMMANDS)
+        parser.error(f"unknown command '{command}'; expected one of {', '.join(COMMANDS)}" + (f"; {hint}" if hint else ""))
+    top = [o for action in parser._actions for o in action.option_strings]
+    stray = [a for a in given[:given.index(command) if command else len(given)] if a.startswith("-") and a.split("=")[0] not in top]
+    if stray:  # `lstmsym --verison`
+        hint = did_you_mean(stray[0].split("=")[0], top)
+        parser.error(f"unrecognized arguments: {' '.join(stray)}" + (f"; {hint}" if hint else ""))
     args, extras = parser.parse_known_args(argv)
     if extras:
         command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
