@@ -165,14 +165,28 @@ class Lowerer:
 
     def binop(self, node: BinOp) -> sympy.Expr:
         if node.op == "@":
-            if isinstance(node.left, Transpose) and self.is_matrix_quantity(node.left.operand):
-                return self.operator("tmatvec", (node.left.operand.id, self.operand_name(node.right)))
+            transposed = isinstance(node.left, Transpose)
+            matrix = node.left.operand if transposed else node.left
+            if not isinstance(matrix, Name) and self.reads_sequence_matrix(matrix):  # (S_prev + outer(h, k)).T @ q
+                return self.operator("tmatvec" if transposed else "matvec", (self.operand_name(matrix), self.operand_name(node.right)))
+            if transposed and self.is_matrix_quantity(matrix):
+                return self.operator("tmatvec", (matrix.id, self.operand_name(node.right)))
             return self.operator("matvec", (self.matrix_name(node.left), self.operand_name(node.right)))
         left, right = self.value(node.left), self.value(node.right)
         if not self.evaluate:
             return _unevaluated(node.op, left, right)
         return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                 "/": lambda: left / right, "**": lambda: left**right}[node.op]()
+
+    def reads_sequence_matrix(self, node: Node) -> bool:
+        """Whether an expression is a matrix computed per sequence: it reads a matrix quantity or takes an outer
+        product (a matrix of parameters and constants is a matrix expression instead)."""
+        if isinstance(node, Name):
+            return self.is_matrix_quantity(node)
+        if isinstance(node, Call):
+            return node.func == "outer" or any(self.reads_sequence_matrix(a) for a in node.args)
+        children = [getattr(node, k) for k in ("left", "right", "operand") if hasattr(node, k)]
+        return any(self.reads_sequence_matrix(c) for c in children)
 
     def is_matrix_quantity(self, node: Node) -> bool:
         """A matrix computed per sequence (a matrix-valued state or equation), not a parameter or I."""
