@@ -187,10 +187,11 @@ def _operand(cell, key: str, values: dict[str, np.ndarray], params: dict[str, np
 def _gate_values(cell, gate, values: dict[str, np.ndarray], params: dict[str, np.ndarray]) -> np.ndarray:
     """A gate's units from the worked rows (the exported module's trace): the row itself, or its expression
     evaluated here on the rows' numbers (and products with the example's weights)."""
-    if gate.whole:
+    if gate.whole and gate.node in values:
         return values[gate.node]
+    expr = cell.node(gate.node).expr if gate.whole else gate.expr  # an operand (cumsum(sigmoid(...))) has no row
     operands = {s: (float(cell.constants[s.name]) if s.name in cell.constants else _operand(cell, s.name, values, params))
-                for s in gate.expr.free_symbols}
+                for s in expr.free_symbols}
     shape = max((np.shape(v) for v in operands.values()), key=lambda s: (len(s), int(np.prod(s))))
     # a vector with a matrix applies along its rows (the language's rule, diag(v) M): entry (i, j) reads v_i
     spread = {s: np.broadcast_to(np.reshape(v, np.shape(v) + (1,) * (len(shape) - np.ndim(v))) if np.ndim(v) else v, shape)
@@ -198,7 +199,7 @@ def _gate_values(cell, gate, values: dict[str, np.ndarray], params: dict[str, np
     out = []
     for k in range(int(np.prod(shape))):
         point = {s: sympy.Float(float(np.ravel(v)[k])) for s, v in spread.items()}
-        out.append(float(gate.expr.xreplace(point)))
+        out.append(float(expr.xreplace(point)))
     return np.asarray(out)
 
 
