@@ -252,7 +252,7 @@ def test_a_split_diagonal_keeps_its_brackets_and_odot():
 def test_a_line_break_that_loses_a_term_does_not_read_back(monkeypatch):
     import lstmsym.render.context as context
 
-    assert not any(r.problems for r in document_report("layernorm_lstm").values())
+    # (the unbroken write-up reads back: test_every_displayed_formula_of_the_documents_reads_back[layernorm_lstm])
     original = context.split_latex
 
     def lossy(*args, **kwargs):

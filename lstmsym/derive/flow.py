@@ -10,7 +10,7 @@ reduction, an outer product or a convolution keep their adjoint form (J_ijᵀ ap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy
 
@@ -204,8 +204,10 @@ def _chains(expr: sympy.Expr) -> tuple[tuple[Factor, ...], ...] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def tidy(coef: sympy.Expr) -> sympy.Expr:
-    """A diagonal's coefficient factored and written as derivatives read: (1 - i), (1 - tanh(c)**2)."""
+    """A diagonal's coefficient factored and written as derivatives read: (1 - i), (1 - tanh(c)**2). Memoised: the
+    same coefficient recurs across a cell's Jacobian blocks, and sympy.factor was nearly all of their cost."""
     coef = sympy.factor(coef)
     sign, factors = sympy.S.One, []
     for factor in sympy.Mul.make_args(coef):
