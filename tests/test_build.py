@@ -49,6 +49,23 @@ def test_byte_identical_across_folders_and_hash_seeds(tmp_path):
 
 
 @pytest.mark.dot
+def test_check_names_a_file_the_build_no_longer_makes(tmp_path, cli):
+    """142 cell.pdf and backward.pdf pictures of an older build (bottom to top, no legend, convlstm's identical to
+    peephole's) stayed committed, and `build --check` said every file was current. A file of an asked format that
+    the build does not make is now stale; one of a format not asked for is not judged."""
+    need("dot")
+    out = tmp_path / "out"
+    assert cli("build", "rnn", "--out", out, "--format", "md,json")[0] == 0
+    (out / "rnn" / "cell.pdf").write_bytes(b"%PDF old picture")
+    (out / "rnn" / "notes.md").write_text("an old page\n")
+    code, text, _ = cli("build", "rnn", "--out", out, "--format", "md,json", "--check")
+    assert code == 1 and f"stale: {out / 'rnn' / 'notes.md'} (not made by this build any more: delete it)" in text, text
+    assert "cell.pdf" not in text and "1 files the build no longer makes" in text  # pdf was not asked for
+    (out / "rnn" / "notes.md").unlink()
+    assert cli("build", "rnn", "--out", out, "--format", "md,json", "--check")[0] == 0
+
+
+@pytest.mark.dot
 def test_check_names_stale_files_and_noop_is_quick(tmp_path, cli):
     need("dot")
     out = tmp_path / "out"

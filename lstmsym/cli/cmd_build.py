@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..base.errors import UsageError
 from ..base.writing import write_bytes_atomic
-from ..gallery.build import MANIFEST, Gallery, Manifest, gallery_specs, parse_formats, stale_files, write_files
+from ..gallery.build import MANIFEST, Gallery, Manifest, gallery_specs, orphan_files, parse_formats, stale_files, write_files
 from ..gallery.files import DEFAULT_FORMATS, FORMATS
 from ..render.plots import HINT as PLOT_HINT
 from ..render.tools import DOT_HINT, TEX_HINT
@@ -49,8 +49,12 @@ def run(args: argparse.Namespace) -> int:
         stale = stale_files(out, files)
         for rel, why in stale:
             print(f"stale: {out / rel} ({why})")
-        print(f"lstmsym: {len(files) - len(stale)}/{len(files)} files up to date in {out}/")
-        return 1 if stale else 0
+        orphans = orphan_files(out, files, formats)
+        for rel in orphans:
+            print(f"stale: {out / rel} (not made by this build any more: delete it)")
+        print(f"lstmsym: {len(files) - len(stale)}/{len(files)} files up to date in {out}/"
+              + (f"; {len(orphans)} files the build no longer makes" if orphans else ""))
+        return 1 if stale or orphans else 0
     files, outputs, skipped = gallery.build()
     progress.close()
     written = write_files(out, files)

@@ -248,6 +248,21 @@ def stale_files(out: Path, files: dict[str, bytes]) -> list[tuple[str, str]]:
     return stale
 
 
+#: The format a gallery file belongs to, by how its name ends (a file of a format not asked for is not judged).
+FORMAT_OF_SUFFIX = (("-tikz.tex", "tikz"), (".tikz", "tikz"), (".tex", "tex"), (".pdf", "pdf"), (".svg", "svg"),
+                    (".png", "png"), (".md", "md"), (".json", "json"), (".html", "html"), (".dot", "any"))
+
+
+def orphan_files(out: Path, files: dict[str, bytes], formats: tuple[str, ...]) -> list[str]:
+    """Files of the asked formats, in the folders the build writes (a cell's folder, site/, plots/), that it no
+    longer makes: a picture of an older build (cell.pdf drawn before the TikZ figures) would otherwise stay
+    published and unchecked."""
+    folders = {rel.split("/")[0] for rel in files if "/" in rel}
+    found = [str(p.relative_to(out)) for folder in folders for p in (out / folder).rglob("*") if p.is_file()]
+    fmt = lambda rel: next((f for suffix, f in FORMAT_OF_SUFFIX if rel.endswith(suffix)), None)  # noqa: E731
+    return sorted(rel for rel in found if rel not in files and fmt(rel) in formats + ("any",))
+
+
 def first_difference(old: bytes, new: bytes) -> str:
     if b"\0" in old[:1024] or b"\0" in new[:1024] or old[:4] in (b"%PDF", b"\x89PNG"):
         return f"binary, {len(old)} bytes committed, {len(new)} built"
