@@ -46,6 +46,8 @@ class Block:
     chains: tuple[tuple[Factor, ...], ...] | None  # J_ij as a sum of chains (left to right), None if not in that form
     structure: str
     gates: tuple[str, ...] = field(default=())
+    #: The structure as (words, names) pieces, so a document can write the names in its own notation.
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
     @property
     def zero(self) -> bool:
@@ -104,29 +106,30 @@ class Flow:
     def block(self, row: str, col: str) -> Block:
         return next(b for b in self.blocks if b.row == row and b.col == col)
 
-    def structure(self, adjoint: sympy.Expr, chains) -> tuple[str, tuple[str, ...]]:
-        """A name for the block's structure, and the gates its diagonal part holds."""
+    def structure(self, adjoint: sympy.Expr, chains) -> tuple[str, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+        """A name for the block's structure, the gates its diagonal part holds, and the name as (words, names)."""
         if adjoint == 0:
-            return "zero", ()
+            return "zero", (), (("zero", ()),)
         if chains is None:
             kinds = [word for cls, word in ((SumUnits, "a reduction"), (SumTrailing, "a reduction"), (Outer, "an outer product"),
                                             (BlockOuter, "an outer product"), (Conv, "a convolution"), (ConvT, "a convolution"))
                      if adjoint.has(cls)]
-            return "through " + (" and ".join(sorted(set(kinds))) or "a matrix-valued state"), ()
+            words = "through " + (" and ".join(sorted(set(kinds))) or "a matrix-valued state")
+            return words, (), ((words, ()),)
         matrices = sorted({f.matrix for chain in chains for f in chain if f.kind == "matrix"})
         diagonal = [chain for chain in chains if all(f.kind == "diag" for f in chain)]
         gates = sorted({str(s) for chain in diagonal for f in chain for s in f.coef.free_symbols if str(s) in self.gates})
-        parts = []
+        parts: list[tuple[str, tuple[str, ...]]] = []
         if diagonal:
             if len(diagonal) == 1 and diagonal[0][0].coef == 1:
-                parts.append("identity")
+                parts.append(("identity", ()))
             elif gates:
-                parts.append("diagonal, gated by " + ", ".join(gates))
+                parts.append(("diagonal, gated by ", tuple(gates)))
             else:
-                parts.append("diagonal")
+                parts.append(("diagonal", ()))
         if matrices:
-            parts.append("through " + ", ".join(matrices))
-        return "; ".join(parts), tuple(gates)
+            parts.append(("through ", tuple(matrices)))
+        return "; ".join(words + ", ".join(names) for words, names in parts), tuple(gates), tuple(parts)
 
 
 def _drop_zero_operators(expr: sympy.Expr) -> sympy.Expr:

@@ -8,6 +8,7 @@ import sympy
 
 from ..derive.flow import V, Block, Factor, Flow
 from ..printing.latex import latex
+from ..printing.mathml import mathml
 from ..printing.notation import Notation
 from ..printing.text import text
 from ..spec.naming import adjoint_key
@@ -55,6 +56,12 @@ def block_lines(block: Block, n: Notation) -> list[str]:
     return [("+ " if k else "") + " ".join(factor_latex(f, n) for f in chain) for k, chain in enumerate(block.chains)]
 
 
+def structure_in(block: Block, n: Notation, name: Any) -> str:
+    """The block's structure with each name written by `name(symbol)`: the spec's names in the document's notation
+    (U_f as U_{f}, a matrix expression as W - Wᵀ), never the spec's raw keys or an internal key such as mat:h:1."""
+    return "; ".join(words + ", ".join(name(sympy.Symbol(k)) for k in names) for words, names in block.parts)
+
+
 def flow_view(derived, n: Notation, profile=None) -> dict[str, Any]:
     """Everything a page or the CLI shows about gradient flow."""
     flow = Flow(derived)
@@ -62,7 +69,9 @@ def flow_view(derived, n: Notation, profile=None) -> dict[str, Any]:
     blocks = []
     for block in flow.blocks:
         blocks.append({"row": block.row, "col": block.col, "text": block_text(block, n), "latex": block_latex(block, n),
-                       "structure": block.structure, "gates": list(block.gates), "zero": block.zero,
+                       "structure": structure_in(block, n, lambda s: text(s, n)), "gates": list(block.gates), "zero": block.zero,
+                       "structure_latex": structure_in(block, n, lambda s: f"${latex(s, n)}$"),
+                       "structure_html": structure_in(block, n, lambda s: f'<math>{mathml(s, n)}</math>'),
                        "row_latex": state_latex[block.row][0], "col_latex": state_latex[block.col][1],
                        "lines": block_lines(block, n), "adjoint_form": block.chains is None,
                        "col_text": text(sympy.Symbol(next(s.previous for s in derived.cell.states if s.name == block.col)), n)})

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import sympy
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
@@ -127,10 +127,18 @@ def flow_math(derived: Derived, n) -> list[Markup]:
     from ..derive.flow import V, Flow
     from .flowview import applied_to
 
+    from .context import flow_context
+
     out = []
     previous = {s.name: s.previous for s in derived.cell.states}
+    long = {(b["row"], b["col"]) for b in flow_context(derived, n)["long"]}
     for block in Flow(derived).blocks:
         if block.zero:
+            continue
+        if (block.row, block.col) in long:  # as the write-up: layernorm_lstm's block was 122,272 px wide
+            out.append(Markup(f"<p>The block of <math><mi>∂</mi>{mathml(sympy.Symbol(block.row), n)}<mo>/</mo><mi>∂</mi>"
+                              f"{mathml(sympy.Symbol(previous[block.col]), n)}</math> is too long to print here; "
+                              f"<code>lstmsym flow {escape(derived.cell.name)}</code> prints it.</p>"))
             continue
         if block.chains is None:
             out.append(Markup(adjoint_form(block.row, previous[block.col], applied_to(block),

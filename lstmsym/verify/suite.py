@@ -72,7 +72,11 @@ def within_domain(check, derived: Derived, seed: int, **kwargs):
     from ..model.functions import FUNCTIONS
 
     restricted = sorted({f"{n} ({i.domain})" for n, i in FUNCTIONS.items() if i.positive_argument or i.nonzero_second})
-    raise DomainError(f"cell '{derived.cell.name}': every sampled point left a function's domain ({last}); functions with a "
+    spec = derived.cell.spec
+    calls = [n for n, i in FUNCTIONS.items() if i.positive_argument or i.nonzero_second]
+    equation = next((eq for eq in spec.equations if any(f"{n}(" in eq.text for n in calls) or "**" in eq.text), None)
+    where = f"{spec.where('equations', equation.name)}: " if equation is not None else ""
+    raise DomainError(f"{where}cell '{derived.cell.name}': every sampled point left a function's domain ({last}); functions with a "
                       f"restricted domain are {', '.join(restricted)}, and x ** y with a variable exponent (a positive base x): keep their arguments inside it, e.g. log(softplus(a)) "
                       f"or sqrt(a ** 2 + eps)") from None
 

@@ -4,6 +4,7 @@ at a random rational point in 40-digit arithmetic."""
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -38,6 +39,18 @@ def _rational(rng: random.Random, scale: int = 1) -> sympy.Rational:
     return sympy.Rational(rng.randint(-60, 60), 64 * scale)
 
 
+def _in_domain(value: sympy.Rational, domain) -> sympy.Rational:
+    """A drawn value moved into an input's declared domain (its hull, as the numeric checks draw): a positive time
+    gap stays positive, so log(dt) is defined (a signed draw left every point outside log's domain)."""
+    low, high = domain.bounds
+    unit = (value + 1) / 2 * sympy.Rational(62, 64) + sympy.Rational(1, 64)  # in (0, 1)
+    if low == -math.inf and high == math.inf:
+        return value
+    if high == math.inf:
+        return sympy.Rational(low) + 2 * unit
+    return sympy.Rational(low) + unit * (sympy.Rational(high) - sympy.Rational(low))
+
+
 class Unrolled:
     """Symbols for every parameter, input and initial-state entry, and a point to evaluate at."""
 
@@ -47,6 +60,7 @@ class Unrolled:
         self.symbols: list[sympy.Symbol] = []
         self.params = {p.name: self.tensor(p.name, param_shape(cell, p.name, sizes)) for p in cell.parameters}
         self.xs = [{i.name: self.tensor(f"{i.name}{t}", unit_shape(i.shape, sizes)) for i in cell.inputs} for t in range(steps)]
+        self.domains = {entry: i.domain for step in self.xs for i in cell.inputs for entry in np.ravel(step[i.name])}
         self.initial = {s.name: self.tensor(f"{s.name}0", unit_shape(s.shape, sizes)) for s in cell.states}
         self.point = {s: self.value(s, rng) for s in self.symbols}
         self.dys = [{o: self.weights(cell.shapes[o], rng) for o in cell.outputs} for _ in range(steps)]
@@ -58,7 +72,8 @@ class Unrolled:
 
     def value(self, symbol: sympy.Symbol, rng: random.Random) -> sympy.Rational:
         fan = max(1, self.sizes.get(self.cell.input_size, 1))
-        return _rational(rng, 1 if not symbol.name[0].isupper() else fan)
+        value = _rational(rng, 1 if not symbol.name[0].isupper() else fan)
+        return _in_domain(value, self.domains[symbol]) if symbol in self.domains else value
 
     def tensor(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
         entries = [sympy.Symbol(f"{name}[{','.join(map(str, index))}]") for index in np.ndindex(shape)] if shape \
