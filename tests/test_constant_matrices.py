@@ -140,18 +140,6 @@ ERRORS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(ERRORS))
-def test_mistakes_are_one_line_errors(case, tmp_path, cli):
-    right, wrong, message = ERRORS[case]
-    text = open(SPEC).read()
-    assert text.count(right) == 1
-    path = tmp_path / "cell.toml"
-    path.write_text(text.replace(right, wrong))
-    code, out, err = cli("show", path)
-    assert code == 2 and err.count("\n") == 1 and message in err, err
-    assert re.match(rf"lstmsym: error: {re.escape(str(path))}:\d+:\d+: ", err), err  # file, line and column
-
-
 TABLE_ERRORS = {
     "ragged rows": ("[[0.8, -0.6], [0.6, 0.8]]", "[[0.8, -0.6], [0.6]]",
                     "the table of 'P' is not a list of rows of equal length; expected matrix = [[0, -1], [1, 0]]"),
@@ -171,10 +159,11 @@ TABLE_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(TABLE_ERRORS))
-def test_table_mistakes_are_one_line_errors(case, tmp_path, cli):
-    right, wrong, message = TABLE_ERRORS[case]
-    text = open(TABLE_SPEC).read()
+@pytest.mark.parametrize("spec, errors, case", [(SPEC, ERRORS, c) for c in sorted(ERRORS)]
+                         + [(TABLE_SPEC, TABLE_ERRORS, c) for c in sorted(TABLE_ERRORS)])
+def test_mistakes_are_one_line_errors(spec, errors, case, tmp_path, cli):
+    right, wrong, message = errors[case]
+    text = open(spec).read()
     assert text.count(right) == 1
     path = tmp_path / "cell.toml"
     path.write_text(text.replace(right, wrong))
