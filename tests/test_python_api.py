@@ -45,6 +45,14 @@ def _column(value, shape):
     return value.reshape(shape) if shape else value.reshape(())
 
 
+def _form_sizes(sizes: dict[str, int]) -> dict:
+    """The matrix form's size symbols (n, and n_size where a quantity is also called n) at these sizes."""
+    import sympy
+
+    symbols = {sympy.Symbol(s, positive=True, integer=True): v for s, v in sizes.items()}
+    return symbols | {sympy.Symbol(f"{s}_size", positive=True, integer=True): v for s, v in sizes.items()}
+
+
 #: Cells of vectors and matrices (a cell with feature maps is written with plain symbols and conv(K, x): below).
 #: With the test specs of the operators along the units (cumsum, cummax, softmax), which no built-in but on_lstm uses.
 LAMBDIFY_CELLS = sorted(p.stem for p in (ROOT / "lstmsym" / "cells").glob("*.toml") if not p.stem.startswith("conv"))
@@ -80,8 +88,7 @@ def test_sympy_lambdify_computes_every_equation(name):
     known |= {k: float(v) for k, v in model.constants.items()}
     sequence = {i.name for i in model.inputs} | {s.previous for s in model.states}
     batched = lambda key: key in sequence or (model.has_node(key) and model.is_batched(key))  # noqa: E731
-    form_sizes = {sympy.Symbol(s, positive=True, integer=True): v for s, v in sizes.items()}
-    form_sizes |= {sympy.Symbol(f"{s}_size", positive=True, integer=True): v for s, v in sizes.items()}
+    form_sizes = _form_sizes(sizes)
     for key, expr in cell.equations.items():
         expr = expr.subs(form_sizes) if hasattr(expr, "subs") else expr
         symbols = sorted(expr.free_symbols, key=str)
@@ -124,8 +131,7 @@ def test_sympy_lambdify_computes_every_backward_statement(name):
         values[st.target] = interpreter.evaluate(st.expr, values) if st.expr != 0 else 0
     backward = cell.backward()
     key_of = {cell._form.name(key): key for key in values if not key.startswith("size:")}
-    form_sizes = {sympy.Symbol(s, positive=True, integer=True): v for s, v in sizes.items()}
-    form_sizes |= {sympy.Symbol(f"{s}_size", positive=True, integer=True): v for s, v in sizes.items()}
+    form_sizes = _form_sizes(sizes)
     for st in derived.backward.statements:
         printed = text(st.symbol, cell._form.notation)
         named = printed if printed.isidentifier() else re.sub(r"\W+", "_", printed).strip("_")

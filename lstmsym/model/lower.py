@@ -14,7 +14,7 @@ import sympy
 from ..base.errors import SpecError
 from ..spec.decls import Spec
 from ..spec.naming import IDENTITY, auto_key, preactivation_key
-from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose
+from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose, calls_in, names_in
 from . import functions
 from .functions import ElementwiseBase
 from .infer import MATRIX, is_constant, matrix_names
@@ -181,12 +181,7 @@ class Lowerer:
     def reads_sequence_matrix(self, node: Node) -> bool:
         """Whether an expression is a matrix computed per sequence: it reads a matrix quantity or takes an outer
         product (a matrix of parameters and constants is a matrix expression instead)."""
-        if isinstance(node, Name):
-            return self.is_matrix_quantity(node)
-        if isinstance(node, Call):
-            return node.func == "outer" or any(self.reads_sequence_matrix(a) for a in node.args)
-        children = [getattr(node, k) for k in ("left", "right", "operand") if hasattr(node, k)]
-        return any(self.reads_sequence_matrix(c) for c in children)
+        return any(self.is_matrix_quantity(name) for name in names_in(node)) or any(c.func == "outer" for c in calls_in(node))
 
     def is_matrix_quantity(self, node: Node) -> bool:
         """A matrix computed per sequence (a matrix-valued state or equation), not a parameter or I."""

@@ -65,7 +65,23 @@ class Power(HadamardPower):
         return f"{printer._module_format(printer._module + '.power')}({printer._print(self.args[0])}, {printer._print(self.args[1])})"
 
 
-class AlongUnits(sympy.MatrixExpr):
+def _integer(value):
+    """A dimension as SymPy holds it (xreplace puts plain ints in a rebuilt expression's arguments)."""
+    return sympy.Integer(value) if isinstance(value, int) else value
+
+
+class _Computed(sympy.MatrixExpr):
+    """A matrix expression lstmsym computes with its own NumPy code (_numpycode), for lambdify, also as plain
+    Python code; an entry of it is a MatrixElement (a sum over all entries indexes it)."""
+
+    def _pythoncode(self, printer) -> str:
+        return self._numpycode(printer)
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+
+class AlongUnits(_Computed):
     """cumsum, cummax or softmax along the units of a column vector (the rows), and their adjoints revcumsum(g) and
     cummaxgrad(g, v): a matrix expression of the first operand's shape, printed as name(v) in LaTeX and with NumPy's
     running sum, running maximum and a stable softmax for lambdify (an undefined function of that name raised
@@ -95,18 +111,13 @@ class AlongUnits(sympy.MatrixExpr):
         numpy = printer._module_format(printer._module)
         return self.CODE[self.args[0].name].format(np=numpy, **{f"a{k}": printer._print(a) for k, a in enumerate(self.args[1:])})
 
-    _pythoncode = _numpycode
 
-    def _entry(self, i, j, **kwargs):
-        return MatrixElement(self, i, j)
-
-
-class BlockDiagonalPart(sympy.MatrixExpr):
+class BlockDiagonalPart(_Computed):
     """The k diagonal blocks of a matrix, zero elsewhere: the gradient of a block-diagonal parameter (heads) as the
     dense matrix it stands for (args: matrix, k)."""
 
     def __new__(cls, matrix, blocks):
-        return sympy.Basic.__new__(cls, matrix, sympy.Integer(blocks) if isinstance(blocks, int) else blocks)
+        return sympy.Basic.__new__(cls, matrix, _integer(blocks))
 
     @property
     def shape(self):
@@ -123,11 +134,6 @@ class BlockDiagonalPart(sympy.MatrixExpr):
         return (f"(lambda M, k: M * {np_}.kron({np_}.eye(k), {np_}.ones((M.shape[0] // k, M.shape[1] // k))))"
                 f"({printer._print(self.args[0])}, {printer._print(self.args[1])})")
 
-    _pythoncode = _numpycode
-
-    def _entry(self, i, j, **kwargs):
-        return MatrixElement(self, i, j)
-
 
 class IdentityOf(sympy.Identity):
     """The identity matrix of a symbolic size, with the code SymPy's NumPy printer lacks (numpy.eye(n))."""
@@ -136,14 +142,13 @@ class IdentityOf(sympy.Identity):
         return f"{printer._module_format(printer._module + '.eye')}({printer._print(self.args[0])})"
 
 
-class ConstantMatrix(sympy.MatrixExpr):
+class ConstantMatrix(_Computed):
     """A spec's constant matrix (spec.matrices): printed by its name, computed for lambdify by the kind's NumPy code
     (so a lambdified equation needs no value for it)."""
 
     def __new__(cls, name: str | Str, kind: str | Str, rows: sympy.Expr, cols: sympy.Expr, table: str | Str = ""):
         as_str = lambda s: s if isinstance(s, Str) else Str(s)  # noqa: E731 (doit rebuilds from the Str args)
-        return sympy.Basic.__new__(cls, as_str(name), as_str(kind), sympy.Integer(rows) if isinstance(rows, int) else rows,
-                                   sympy.Integer(cols) if isinstance(cols, int) else cols, as_str(table))
+        return sympy.Basic.__new__(cls, as_str(name), as_str(kind), _integer(rows), _integer(cols), as_str(table))
 
     @property
     def shape(self):
@@ -161,8 +166,6 @@ class ConstantMatrix(sympy.MatrixExpr):
         values = {"r": printer._print(self.args[2]), "c": printer._print(self.args[3]), "dtype": "float",
                   "rows": self.args[4].name}
         return re.sub(r"\b(r|c|dtype|rows)\b(?!\s*=)", lambda m: f"({values[m.group(1)]})", code)
-
-    _pythoncode = _numpycode
 
 
 class MatrixForm:
@@ -275,8 +278,8 @@ class MatrixForm:
             inner = self.convert(expr.args[0])
             if isinstance(inner, sympy.MatrixExpr):  # every entry: both sides' ones for a matrix (a column sum was 0.0999 for 0.438)
                 rows, cols = inner.shape
-                total = sympy.OneMatrix(1, rows) * inner * (sympy.OneMatrix(cols, 1) if cols != 1 else sympy.Identity(1))
-                return total[0, 0]
+                total = sympy.OneMatrix(1, rows) * inner
+                return (total * sympy.OneMatrix(cols, 1) if cols != 1 else total)[0, 0]
             return inner
         args = [self.convert(a) for a in expr.args]
         if isinstance(expr, sympy.Function) and expr.func.__name__ in ("sum", "mean", "dot"):

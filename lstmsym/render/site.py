@@ -18,7 +18,6 @@ from ..printing.mathml import adjoint_form, equation, jacobian, mathml
 from ..printing.text import text
 from .context import cell_context
 from .facts import notation
-from .flowview import flow_view
 from .gradview import gradient_view
 from .references import bib_text
 from .templating import environment
@@ -55,8 +54,8 @@ def cell_page(derived: Derived, verification: dict[str, Any] | None, svgs: dict[
     ctx = cell_context(derived)
     sections = gradient_sections(derived)
     recurrences = [Markup(equation(sympy.Symbol(rec.incoming), rec.expr, n)) for rec in derived.bptt.recurrences]
-    flow = flow_view(derived, n)
-    flow["math"] = flow_math(derived, n)
+    flow = dict(ctx["flow"])  # the cached write-up's view (flow_context): the same blocks, and which are too long
+    flow["math"] = flow_math(derived, n, {(b["row"], b["col"]) for b in flow["long"]})
     equations = [{"math": Markup(equation(sympy.Symbol(name), expr, n, keep_order=True)), "role": derived.cell.role(name)}
                  for name, expr in derived.cell.equations]
     return environment("html").get_template("site_cell.html.j2").render(
@@ -122,16 +121,14 @@ def count_mathml(derived: Derived, formula: sympy.Expr, n) -> Markup:
     return Markup(f"<math>{mathml(formula.xreplace(sizes), n)}</math>")
 
 
-def flow_math(derived: Derived, n) -> list[Markup]:
-    """Each non-zero Jacobian block as MathML: Σ diag(a) M ... or, through a reduction, Jᵀ applied to δs_t."""
+def flow_math(derived: Derived, n, long: set[tuple[str, str]]) -> list[Markup]:
+    """Each non-zero Jacobian block as MathML: Σ diag(a) M ... or, through a reduction, Jᵀ applied to δs_t; a block
+    in `long` (row, col), as the write-up, is said to be too long to print."""
     from ..derive.flow import V, Flow
     from .flowview import applied_to
 
-    from .context import flow_context
-
     out = []
     previous = {s.name: s.previous for s in derived.cell.states}
-    long = {(b["row"], b["col"]) for b in flow_context(derived, n)["long"]}
     for block in Flow(derived).blocks:
         if block.zero:
             continue

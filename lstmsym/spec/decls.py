@@ -91,6 +91,11 @@ class ParamDecl:
     init: InitDecl | None = None  # how its paper initialises it (spec/inits.py); None: the frameworks' default
 
 
+def exact(value: int | float) -> Fraction:
+    """A TOML number as the exact value its text writes: 0.8 is 4/5, not the nearest double."""
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+
 @dataclass(frozen=True)
 class ConstDecl:
     name: str

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..base.errors import SpecError, did_you_mean
-from .decls import MatrixConstDecl, SizeDecl
+from .decls import MatrixConstDecl, SizeDecl, exact
+
+Table = tuple[tuple[Fraction, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class MatrixKind:
     #: Each backend's expression for an r x c matrix of this kind (`dtype` is the module's dtype, or for PyTorch
     #: the dtype-and-device carrier its helpers take).
     code: Mapping[str, str]
+    #: Entry (i, j) of an r x c matrix of this kind, 0-based (a table's from its rows): the definition the
+    #: evaluators use and the tests hold the generated code to.
+    entry: Callable[[int, int, int, int, Table], int | Fraction]
     #: The generated helper's parameters: the two sizes, or a given table's rows.
     parameters: str = "r, c, dtype"
 
@@ -31,21 +36,24 @@ _TORCH = "dtype=dtype.dtype, device=dtype.device"
 
 MATRIX_KINDS: dict[str, MatrixKind] = {kind.name: kind for kind in (
     MatrixKind("identity", True, "the identity, 1 on the diagonal and 0 elsewhere",
-               {"numpy": "np.eye(c, dtype=dtype)", "jax": "jnp.eye(c, dtype=dtype)", "torch": f"torch.eye(c, {_TORCH})"}),
+               {"numpy": "np.eye(c, dtype=dtype)", "jax": "jnp.eye(c, dtype=dtype)", "torch": f"torch.eye(c, {_TORCH})"},
+               lambda i, j, r, c, t: int(i == j)),
     MatrixKind("lower", True, "ones on and below the diagonal, so ({name} v)_i = v_1 + ... + v_i",
                {"numpy": "np.tril(np.ones((r, c), dtype=dtype))", "jax": "jnp.tril(jnp.ones((r, c), dtype=dtype))",
-                "torch": f"torch.tril(torch.ones(r, c, {_TORCH}))"}),
+                "torch": f"torch.tril(torch.ones(r, c, {_TORCH}))"}, lambda i, j, r, c, t: int(j <= i)),
     MatrixKind("upper", True, "ones on and above the diagonal, so ({name} v)_i = v_i + ... + v_{r}",
                {"numpy": "np.triu(np.ones((r, c), dtype=dtype))", "jax": "jnp.triu(jnp.ones((r, c), dtype=dtype))",
-                "torch": f"torch.triu(torch.ones(r, c, {_TORCH}))"}),
+                "torch": f"torch.triu(torch.ones(r, c, {_TORCH}))"}, lambda i, j, r, c, t: int(j >= i)),
     MatrixKind("ones", False, "every entry 1, so each entry of {name} v is the sum of v",
-               {"numpy": "np.ones((r, c), dtype=dtype)", "jax": "jnp.ones((r, c), dtype=dtype)", "torch": f"torch.ones(r, c, {_TORCH})"}),
+               {"numpy": "np.ones((r, c), dtype=dtype)", "jax": "jnp.ones((r, c), dtype=dtype)", "torch": f"torch.ones(r, c, {_TORCH})"},
+               lambda i, j, r, c, t: 1),
     MatrixKind("repeat", False, "the repeat map, so {name} v repeats each entry of v {r}/{c} times ({c} divides {r})",
                {"numpy": "np.repeat(np.eye(c, dtype=dtype), r // c, axis=0)", "jax": "jnp.repeat(jnp.eye(c, dtype=dtype), r // c, axis=0)",
-                "torch": f"torch.repeat_interleave(torch.eye(c, {_TORCH}), r // c, dim=0)"}),
+                "torch": f"torch.repeat_interleave(torch.eye(c, {_TORCH}), r // c, dim=0)"},
+               lambda i, j, r, c, t: int(i // (r // c) == j)),
     MatrixKind("table", False, "the given table with rows {rows}",
                {"numpy": "np.array(rows, dtype=dtype)", "jax": "jnp.array(rows, dtype=dtype)",
-                "torch": f"torch.tensor(rows, {_TORCH})"}, "rows, dtype"),
+                "torch": f"torch.tensor(rows, {_TORCH})"}, lambda i, j, r, c, t: t[i][j], "rows, dtype"),
 )}
 
 #: The kinds a spec names (matrix = "lower"); a table is written as its rows instead.
@@ -54,28 +62,17 @@ NAMED_KINDS = tuple(kind for kind in MATRIX_KINDS if kind != "table")
 TABLE_LIMIT = 10**9
 
 
-def entry(kind: str, i: int, j: int, rows: int, cols: int, table: tuple[tuple[Fraction, ...], ...] = ()) -> int | Fraction:
-    """Entry (i, j) of a constant matrix of this kind and shape, 0-based: the definition the evaluators use and
-    the tests hold the generated code to."""
-    if kind == "table":
-        return table[i][j]
-    if kind == "identity":
-        return int(i == j)
-    if kind == "lower":
-        return int(j <= i)
-    if kind == "upper":
-        return int(j >= i)
-    if kind == "ones":
-        return 1
-    return int(i // (rows // cols) == j)
+def entry(kind: str, i: int, j: int, rows: int, cols: int, table: Table = ()) -> int | Fraction:
+    """Entry (i, j) of a constant matrix of this kind and shape, 0-based (MatrixKind.entry)."""
+    return MATRIX_KINDS[kind].entry(i, j, rows, cols, table)
 
 
-def table_text(table: tuple[tuple[Fraction, ...], ...]) -> str:
+def table_text(table: Table) -> str:
     """A table's rows as the documents print them: (0, -1), (1, 0)."""
     return ", ".join("(" + ", ".join(number_text(v) for v in row) + ")" for row in table)
 
 
-def table_code(table: tuple[tuple[Fraction, ...], ...]) -> str:
+def table_code(table: Table) -> str:
     """A table's rows as a Python literal for the generated helper (floats, or exact ratios of integers)."""
     return "[" + ", ".join("[" + ", ".join(number_code(v) for v in row) + "]" for row in table) + "]"
 
@@ -148,6 +145,6 @@ def read_table(reader: Any, name: str, decl: dict, sizes: dict[str, SizeDecl], f
         wanted = " and ".join(f'{s} = {{ role = "...", value = {d} }}' for s, d in zip(shape, dims)) if len(shape) == 2 else ""
         raise fail("shape", f"the table of '{name}' is {dims[0]} x {dims[1]}, and its shape {list(shape)} is not two sizes fixed at those values",
                    f"{wanted or 'two sizes'} in [sizes]")
-    table = tuple(tuple(Fraction(repr(v)) if isinstance(v, float) else Fraction(v) for v in row) for row in rows)
+    table = tuple(tuple(exact(v) for v in row) for row in rows)
     role = reader.string(f"constants.{name}", "role", decl.get("role", ""))
     return MatrixConstDecl(name, "table", shape, role, reader.where("constants", name, at_key=True), table)

@@ -9,7 +9,7 @@ from typing import Any
 from ..base.frameworks import FRAMEWORKS
 from ..base.errors import Location, SpecError, did_you_mean, one_of
 from .display import GRAMMAR, DisplayFormError, NameForm, read_form
-from .decls import ConstDecl, Equation, InputDecl, MatrixConstDecl, ParamDecl, Reference, Shape, SizeDecl, Spec, StateDecl
+from .decls import ConstDecl, Equation, InputDecl, MatrixConstDecl, ParamDecl, Reference, Shape, SizeDecl, Spec, StateDecl, exact
 from .domains import MAIN_DEFAULT, SIDE_DEFAULT, Domain, read_domain
 from .inits import read_init
 from .locate import Locator
@@ -245,7 +245,7 @@ class SpecReader:
             if isinstance(decl, bool) or not isinstance(decl, (int, float)):
                 raise self.fail("constants", name, f"constant '{name}' is {kind_of(decl)}",
                                 "a number, { value = 0.5, role = \"...\" }, or a constant matrix { matrix = \"lower\", shape = [\"n\", \"n\"] }")
-            value = Fraction(repr(decl)) if isinstance(decl, float) else Fraction(decl)
+            value = exact(decl)
             if abs(value) > 10**9 or (value and abs(value) < Fraction(1, 10**12)):
                 raise self.fail("constants", name, f"constant '{name}' = {decl} is out of range", "a magnitude between 1e-12 and 1e9")
             out[name] = ConstDecl(name, value, role, self.where("constants", name, at_key=True))

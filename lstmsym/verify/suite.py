@@ -71,9 +71,9 @@ def within_domain(check, derived: Derived, seed: int, **kwargs):
             return Broken({}, kwargs.get("steps", 0), f"{type(exc).__name__}: {exc}")
     from ..model.functions import FUNCTIONS
 
-    restricted = sorted({f"{n} ({i.domain})" for n, i in FUNCTIONS.items() if i.positive_argument or i.nonzero_second})
-    spec = derived.cell.spec
     calls = [n for n, i in FUNCTIONS.items() if i.positive_argument or i.nonzero_second]
+    restricted = sorted({f"{n} ({FUNCTIONS[n].domain})" for n in calls})
+    spec = derived.cell.spec
     equation = next((eq for eq in spec.equations if any(f"{n}(" in eq.text for n in calls) or "**" in eq.text), None)
     where = f"{spec.where('equations', equation.name)}: " if equation is not None else ""
     raise DomainError(f"{where}cell '{derived.cell.name}': every sampled point left a function's domain ({last}); functions with a "
