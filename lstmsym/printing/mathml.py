@@ -11,6 +11,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import ALONG_NAMES, Transposed, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
 from .strict import check_call
+from .mathml_lines import display
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, ordered_terms
 
@@ -268,8 +269,7 @@ def mathml(expr: sympy.Expr, notation: Notation, *, keep_order: bool = False) ->
 
 def equation(lhs: sympy.Expr, rhs: sympy.Expr, notation: Notation, relation: str = "=", keep_order: bool = False) -> str:
     """One displayed equation: <math display="block"> lhs relation rhs </math>."""
-    return (f'<math display="block"><mrow>{mathml(lhs, notation)}<mo>{relation}</mo>'
-            f'{mathml(rhs, notation, keep_order=keep_order)}</mrow></math>')
+    return display(mathml(lhs, notation), relation, mathml(rhs, notation, keep_order=keep_order))
 
 
 def jacobian(row: str, column: str, chains, notation: Notation) -> str:
@@ -292,7 +292,7 @@ def jacobian(row: str, column: str, chains, notation: Notation) -> str:
     if not chains:
         rhs.appendChild(printer.el("mn", text="0"))
     lhs = printer.el("mfrac", partial(row), partial(column))
-    return (f'<math display="block"><mrow>{lhs.toxml()}<mo>=</mo>{rhs.toxml()}</mrow></math>')
+    return display(lhs.toxml(), "=", rhs.toxml())
 
 
 def adjoint_form(row: str, column: str, applied: sympy.Symbol, expr: sympy.Expr, notation: Notation) -> str:
@@ -301,4 +301,4 @@ def adjoint_form(row: str, column: str, applied: sympy.Symbol, expr: sympy.Expr,
     partial = lambda key: printer.row(printer.mo("∂"), printer._print(sympy.Symbol(key)))  # noqa: E731
     lhs = printer.row(printer.el("msup", printer.bracketed(printer.el("mfrac", partial(row), partial(column))), printer.mi("⊤")),
                       printer._print(applied))
-    return f'<math display="block"><mrow>{lhs.toxml()}<mo>=</mo>{printer._print(expr).toxml()}</mrow></math>'
+    return display(lhs.toxml(), "=", printer._print(expr).toxml())

@@ -5,6 +5,7 @@ cell's printed formulas, read back (what `lstmsym verify` reports in its column 
 from __future__ import annotations
 
 import re
+from xml.dom import minidom
 
 import sympy
 
@@ -147,10 +148,23 @@ def printed_formulas(derived, notation=None) -> list[tuple]:
     return rows
 
 
+def mathml_parts(markup: str) -> tuple[str, str, str] | None:
+    """(lhs, relation, rhs) of a displayed MathML equation (relation = or +=), or None; a long one's lines (an
+    <mtable> whose first row's first cell holds `lhs =`) are joined into one right-hand side."""
+    body = markup.removeprefix('<math display="block">').removesuffix("</math>")
+    if body.startswith("<mtable>"):
+        kids = lambda node: [c for c in node.childNodes if c.nodeType == c.ELEMENT_NODE]  # noqa: E731
+        table = minidom.parseString(body).documentElement
+        inner = "".join(item.toxml() for row in kids(table) for cell in kids(row) for item in kids(kids(cell)[0]))
+    else:
+        inner = body.removeprefix("<mrow>").removesuffix("</mrow>")
+    parts = re.split(r"<mo>(=|\+=)</mo>", inner, maxsplit=1)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
+
 def mathml_sides(markup: str) -> tuple[str, str]:
-    """The two sides of a displayed MathML equation (relation = or +=)."""
-    inner = markup.removeprefix('<math display="block"><mrow>').removesuffix("</mrow></math>")
-    lhs, rhs = re.split(r"<mo>(?:=|\+=)</mo>", inner, maxsplit=1)
+    """The two sides of a displayed MathML equation."""
+    lhs, _, rhs = mathml_parts(markup)
     return lhs, rhs
 
 

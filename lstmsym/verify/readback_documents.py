@@ -14,7 +14,7 @@ import sympy
 
 from ..derive.derived import Derived
 from .readback import Names, ReadError, read_formula
-from .readback_compare import Canon, equal, plain
+from .readback_compare import Canon, equal, mathml_parts, plain
 
 ALIGN = re.compile(r"\\begin\{align\*?\}(.*?)\\end\{align\*?\}", re.S)
 MATH = re.compile(r'<math display="block">(.*?)</math>', re.S)
@@ -72,13 +72,8 @@ def tex_formulas(text: str) -> list[tuple[str, str, str]]:
 
 def html_formulas(text: str) -> list[tuple[str, str, str]]:
     """(lhs, relation, rhs) of every displayed MathML equation of a page."""
-    out = []
-    for body in MATH.findall(text):
-        inner = body.removeprefix("<mrow>").removesuffix("</mrow>")
-        parts = re.split(r"<mo>(=|\+=)</mo>", inner, maxsplit=1)
-        if len(parts) == 3:
-            out.append((parts[0], parts[1], parts[2]))
-    return out
+    parts = (mathml_parts(f'<math display="block">{body}</math>') for body in MATH.findall(text))
+    return [p for p in parts if p is not None]
 
 
 SCAN = re.compile(r"^(?P<form>.*?),\s*\\qquad\s*a_t\s*=\s*(?P<a>.*?),\s*\\quad\s*b_t\s*=\s*(?P<b>.*)$")

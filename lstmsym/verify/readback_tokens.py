@@ -289,8 +289,10 @@ class MathMLLexer:
 
     def element(self, node, following, before: list[tuple]) -> list[tuple]:  # noqa: C901 - one branch per element
         tag = node.tagName
-        if tag in ("mrow", "math", "mstyle"):
-            return self.tokens(node)
+        if tag in ("mrow", "math", "mstyle", "mtable", "mtr", "mtd"):
+            return self.tokens(node)  # a long equation's lines (printing.mathml_lines) read as one row
+        if tag == "mspace":
+            return []
         if tag == "mn":
             return [number(_text(node).replace("−", "-"))]
         if tag == "mo":
