@@ -32,8 +32,22 @@ class Arrangement:
             gates = [box for box in row if self.gate_rank(box) < len(GATE_ORDER.get(self.cell.family, ()))]
             for left, right in zip(gates, gates[1:]) if self.gates_ordered else ():  # unseen edges keep the
                 d.connect(left, right, kind="order")  # family's gates in order, left to right; other layers are free
-        bottom = [f"in_{i.name}" for i in self.cell.inputs] + [f"in_{s.previous}" for s in self.cell.states if not self.lines.get(s.name)]
+        bottom = [f"in_{i.name}" for i in self.cell.inputs]
+        for state in self.cell.states:
+            if lines:  # with a state line on top, the other previous states enter below, as colah's h_{t-1}
+                bottom += [] if self.lines.get(state.name) else [f"in_{state.previous}"]
+            else:  # no line at all (rnn's h = tanh(W x + U h_{t-1} + b)): as colah's RNN, the previous state
+                self.top_row(f"in_{state.previous}", f"out_{state.name}")  # enters top left, the state leaves top right
         d.same_rank.append(bottom)
+
+    def top_row(self, previous: str, state: str) -> None:
+        """The previous state left of the state in the top row; the edges it sends down do not rank it."""
+        d = self.diagram
+        d.same_rank.append([previous, state])
+        d.connect(previous, state, kind="order")
+        for edge in d.edges:  # its reads run down into the layers, not up from below
+            if edge.tail == previous and edge.kind != "order":
+                edge.attrs["constraint"] = "false"
 
     def stack(self, lines: list[list[str]]) -> None:
         """State lines one above another, never two in one row (they would interleave): where no value flows
