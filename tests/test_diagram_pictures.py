@@ -83,7 +83,8 @@ def test_every_figure_has_a_legend_with_the_direction_of_time(name):
 @pytest.mark.dot
 @pytest.mark.parametrize("name", lstmsym.builtin_names())
 def test_one_orientation_state_lines_on_top(name):
-    """colah's picture for every cell: drawn upwards, a state line across the top, above every layer box and every
+    """colah's picture for every cell: drawn upwards, a state line across the top, or with none (rnn) the previous
+    state in at the top left and the state out at the top right; above every layer box and every
     input that is not on a line and does not read one (a second line may sit lower, where the first reads it: coRNN's
     y over z; a readout of the states, RWKV's W_o, may stand above them)."""
     need("dot")
@@ -96,6 +97,10 @@ def test_one_orientation_state_lines_on_top(name):
              and (node.attrs.get("shape") == "box" or (not graph.into(n) and n not in line))]
     if line and below:
         assert max(at[n][1] for n in line) > max(at[n][1] for n in below), f"{name}: no state line on top"
+    boxes = [at[n][1] for n, node in graph.nodes.items() if node.attrs.get("shape") == "box"]
+    for state in lstmsym.cell(name).states if not line else ():  # no line (rnn): as colah's RNN, the previous
+        (px, py), (sx, sy) = at[f"in_{state.previous}"], at[f"out_{state.name}"]  # state enters at the top left
+        assert px < sx and min(py, sy) >= max(boxes), f"{name}: {state.name} does not run along the top"  # (was below)
 
 
 def reach(graph, start: set[str], forward: bool) -> set[str]:

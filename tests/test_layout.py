@@ -5,8 +5,6 @@ cells have no crossing that any drawing could avoid, and the gallery's crossings
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 import lstmsym
@@ -40,50 +38,6 @@ def test_seed_cells_have_no_avoidable_crossing(name):
     for kind, allowance in (("cell", 1), ("backward", 0)):
         report = check_dot(f"{name}/{kind}", (ROOT / "output" / name / f"{kind}.dot").read_text(), kind, floor=True)
         assert report.crossings <= report.floor + allowance, report
-
-
-def state_ends(name: str, source: str) -> list[tuple[str, float, float, float, float, float]]:
-    """(state, previous x, previous y, state x, state y, highest y of a layer the states are computed from) in dot's
-    layout of a forward diagram (rwkv4's output layer W_o, read from the states, may stand above them)."""
-    import json
-
-    from lstmsym.render import tools
-
-    layout = json.loads(tools.render_dot(source, "json"))
-    objects = layout.get("objects", [])
-    pos = {o["name"]: tuple(float(v) for v in o["pos"].split(",")) for o in objects if "pos" in o}
-    ids = {o["_gvid"]: o["name"] for o in objects}
-    nexts: dict[str, set[str]] = {}
-    for edge in layout.get("edges", []):
-        nexts.setdefault(ids[edge["tail"]], set()).add(ids[edge["head"]])
-    states = lstmsym.cell(name).states
-    goals = {f"out_{s.name}" for s in states}
-
-    def feeds(node: str, seen: set[str]) -> bool:
-        return any(n in goals or (n not in seen and feeds(n, seen | {n})) for n in nexts.get(node, ()))
-
-    top = max((y for n, (x, y) in pos.items() if n.startswith("layer_") and feeds(n, {n})), default=float("-inf"))
-    return [(s.name, *pos[f"in_{s.previous}"], *pos[f"out_{s.name}"], top) for s in states]
-
-
-@pytest.mark.dot
-@pytest.mark.parametrize("name", lstmsym.builtin_names())
-def test_every_state_enters_at_the_top_left_and_leaves_at_the_top_right(name):
-    """One orientation for every cell, colah's: a cell with no state line (rnn: h = tanh(W x + U h_{t-1} + b))
-    takes the previous state in at the top left and gives the state out at the top right, as colah's RNN; h_{t-1}
-    came from below. (A state line runs left to right on top: test_layouts.)"""
-    need("dot")
-    source = (ROOT / "output" / name / "cell.dot").read_text()
-    previous = {s.name: s.previous for s in lstmsym.cell(name).states}
-    on_line = {k for k, p in previous.items() if re.search(rf'^  "in_{p}" -> .*penwidth="2.6"', source, re.M)}
-    ends = state_ends(name, source)
-    if not on_line:
-        for state, px, py, sx, sy, top in ends:
-            assert py >= top and sy >= top and px < sx, (state, px, py, sx, sy, top)
-        return
-    lines = [end for end in ends if end[0] in on_line]  # every line left to right, the top one above every layer
-    assert all(px < sx for _, px, _, sx, _, _ in lines), lines  # (gru_d's x_last line runs below, by its input)
-    assert any(py >= top and sy >= top for _, _, py, _, sy, top in lines), lines
 
 
 def test_floor_sees_a_graph_that_must_cross():
