@@ -30,17 +30,19 @@ def equations_of(name: str) -> dict:
     return {eq: canon(text.equation(eq)) for eq in text.trees}
 
 
-def picture(name: str) -> str:
-    """The committed forward picture's digest (test_build.test_committed_gallery_is_current holds every committed PNG
-    to what dot draws from the cell's DOT today, so the pictures are not drawn a second time here)."""
-    return hashlib.sha256((ROOT / "output" / name / "cell.png").read_bytes()).hexdigest()
+def picture(name: str, kind: str = "cell") -> str:
+    """A committed picture's digest (test_build.test_committed_gallery_is_current holds every committed PNG to what
+    dot draws from the cell's DOT today, so the pictures are not drawn a second time here)."""
+    return hashlib.sha256((ROOT / "output" / name / f"{kind}.png").read_bytes()).hexdigest()
 
 
-def test_different_cells_get_different_pictures():
-    """Over every pair of built-in cells: the same forward picture only for the same equations (none today)."""
+@pytest.mark.parametrize("kind", ["cell", "backward"])
+def test_different_cells_get_different_pictures(kind):
+    """Over every pair of built-in cells: the same forward or gradient-flow picture only for the same equations
+    (none today; GRU1's and GRU2's gradient flows were alike, their biases' gradients not drawn)."""
     seen: dict[str, str] = {}
     for name in lstmsym.builtin_names():
-        key = picture(name)
+        key = picture(name, kind)
         if key in seen:
             assert equations_of(seen[key]) == equations_of(name), f"{seen[key]} and {name} differ but are drawn alike"
         seen[key] = name

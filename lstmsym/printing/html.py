@@ -30,6 +30,10 @@ def stacked(text: str) -> str:
     return html_text(text)
 
 
+def _signed(text: str) -> str:
+    return "−" + text[1:] if text.startswith("-") else text
+
+
 class HtmlPrinter(StrPrinter):
     """Expressions as Graphviz HTML: f ⊙ c<SUB>t-1</SUB>, U<SUB>i</SUB><SUP>T</SUP> δī<SUB>t</SUB>."""
 
@@ -117,7 +121,13 @@ class HtmlPrinter(StrPrinter):
         return f"{base}<SUP>{self._print(expr.exp)}</SUP>"
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
-        return f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p)
+        """A number's sign is the minus sign (−), as the printed operators', never a hyphen (the diagrams read × -1)."""
+        return _signed(f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p))
+
+    _print_Integer = _print_Rational
+
+    def _print_Float(self, expr: sympy.Float) -> str:
+        return _signed(super()._print_Float(expr))
 
     def _print_ElementwiseBase(self, expr: ElementwiseBase) -> str:
         info = info_of(expr)

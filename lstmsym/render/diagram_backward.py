@@ -22,6 +22,7 @@ from .diagram import GLYPHS, STYLE, DEdge, Diagram, best_layout
 from .layers import matrix_html
 from .legend import add_legend
 from .semantics import Concat, ref
+from .tikz import LINE_BREAK
 
 
 @dataclass
@@ -68,6 +69,7 @@ class BackwardBuilder:
             d.add(self.ident(st.target), kind, html(st.symbol, self.notation), latex(st.symbol, self.notation))
             d.name_value(self.ident(st.target), st.target)
         known = {n.name for n in d.nodes}
+        self.name_parameters(known)
         matrices: dict[tuple[str, str], sympy.Expr] = {}
         for st in statements:
             terms = sympy.Add.make_args(st.expr.xreplace(through))
@@ -90,6 +92,21 @@ class BackwardBuilder:
         self.bundle_sums()
         self.write_semantics()
         return d
+
+    def name_parameters(self, known: set[str]) -> None:
+        """Under each adjoint, the parameters' gradients taken from it (δz̄_t → δU_z, δb_z), as the forward boxes name
+        their weights: GRU1's gradient flow differed from GRU2's only in δb_z and δb_r, and was drawn alike."""
+        taken: dict[str, list[sympy.Symbol]] = {}
+        for st in self.back.statements:
+            if st.kind == "param":
+                for source in sorted(st.expr.free_symbols, key=lambda s: s.name):
+                    if self.ident(source.name) in known and adjoint_base(source.name) is not None:
+                        taken.setdefault(self.ident(source.name), []).append(st.symbol)
+        for node in self.diagram.nodes:
+            if node.name in taken:
+                names = taken[node.name]
+                node.label += '<BR/><FONT POINT-SIZE="12">→ ' + ", ".join(html(p, self.notation) for p in names) + "</FONT>"
+                node.tex += LINE_BREAK + r"\to " + ", ".join(latex(p, self.notation) for p in names)
 
     def write_semantics(self) -> None:
         """Each adjoint's statement over its incoming edges (#k, or #k.j for part j of a junction's bundle); each

@@ -20,6 +20,7 @@ LEGEND: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     ),
     "backward": (
         ("adjoint", "δc", "adjoint: ∂ℓ/∂c", r"\text{box: adjoint } \partial\ell/\partial c"),
+        ("", "→ δW", "the parameters' gradients taken from it", r"\to \delta W\text{: parameters' gradients from it}"),
         ("", "⊙ f", "times the factor on the edge", r"\text{edge: times its factor}"),
         ("", "━━", "adjoint carried along a state line", r"\text{thick: along a state line}"),
         ("", "@−1 ⟵ @", "backpropagation runs back in time", r"\text{time } @{-}1 \longleftarrow @"),

@@ -68,9 +68,11 @@ def flow_figure(name: str, family: str, flow: dict[str, Any], fmt: str) -> bytes
     color = FAMILY_COLORS.get(family, "#555555")
     with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(4.6, 2.9))
-        ax.fill_between(flow["steps"], _floor(flow["low"]), _floor(flow["high"]), color=color, alpha=0.2, linewidth=0)
-        ax.plot(flow["steps"], _floor(flow["median"]), color=color, linewidth=1.8, marker="o", markersize=3)
+        ax.fill_between(flow["steps"], _floor(flow["low"]), _floor(flow["high"]), color=color, alpha=0.2, linewidth=0,
+                        label="25 % to 75 %")
+        ax.plot(flow["steps"], _floor(flow["median"]), color=color, linewidth=1.8, marker="o", markersize=3, label="median")
         _flow_axes(ax, f"{name}: gradient surviving T steps")
+        ax.legend(loc="lower left", fontsize=8)
         fig.tight_layout()
         return _save(fig, fmt)
 
@@ -112,7 +114,7 @@ def _flow_axes(ax, title: str) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("steps T")
-    ax.set_ylabel("||(J_T ... J_1)^T u||")
+    ax.set_ylabel(r"$\Vert (J_T \cdots J_1)^{\top} u \Vert$")  # mathtext, as the documents write it
     ax.set_title(title)
     ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
 
