@@ -78,3 +78,13 @@ def test_handbook_front_matter():
     figures = re.findall(r"\\begin\{figure\}.*?\\end\{figure\}", tex, re.S)
     plots = [f for f in figures if "plots/" in f]
     assert len(plots) == 4 and all(r"\caption{" in f for f in plots)
+
+
+def test_no_pdf_claims_to_be_from_1970():
+    """The fixed build date (SOURCE_DATE_EPOCH=0, for byte-identical files) was written into every PDF's
+    information as 1 January 1970; a date is now left out, as pdfTeX's \\pdfinfoomitdate does."""
+    pdfium = need_module("pypdfium2")
+    pdfs = [ROOT / "output" / "handbook.pdf", ROOT / "output" / "lstm" / "lstm.pdf"]
+    for path in pdfs:
+        metadata = pdfium.PdfDocument(str(path)).get_metadata_dict()
+        assert metadata.get("Title") and not metadata.get("CreationDate") and not metadata.get("ModDate"), (path, metadata)
