@@ -267,6 +267,24 @@ def test_a_line_break_that_loses_a_term_does_not_read_back(monkeypatch):
         context.cell_context.cache_clear()
 
 
+def test_the_adjoint_of_a_name_written_delta_is_bracketed():
+    """GRU-D's time gap `delta` is written δ_t, as its paper does; its adjoint read δδ_t. It is δ(δ_t) everywhere."""
+    import sympy
+
+    from lstmsym.derive.derived import derived
+    from lstmsym.model.loading import load_cell
+    from lstmsym.printing.html import html
+    from lstmsym.printing.latex import latex
+    from lstmsym.printing.mathml import mathml
+    from lstmsym.printing.notation import Notation
+
+    d = derived(load_cell("gru_d"))
+    n, adjoint = Notation(d.cell), sympy.Symbol("d:delta")
+    assert latex(adjoint, n) == r"\delta\left(\delta_{t}\right)" and html(adjoint, n) == "δ(δ<SUB>t</SUB>)"
+    assert "<mo>(</mo><msub><mi>&#948;</mi>" in mathml(adjoint, n)
+    assert latex(sympy.Symbol("d:x"), n) == r"\delta x_{t}"  # others unbracketed
+
+
 def test_a_mathml_line_break_that_loses_a_term_does_not_read_back(monkeypatch):
     """The site breaks a long equation into an <mtable> of lines (printing.mathml_lines); a line lost there is seen."""
     import lstmsym.printing.mathml_lines as lines

@@ -66,7 +66,7 @@ class HtmlPrinter(StrPrinter):
         base = adjoint_base(key)
         if base is not None:
             inner = self._print_Symbol(sympy.Symbol(base))
-            return ADJOINT_GLYPH[1] + inner
+            return ADJOINT_GLYPH[1] + (f"({inner})" if self.notation.adjoint_bracketed(base) and not self.notation.is_expression(base) else inner)
         if self.notation.is_expression(key):
             return self.expression(key)
         if key == "I" and not self.notation.cell.has_node(key):

@@ -72,6 +72,8 @@ class CellLatexPrinter(LatexPrinter):
         if base is not None:
             if self.notation.is_expression(base):
                 return rf"{ADJOINT_GLYPH[0]}\left({self.expression(base, outer=False)}\right)"
+            if self.notation.adjoint_bracketed(base):
+                return rf"{ADJOINT_GLYPH[0]}\left({self.name_tex(base)}\right)"
             return rf"{ADJOINT_GLYPH[0]} {self.name_tex(base)}"
         if self.notation.is_expression(key):
             return self.expression(key)

@@ -83,6 +83,8 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             inner = self._print_Symbol(sympy.Symbol(base))
             if self.notation.is_expression(base) and inner.tagName == "mrow" and not self._bracketed(inner):
                 inner = self.bracketed(inner)
+            elif not self.notation.is_expression(base) and self.notation.adjoint_bracketed(base):
+                inner = self.bracketed(inner)  # δ(δ_t), not δδ_t
             return self.row(self.mi(ADJOINT_GLYPH[1]), inner)
         if self.notation.is_expression(key):
             return self.expression(key)

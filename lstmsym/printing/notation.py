@@ -116,6 +116,11 @@ class Notation:
         """Keys printed as the expression they stand for (operators, reductions, auto-named operands)."""
         return is_internal(key) and (parts(key)[0] in ("arg", "mat", "red") or self.kind(key) == "operator")
 
+    def adjoint_bracketed(self, key: str) -> bool:
+        """Whether the adjoint of `key` is written δ(...): an expression, or a name that is itself written δ (GRU-D's
+        time gap delta, whose adjoint read δδ_t)."""
+        return self.is_expression(key) or (not is_internal(key) and self.glyph(key).html == ADJOINT_GLYPH[1])
+
     def unit_rank(self, key: str) -> int:
         """0 for scalars, 1 for vectors, ... (adjoints and incoming adjoints have the rank of their quantity)."""
         base = adjoint_base(key) or incoming_base(key) or key

@@ -283,7 +283,8 @@ class Parser:
 
     def adjoint(self) -> sympy.Expr:
         if self.peek() == ("lp",):
-            return ADJOINT_OF(self.bracket())
+            inner = self.bracket()  # δ(δ_t): the adjoint of a quantity whose own name is written δ (GRU-D's delta)
+            return sympy.Symbol(f"d:{inner.name}") if inner.is_Symbol and ":" not in inner.name else ADJOINT_OF(inner)
         token = self.take()
         if token[0] != "name":
             raise ReadError(f"δ before {token}")
