@@ -93,6 +93,8 @@ def test_svg_subscripts_are_smaller_and_lower_in_chromium(site):
 
 
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+#: How much of its own size each diagram is drawn at (its labels shrink with it).
+SVG_SCALES = "() => [...document.querySelectorAll('figure svg')].map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width)"
 SCROLLING_MATH = "() => [...document.querySelectorAll('math[display=block]')].filter(m => m.scrollWidth > m.clientWidth + 1).length"
 
 
@@ -105,7 +107,7 @@ def test_no_page_overflows_at_phone_and_desktop_widths(site, width):
 
     pages = sorted(site.glob("*.html")) + sorted((ROOT / "output" / "site").glob("*.html"))
     assert len(pages) > 70
-    wide, scrolling = [], []
+    wide, scrolling, shrunk = [], [], []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         tab = browser.new_page(viewport={"width": width, "height": 800})
@@ -116,7 +118,12 @@ def test_no_page_overflows_at_phone_and_desktop_widths(site, width):
                 wide.append((page.name, scroll_width))
             if width == 1280 and tab.evaluate(SCROLLING_MATH):
                 scrolling.append(page.name)
+            if page.parent == site and min(tab.evaluate(SVG_SCALES), default=1) < 0.6:
+                shrunk.append(page.name)
         browser.close()
     assert not wide, wide
     # on a desktop a long equation is broken across lines (printing.mathml_lines), never a scroll box: 99 scrolled
     assert not scrolling, scrolling
+    # a diagram keeps labels one can read (at least 0.6 of its size; lstm's was drawn at 0.29 on a phone) and
+    # scrolls in its figure instead
+    assert not shrunk, shrunk
