@@ -89,18 +89,8 @@ class FunctionalForward(NumpyForward):
 
     def step_body(self) -> list[str]:
         """One step from `x` (and side inputs) and the previous states; nothing is hoisted out of it."""
-        lines = []
-        for vector, group in self.plan.groups.items():
-            if vector in self.inputs or vector in self.cell.state_of_previous:
-                lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
-        for node in self.cell.value_nodes:
-            if node.key in self.plan.invariant or node.key in self.plan.group_of_op:
-                continue
-            lines.append(f"{pyname(node.key)} = {self.node_code(node, {})}")
-            if node.key in self.plan.groups:
-                group = self.plan.groups[node.key]
-                lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
-        return lines
+        vectors = [v for v in self.plan.groups if v in self.inputs or v in self.cell.state_of_previous]
+        return self.node_lines({}, lambda key: key not in self.plan.invariant and key not in self.plan.group_of_op, vectors)
 
     def step_outputs(self) -> list[str]:
         return [pyname(o) for o in self.cell.outputs]

@@ -46,17 +46,7 @@ class JaxModule(FunctionalForward):
         self._per_step = True
         try:
             names = self.step_names()
-            lines = []
-            for vector, group in self.plan.groups.items():
-                if vector in self.cell.state_of_previous:
-                    lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
-            for node in self.cell.value_nodes:
-                if node.key in self.plan.static or node.key in self.plan.invariant or node.key in self.plan.group_of_op:
-                    continue
-                lines.append(f"{pyname(node.key)} = {self.node_code(node, names)}")
-                if node.key in self.plan.groups:
-                    group = self.plan.groups[node.key]
-                    lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+            lines = self.node_lines(names, self.looped, self.previous_products())
         finally:
             self._per_step = False
         new_state = {s.name: names.get(s.name, pyname(s.name)) for s in self.cell.states}

@@ -180,17 +180,36 @@ class NumpyForward:
         the inputs alone for all steps at once (the input projections as one product over (T, B, m))."""
         lines = [f"{self.static_array(i.name)} = _side(inputs, {i.name!r}, T, B, dtype)" for i in self.cell.side_inputs]
         lines += self.size_lines() + self.setup_lines()
-        names = self.static_names()
-        for key in self.inputs:
-            if key in self.plan.groups:
-                lines += self.group_lines(self.plan.groups[key], f"_seq_matmul({self.static_array(key)}, _MT_{self.plan.groups[key].key})", "_all")
+        hoisted = lambda key: key in self.plan.static and key not in self.inputs and key not in self.plan.group_of_op  # noqa: E731
+        return lines + self.node_lines(self.static_names(), hoisted, [k for k in self.inputs if k in self.plan.groups], whole=True)
+
+    def node_lines(self, names: dict[str, str], emitted, vectors: list[str], whole: bool = False) -> list[str]:
+        """The one routine that writes the value nodes, for every body (one step, every step at once, the
+        input-only part hoisted out of the loop, lax.scan's body): the stacked products of `vectors` (inputs,
+        previous states) first, then each node `emitted` selects, in order, each followed by its stacked product
+        where a group reads it. `whole`: the hoisted form, over (T, B, ...) arrays named by static_array."""
+        target = self.static_array if whole else pyname
+        suffix = "_all" if whole else ""
+
+        def product(vector: str) -> list[str]:
+            group = self.plan.groups[vector]
+            operand = f"_seq_matmul({self.static_array(vector)}, _MT_{group.key})" if whole else f"{pyname(vector)} @ _MT_{group.key}"
+            return self.group_lines(group, operand, suffix)
+
+        lines = [line for vector in vectors for line in product(vector)]
         for node in self.cell.value_nodes:
-            if node.key in self.plan.static and node.key not in self.inputs and node.key not in self.plan.group_of_op:
-                lines.append(f"{self.static_array(node.key)} = {self.node_code(node, names)}")
-                if node.key in self.plan.groups:
-                    group = self.plan.groups[node.key]
-                    lines += self.group_lines(group, f"_seq_matmul({self.static_array(node.key)}, _MT_{group.key})", "_all")
+            if emitted(node.key):
+                lines.append(f"{target(node.key)} = {self.node_code(node, names)}")
+                lines += product(node.key) if node.key in self.plan.groups else []
         return lines
+
+    def looped(self, key: str) -> bool:
+        """A node computed inside the loop: neither input-only, nor invariant, nor part of a stacked product."""
+        return not (key in self.plan.static or key in self.plan.invariant or key in self.plan.group_of_op)
+
+    def previous_products(self) -> list[str]:
+        """The previous states whose stacked product a step computes first."""
+        return [v for v in self.plan.groups if v in self.cell.state_of_previous]
 
     def forward_setup(self) -> list[str]:
         lines = self.hoisted_lines()
@@ -209,16 +228,7 @@ class NumpyForward:
     def forward_loop(self) -> list[str]:
         lines = [f"{pyname(s.previous)} = {self.history(s.name)}[t]" for s in self.cell.states]
         names = self.step_names()
-        for vector, group in self.plan.groups.items():
-            if vector in self.cell.state_of_previous:
-                lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
-        for node in self.cell.value_nodes:
-            if node.key in self.plan.static or node.key in self.plan.invariant or node.key in self.plan.group_of_op:
-                continue
-            lines.append(f"{pyname(node.key)} = {self.node_code(node, names)}")
-            if node.key in self.plan.groups:
-                group = self.plan.groups[node.key]
-                lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+        lines += self.node_lines(names, self.looped, self.previous_products())
         for key in self.plan.cached:
             if key not in self.plan.static:
                 lines.append(f"{self.stored(key)}[t] = {pyname(key)}")
@@ -231,17 +241,7 @@ class NumpyForward:
         """The loop body for every step at once: previous states are whole histories (H[:-1]), inputs and
         input-only quantities whole arrays; elementwise code and matrix products broadcast over time."""
         lines = [f"{pyname(s.previous)} = {self.history(s.name)}[:-1]" for s in self.cell.states]
-        names = self.static_names()
-        for vector, group in self.plan.groups.items():
-            if vector in self.cell.state_of_previous:
-                lines += self.group_lines(group, f"{pyname(vector)} @ _MT_{group.key}")
-        for node in self.cell.value_nodes:
-            if node.key in self.plan.static or node.key in self.plan.invariant or node.key in self.plan.group_of_op:
-                continue
-            lines.append(f"{pyname(node.key)} = {self.node_code(node, names)}")
-            if node.key in self.plan.groups:
-                group = self.plan.groups[node.key]
-                lines += self.group_lines(group, f"{pyname(node.key)} @ _MT_{group.key}")
+        lines += self.node_lines(self.static_names(), self.looped, self.previous_products())
         if cache:
             lines += [f"{self.stored(key)}[...] = {pyname(key)}" for key in self.plan.cached if key not in self.plan.static]
         return lines
