@@ -24,22 +24,16 @@ class FunctionalForward(NumpyForward):
                 lines.append(f"Y_{self.short(name)} = []")
         # Per-step views by one unbind each: indexing [t] would make autograd scatter every step's gradient
         # into a zero tensor of the whole sequence (T^2 work in the backward).
-        arrays = sorted({value.removesuffix("[t]") for value in NumpyForward.step_names(self).values()})
+        arrays = sorted({value.removesuffix("[t]") for value in self.step_names().values()})
         lines += [f"{array}_steps = {array}.unbind(0)" for array in arrays]
         return lines
 
-    def step_names(self) -> dict[str, str]:
-        names = super().step_names()
-        if getattr(self, "_unbound", False):
-            return {key: value.removesuffix("[t]") + "_steps[t]" for key, value in names.items()}
-        return names
+    def unbound_names(self) -> dict[str, str]:
+        """Each input-only array's step t, read from its one unbind (autograd_setup)."""
+        return {key: value.removesuffix("[t]") + "_steps[t]" for key, value in self.step_names().items()}
 
     def autograd_loop(self) -> list[str]:
-        self._unbound = True
-        try:
-            lines = [line for line in self.forward_loop() if "[t + 1] = " not in line and not line.startswith("K_")]
-        finally:
-            self._unbound = False
+        lines = [line for line in self.forward_loop(self.unbound_names()) if "[t + 1] = " not in line and not line.startswith("K_")]
         names = self.step_names()
         for name in self.cell.outputs:
             if name not in self.states and name not in self.plan.static:

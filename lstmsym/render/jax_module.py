@@ -43,12 +43,8 @@ class JaxModule(FunctionalForward):
     def scan_loop(self) -> dict[str, object]:
         """lax.scan's body with what does not change over time left outside (hoisted_lines): the previous states
         from the carry, this step's slice of each input-only array it reads, and the recurrence."""
-        self._per_step = True
-        try:
-            names = self.step_names()
-            lines = self.node_lines(names, self.looped, self.previous_products())
-        finally:
-            self._per_step = False
+        names = {key: f"{self.static_array(key)}_t" for key in self.plan.static}  # this step's slice, from the scan
+        lines = self.node_lines(names, self.looped, self.previous_products())
         new_state = {s.name: names.get(s.name, pyname(s.name)) for s in self.cell.states}
         looped = [o for o in self.cell.outputs if o not in self.plan.static]
         text = "\n".join(lines + list(new_state.values()) + [pyname(o) for o in looped])
@@ -73,11 +69,6 @@ class JaxModule(FunctionalForward):
         return {"scan_sequences": _tuple(sequences), "scan_steps": _tuple(steps),
                 "scan_body": lines, "scan_state": new_state, "scan_outs": _tuple([pyname(o) for o in looped]),
                 "scan_ys": parts[0] if len(parts) == 1 else f"jnp.concatenate([{', '.join(parts)}], axis=-1)"}
-
-    def step_names(self) -> dict[str, str]:
-        if getattr(self, "_per_step", False):
-            return {key: f"{self.static_array(key)}_t" for key in self.plan.static}
-        return super().step_names()
 
     def scan_rounds(self) -> list[list[str | list[str]]]:
         """The states in the order their linear scans resolve them, a coupled group as a list of its states

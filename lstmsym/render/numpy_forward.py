@@ -225,9 +225,10 @@ class NumpyForward:
     def step_names(self) -> dict[str, str]:
         return {key: f"{self.static_array(key)}[t]" for key in self.plan.static}
 
-    def forward_loop(self) -> list[str]:
+    def forward_loop(self, names: dict[str, str] | None = None) -> list[str]:
+        """The loop body over time; `names`: how each input-only quantity's step t is read (step_names)."""
         lines = [f"{pyname(s.previous)} = {self.history(s.name)}[t]" for s in self.cell.states]
-        names = self.step_names()
+        names = self.step_names() if names is None else names
         lines += self.node_lines(names, self.looped, self.previous_products())
         for key in self.plan.cached:
             if key not in self.plan.static:
