@@ -310,6 +310,8 @@ def test_a_long_mathml_equation_is_broken_before_an_operator_into_lines_that_fit
         assert row.childNodes[1].toxml().count("<msub>") >= 2  # no line is a lone operand
     assert out.count("<mi>W</mi>") == 40 and out.count("<mo>+</mo>") == 39
     assert display("<mi>h</mi>", "=", "<mi>x</mi>") == '<math display="block"><mrow><mi>h</mi><mo>=</mo><mi>x</mi></mrow></math>'
+    wide = display("<mi>h</mi>", "=", f"<mfrac><mrow>{terms}</mrow><mi>n</mi></mfrac>")  # sLSTM's Jacobian scrolled
+    assert "<mfrac>" not in wide and "<mo>/</mo>" in wide and wide.count("<mtr>") >= 3
 
 
 @pytest.mark.parametrize("name", BUILT_IN)

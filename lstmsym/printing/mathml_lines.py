@@ -54,12 +54,35 @@ def width(node) -> float:
     return sum(width(k) for k in kids)
 
 
-def _atoms(node) -> list:
-    """The row's children with every nested <mrow> opened, in reading order."""
+def _atoms(node, line: float = float("inf")) -> list:
+    """The row's children with every nested <mrow> opened, in reading order; a fraction wider than `line` is
+    written (a) / (b), so it can break as the LaTeX side's does (render.linebreak.unfold)."""
     out = []
     for child in _elements(node):
-        out.extend(_atoms(child) if child.tagName == "mrow" else [child])
+        if child.tagName == "mrow":
+            out.extend(_atoms(child, line))
+        elif child.tagName == "mfrac" and width(child) > line:
+            top, bottom = _elements(child)
+            out += [_mo(node, "("), *_atoms(_row(top), line), _mo(node, ")"), _mo(node, "/"),
+                    _mo(node, "("), *_atoms(_row(bottom), line), _mo(node, ")")]
+        else:
+            out.append(child)
     return out
+
+
+def _mo(node, text: str):
+    made = node.ownerDocument.createElement("mo")
+    made.appendChild(node.ownerDocument.createTextNode(text))
+    return made
+
+
+def _row(node):
+    """An element as a row to open: an <mrow> as it is, anything else wrapped in one."""
+    if node.tagName == "mrow":
+        return node
+    row = node.ownerDocument.createElement("mrow")
+    row.appendChild(node.cloneNode(True))
+    return row
 
 
 def _is(atom, *texts: str) -> bool:
@@ -103,7 +126,7 @@ def display(lhs: str, relation: str, rhs: str, line_em: float = LINE_EM) -> str:
     if head + width(right) <= line_em:
         return one
     indent = 2.0
-    lines = _lines(_atoms(right), line_em - head, line_em - head - indent)
+    lines = _lines(_atoms(right, line_em - head - indent), line_em - head, line_em - head - indent)
     if len(lines) == 1:
         return one
     rows = []

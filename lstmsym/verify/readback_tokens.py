@@ -45,7 +45,7 @@ OPERATOR_NAMES = {"relu": "relu", "softplus": "softplus", "hardtanh": "hard_tanh
 #: MathML function heads (an <mi> with one of these texts followed by a bracket).
 MATHML_FUNCTIONS = {**{k: k for k in LATEX_FUNCTIONS}, **OPERATOR_NAMES, "σ": "sigmoid"}
 MATHML_OPERATORS = {"+": "+", "−": "-", "-": "-", "⊙": "odot", "∗": "conv", "⋆": "convw", "⋅": "dot", "·": "dot",
-                    ",": ",", ">": ">", "mod": "mod"}
+                    ",": ",", ">": ">", "mod": "mod", "/": "/"}
 
 
 class ReadError(ValueError):
