@@ -88,3 +88,16 @@ def test_no_pdf_claims_to_be_from_1970():
     for path in pdfs:
         metadata = pdfium.PdfDocument(str(path)).get_metadata_dict()
         assert metadata.get("Title") and not metadata.get("CreationDate") and not metadata.get("ModDate"), (path, metadata)
+
+
+def test_curve_names_on_a_log_plot_are_spread_so_none_overlaps():
+    """lstm's and gru_reset_after's names overlapped at the end of the parameters plot: names closer than a third
+    of a decade are pushed apart evenly; names far apart stay where their curves end."""
+    from lstmsym.render.plots import NAME_GAP, spread
+
+    values = [3.6e7, 2.6e7, 8.0e6, 1.0e3]
+    placed = spread(values)
+    ranked = sorted(placed)
+    assert all(b / a >= NAME_GAP * 0.999 for a, b in zip(ranked, ranked[1:]))
+    assert placed[3] == 1.0e3 and placed[0] > values[0] and placed[1] < values[1]
+    assert spread([1.0, 10.0, 100.0]) == [1.0, 10.0, 100.0]

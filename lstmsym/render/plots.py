@@ -3,6 +3,8 @@ matplotlib as deterministic SVG and PDF. matplotlib is an optional extra; the co
 
 from __future__ import annotations
 
+import math
+
 import io
 from functools import lru_cache
 from typing import Any
@@ -86,13 +88,14 @@ def flow_comparison(rows: list[tuple[str, str, dict[str, Any]]], fmt: str) -> by
 
     with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(7.0, 4.4))
+        ends: list[tuple[str, float, float]] = []
         for name, family, flow in rows:
             highlight = name in HIGHLIGHT + ("mingru",)
             ax.plot(flow["steps"], _floor(flow["median"]), color=FAMILY_COLORS.get(family, "#555555"),
                     linewidth=2.2 if highlight else 0.8, alpha=1.0 if highlight else 0.45, zorder=3 if highlight else 2)
             if highlight:
-                ax.annotate(name, (flow["steps"][-1], _floor(flow["median"])[-1]), xytext=(4, 0),
-                            textcoords="offset points", va="center", fontsize=8)
+                ends.append((name, flow["steps"][-1], _floor(flow["median"])[-1]))
+        _name_ends(ax, ends)
         for family, color in FAMILY_COLORS.items():
             ax.plot([], [], color=color, label=family)
         _flow_axes(ax, "Gradient surviving T steps, every cell (median)")
@@ -103,6 +106,34 @@ def flow_comparison(rows: list[tuple[str, str, dict[str, Any]]], fmt: str) -> by
 
 
 FLOOR = 1e-60
+#: The least gap between two curve names at the right end of a log-scale plot, as a ratio (a third of a decade):
+#: lstm's and gru_reset_after's names overlapped in the parameters plot.
+NAME_GAP = 10 ** 0.35
+
+
+def spread(values: list[float], gap: float = NAME_GAP) -> list[float]:
+    """Heights for names at these log-scale values, in the same order, any two at least `gap` apart as a ratio:
+    names too close are pushed apart evenly, up and down, until none overlaps."""
+    logs, step = [math.log10(v) for v in values], math.log10(gap)
+    order = sorted(range(len(logs)), key=lambda k: logs[k])
+    for _ in range(100):
+        moved = False
+        for low, high in zip(order, order[1:]):
+            short = step - (logs[high] - logs[low])
+            if short > 1e-9:
+                logs[low] -= short / 2
+                logs[high] += short / 2
+                moved = True
+        if not moved:
+            break
+    return [v if math.isclose(math.log10(v), at) else 10 ** at for v, at in zip(values, logs)]
+
+
+def _name_ends(ax, ends: list[tuple[str, float, float]]) -> None:
+    """Each named curve's name beside its last point, spread so no two overlap (a thin leader where moved)."""
+    for (name, x, y), at in zip(ends, spread([y for _, _, y in ends])):
+        ax.annotate(name, (x, y), xytext=(x * 1.06, at), textcoords="data", va="center", fontsize=8,
+                    arrowprops=dict(arrowstyle="-", linewidth=0.4, color="#777777") if at != y else None)
 
 
 def _floor(values: list[float]) -> list[float]:
@@ -129,14 +160,15 @@ def figure(cells: list[Derived], kind: str, fmt: str) -> bytes:
     title, ylabel = KINDS[kind]
     with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(7.0, 4.4))
+        ends: list[tuple[str, float, float]] = []
         for d in cells:
             cell = d.cell
             highlight = cell.name in HIGHLIGHT
             ax.plot(HIDDEN, series(d, kind), color=FAMILY_COLORS.get(cell.family, "#555555"),
                     linewidth=2.2 if highlight else 0.8, alpha=1.0 if highlight else 0.45, zorder=3 if highlight else 2)
             if highlight:
-                ax.annotate(cell.name, (HIDDEN[-1], series(d, kind)[-1]), xytext=(4, 0), textcoords="offset points",
-                            va="center", fontsize=8)
+                ends.append((cell.name, HIDDEN[-1], series(d, kind)[-1]))
+        _name_ends(ax, ends)
         for family, color in FAMILY_COLORS.items():
             ax.plot([], [], color=color, label=family)
         ax.set_xscale("log", base=2)
