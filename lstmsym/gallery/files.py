@@ -88,12 +88,14 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], figu
     if flow and not plots.matplotlib_available() and any(f in formats for f in ("svg", "pdf", "html")):
         result.skipped.append("matplotlib")
     if flow and plots.matplotlib_available():
-        if "svg" in formats or "html" in formats:
-            svgs["flow"] = plots.flow_figure(cell.name, cell.family, flow, "svg")
+        wanted = tuple(f for f, wants in (("svg", "svg" in formats or "html" in formats), ("pdf", "pdf" in formats or figures)) if wants)
+        drawn = plots.flow_figure(cell.name, cell.family, flow, wanted) if wanted else {}
+        if "svg" in drawn:
+            svgs["flow"] = drawn["svg"]
         if "svg" in formats:
             result.files[f"{prefix}flow.svg"] = svgs["flow"]
-        if "pdf" in formats or figures:
-            result.figures["flow.pdf"] = plots.flow_figure(cell.name, cell.family, flow, "pdf")
+        if "pdf" in drawn:
+            result.figures["flow.pdf"] = drawn["pdf"]
     tex_source = documents.writeup_tex(d, result.verification, figures=dot, flow_figure="flow.pdf" in result.figures, tikz=use_tikz)
     if "tex" in formats:
         result.files[f"{prefix}{cell.name}.tex"] = tex_source.encode()
