@@ -13,6 +13,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import ALONG_NAMES, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
+from .marks import CONV, ODOT, TRANSPOSE
 from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
@@ -80,8 +81,8 @@ class HtmlPrinter(StrPrinter):
             return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
         if isinstance(node, Operator):
             first, second = (self._print(sympy.Symbol(a)) for a in node.args)
-            return {"matvec": f"{first}{second}", "tmatvec": f"{first}<SUP>T</SUP>{second}",
-                    "outer": f"{first}{second}<SUP>T</SUP>"}.get(node.op, f"{first}∗{second}")
+            return {"matvec": f"{first}{second}", "tmatvec": f"{first}<SUP>{TRANSPOSE.html}</SUP>{second}",
+                    "outer": f"{first}{second}<SUP>{TRANSPOSE.html}</SUP>"}.get(node.op, f"{first}{CONV.html}{second}")
         if isinstance(node, MatrixExpr):
             from ..model.vector_ops import Transposed
 
@@ -106,7 +107,7 @@ class HtmlPrinter(StrPrinter):
         for position, f in enumerate(numer):
             text = self._print(f)
             text = f"({text})" if factor_needs_brackets(f, len(parts)) else text
-            parts.append(f"⊙ {text}" if odot_before(self.notation, numer, position) else text)
+            parts.append(f"{ODOT.html} {text}" if odot_before(self.notation, numer, position) else text)
         text = " ".join(parts) or "1"
         if denom:
             bottom = sympy.Mul(*denom)
@@ -149,15 +150,15 @@ class HtmlPrinter(StrPrinter):
         return f"{self._operand(expr.args[0])} {self._operand(expr.args[1])}"
 
     def _print_Transposed(self, expr: sympy.Expr) -> str:
-        return f"{self._operand(expr.args[0])}<SUP>T</SUP>"
+        return f"{self._operand(expr.args[0])}<SUP>{TRANSPOSE.html}</SUP>"
 
     def _print_MatTVec(self, expr: sympy.Expr) -> str:
-        return f"{self._operand(expr.args[0])}<SUP>T</SUP> {self._operand(expr.args[1])}"
+        return f"{self._operand(expr.args[0])}<SUP>{TRANSPOSE.html}</SUP> {self._operand(expr.args[1])}"
 
     def _print_Outer(self, expr: sympy.Expr) -> str:
         right = expr.args[1]
         under = self._print(right) if self.notation.one_name(right) else f"({self._print(right)})"
-        return f"{self._operand(expr.args[0])} {under}<SUP>T</SUP>"
+        return f"{self._operand(expr.args[0])} {under}<SUP>{TRANSPOSE.html}</SUP>"
 
     def _print_SumUnits(self, expr: sympy.Expr) -> str:
         return f"Σ({self._print(expr.args[0])})"
@@ -174,7 +175,7 @@ class HtmlPrinter(StrPrinter):
     _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_Conv(self, expr: sympy.Expr) -> str:
-        return f"{self._print(expr.args[0])} ∗ {self._operand(expr.args[1])}"
+        return f"{self._print(expr.args[0])} {CONV.html} {self._operand(expr.args[1])}"
 
     def _print_ConvW(self, expr: sympy.Expr) -> str:
         return f"{self._operand(expr.args[0])} ⋆ {self._operand(expr.args[1])}"
@@ -186,7 +187,7 @@ class HtmlPrinter(StrPrinter):
         return f"∂ℓ<SUB>{self.notation.time_label(self._settings['shift'])}</SUB>/∂{self._print(expr.args[0])}"
 
     def _print_ConvT(self, expr: sympy.Expr) -> str:
-        return f"{self._print(expr.args[0])}<SUP>T</SUP> ∗ {self._operand(expr.args[1])}"
+        return f"{self._print(expr.args[0])}<SUP>{TRANSPOSE.html}</SUP> {CONV.html} {self._operand(expr.args[1])}"
 
     def _print_Next(self, expr: sympy.Expr) -> str:
         self._settings["shift"] += 1

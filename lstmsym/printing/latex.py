@@ -11,10 +11,11 @@ from ..model.vector_ops import ALONG_NAMES, Next, Transposed, operator_form, row
 from ..spec.naming import adjoint_base, incoming_base, parts
 from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
+from .marks import CONV, ODOT, TRANSPOSE
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
 
 LOSS = r"\ell"
-TOP = r"\top"
+TOP = TRANSPOSE.latex
 TOTAL_LOSS = r"\mathcal{L}"
 STRUCTURAL_LATEX = {"sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}"}
 
@@ -96,8 +97,8 @@ class CellLatexPrinter(LatexPrinter):
             if node.op == "tmatvec":
                 return superscript(first, TOP) + f" {second}"
             if node.op == "outer":
-                return rf"{first} {second}^{{\top}}"
-            return rf"{first} \ast {second}"
+                return rf"{first} {second}^{{{TOP}}}"
+            return rf"{first} {CONV.latex} {second}"
         if isinstance(node, MatrixExpr):
             text = self.matrix_tex(node.terms)
             simple = len(node.terms) == 1 and node.terms[0].coef == 1
@@ -144,7 +145,7 @@ class CellLatexPrinter(LatexPrinter):
             if factor_needs_brackets(factor, len(parts_)) or (self._settings["keep_order"] and factor.is_Mul and position):
                 tex = rf"\left({tex}\right)"
             if odot_before(self.notation, numer, position):
-                parts_.append(r"\odot")
+                parts_.append(ODOT.latex)
             parts_.append(tex)
         return " ".join(parts_).replace("- ", "-", 1) if parts_[:1] == ["-"] else " ".join(parts_)
 
@@ -200,7 +201,7 @@ class CellLatexPrinter(LatexPrinter):
     def _transposed(self, expr: sympy.Expr) -> str:
         """An operand under a transpose: bracketed unless one symbol, so (W u)^T never reads as W u^T."""
         inner = self._print(expr)
-        return superscript(inner, TOP) if self.notation.one_name(expr) else rf"\left({inner}\right)^{{\top}}"
+        return superscript(inner, TOP) if self.notation.one_name(expr) else rf"\left({inner}\right)^{{{TOP}}}"
 
     def _print_Outer(self, expr: sympy.Expr) -> str:
         return self._operand(expr.args[0]) + r"\, " + self._transposed(expr.args[1])
@@ -209,7 +210,7 @@ class CellLatexPrinter(LatexPrinter):
         return r"\operatorname{bdiag}\left(" + self._operand(expr.args[0]) + r"\, " + self._transposed(expr.args[1]) + r"\right)"
 
     def _print_SumUnits(self, expr: sympy.Expr) -> str:
-        return rf"\mathbf{{1}}^{{\top}}\left({self._print(expr.args[0])}\right)"
+        return rf"\mathbf{{1}}^{{{TOP}}}\left({self._print(expr.args[0])}\right)"
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
         if row_sum(expr):
@@ -219,7 +220,7 @@ class CellLatexPrinter(LatexPrinter):
     def _print_Transposed(self, expr: sympy.Expr) -> str:
         inner = self._print(expr.args[0])
         simple = expr.args[0].is_Symbol and not inner.startswith(r"\delta") and not inner.startswith(r"\left")
-        return superscript(inner, TOP) if simple else rf"\left({inner}\right)^{{\top}}"
+        return superscript(inner, TOP) if simple else rf"\left({inner}\right)^{{{TOP}}}"
 
     def _print_along(self, expr: sympy.Expr) -> str:
         """cumsum, cummax, softmax along the units, and their adjoints: an operator name and its arguments."""
@@ -230,10 +231,10 @@ class CellLatexPrinter(LatexPrinter):
     _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_Conv(self, expr: sympy.Expr) -> str:
-        return rf"{self._print(expr.args[0])} \ast {self._operand(expr.args[1])}"
+        return rf"{self._print(expr.args[0])} {CONV.latex} {self._operand(expr.args[1])}"
 
     def _print_ConvT(self, expr: sympy.Expr) -> str:
-        return rf"{self._print(expr.args[0])}^{{\top}} \ast {self._operand(expr.args[1])}"
+        return rf"{self._print(expr.args[0])}^{{{TOP}}} {CONV.latex} {self._operand(expr.args[1])}"
 
     def _print_ConvW(self, expr: sympy.Expr) -> str:
         return rf"{self._operand(expr.args[0])} \star {self._operand(expr.args[1])}"

@@ -11,6 +11,7 @@ from ..model.ir import MatrixExpr, Operator
 from ..model.vector_ops import ALONG_NAMES, Transposed, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
 from .strict import check_call
+from .marks import CONV, CORRELATE, ODOT, SUM, TRANSPOSE
 from .mathml_lines import display
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, ordered_terms
@@ -102,10 +103,10 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             if node.op == "matvec":
                 return self.row(first, second)
             if node.op == "tmatvec":
-                return self.row(self.el("msup", first, self.mi("⊤")), second)
+                return self.row(self.el("msup", first, self.mi(TRANSPOSE.mathml)), second)
             if node.op == "outer":
-                return self.row(first, self.el("msup", second, self.mi("⊤")))
-            return self.row(first, self.mo("∗"), second)
+                return self.row(first, self.el("msup", second, self.mi(TRANSPOSE.mathml)))
+            return self.row(first, self.mo(CONV.mathml), second)
         if isinstance(node, MatrixExpr):
             terms = [t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms]
             return self.bracketed(self._print(sympy.Add(*terms)))
@@ -150,7 +151,7 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         numer = ordered_factors(self.notation, numer, self._settings["keep_order"])
         for position, factor in enumerate(numer):
             if odot_before(self.notation, numer, position):
-                out.appendChild(self.mo("⊙"))
+                out.appendChild(self.mo(ODOT.mathml))
             printed = self._print(factor)
             out.appendChild(self.bracketed(printed) if factor_needs_brackets(factor, position + (coeff != 1)) else printed)
         return out
@@ -211,26 +212,26 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         return self.row(self._operand(expr.args[0]), self._operand(expr.args[1]))
 
     def _print_MatTVec(self, expr):
-        return self.row(self.el("msup", self._operand(expr.args[0]), self.mi("⊤")), self._operand(expr.args[1]))
+        return self.row(self.el("msup", self._operand(expr.args[0]), self.mi(TRANSPOSE.mathml)), self._operand(expr.args[1]))
 
     def _print_Outer(self, expr):
         right = expr.args[1]
         under = self._print(right) if self.notation.one_name(right) else self.bracketed(self._print(right))
-        return self.row(self._operand(expr.args[0]), self.el("msup", under, self.mi("⊤")))
+        return self.row(self._operand(expr.args[0]), self.el("msup", under, self.mi(TRANSPOSE.mathml)))
 
     def _print_BlockOuter(self, expr):
         return self.row(self.mi("bdiag"), self.bracketed(self._print_Outer(expr)))
 
     def _print_SumUnits(self, expr):
-        return self.row(self.mo("∑"), self.bracketed(self._print(expr.args[0])))
+        return self.row(self.mo(SUM.mathml), self.bracketed(self._print(expr.args[0])))
 
     def _print_SumTrailing(self, expr):
         if row_sum(expr):
             return self.row(self.mi("rowsum"), self.bracketed(self._print(expr.args[0])))
-        return self.row(self.el("msub", self.mo("∑"), self.mi("pos")), self.bracketed(self._print(expr.args[0])))
+        return self.row(self.el("msub", self.mo(SUM.mathml), self.mi("pos")), self.bracketed(self._print(expr.args[0])))
 
     def _print_Transposed(self, expr):
-        return self.el("msup", self._operand(expr.args[0]), self.mi("⊤"))
+        return self.el("msup", self._operand(expr.args[0]), self.mi(TRANSPOSE.mathml))
 
     def _print_along(self, expr):
         """cumsum, cummax, softmax along the units, and their adjoints: an operator name and its arguments."""
@@ -244,13 +245,13 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
     _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
 
     def _print_Conv(self, expr):
-        return self.row(self._print(expr.args[0]), self.mo("∗"), self._operand(expr.args[1]))
+        return self.row(self._print(expr.args[0]), self.mo(CONV.mathml), self._operand(expr.args[1]))
 
     def _print_ConvT(self, expr):
-        return self.row(self.el("msup", self._print(expr.args[0]), self.mi("⊤")), self.mo("∗"), self._operand(expr.args[1]))
+        return self.row(self.el("msup", self._print(expr.args[0]), self.mi(TRANSPOSE.mathml)), self.mo(CONV.mathml), self._operand(expr.args[1]))
 
     def _print_ConvW(self, expr):
-        return self.row(self._operand(expr.args[0]), self.mo("⋆"), self._operand(expr.args[1]))
+        return self.row(self._operand(expr.args[0]), self.mo(CORRELATE.mathml), self._operand(expr.args[1]))
 
     def _print_Next(self, expr):
         self._settings["shift"] += 1
@@ -290,7 +291,7 @@ def jacobian(row: str, column: str, chains, notation: Notation) -> str:
                 rhs.appendChild(printer.row(printer.mi("diag"), printer.bracketed(printer._print(factor[1]))))
             else:
                 matrix = printer._print(sympy.Symbol(factor[1]))
-                rhs.appendChild(printer.el("msup", matrix, printer.mi("⊤")) if factor[2] else matrix)
+                rhs.appendChild(printer.el("msup", matrix, printer.mi(TRANSPOSE.mathml)) if factor[2] else matrix)
     if not chains:
         rhs.appendChild(printer.el("mn", text="0"))
     lhs = printer.el("mfrac", partial(row), partial(column))
@@ -301,6 +302,6 @@ def adjoint_form(row: str, column: str, applied: sympy.Symbol, expr: sympy.Expr,
     """(∂row_t/∂column_{t-1})ᵀ δrow_t = expr: a Jacobian block given by what it does to the row's adjoint."""
     printer = CellMathMLPrinter(dict(notation=notation))
     partial = lambda key: printer.row(printer.mo("∂"), printer._print(sympy.Symbol(key)))  # noqa: E731
-    lhs = printer.row(printer.el("msup", printer.bracketed(printer.el("mfrac", partial(row), partial(column))), printer.mi("⊤")),
+    lhs = printer.row(printer.el("msup", printer.bracketed(printer.el("mfrac", partial(row), partial(column))), printer.mi(TRANSPOSE.mathml)),
                       printer._print(applied))
     return display(lhs.toxml(), "=", printer._print(expr).toxml())

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from ..printing.marks import CONV, TRANSPOSE
 from . import tools
 from .layout_check import check_dot, score
 from .semantics import ref, sem_text
@@ -74,7 +75,7 @@ class DEdge:
 #: Operation glyphs the diagrams draw, as (Graphviz HTML, LaTeX).
 GLYPHS = {"add": ("+", "+"), "minus": ("−", "-"), "mul": ("×", r"\times"), "div": ("÷", r"\div"), "sum": ("Σ", r"\Sigma"),
           "mean": ("mean", r"\operatorname{mean}"), "matvec": ("W·", r"W\cdot"),
-          "tmatvec": ("Wᵀ·", r"W^{\top}\cdot"), "conv": ("K∗", r"K\ast"),
+          "tmatvec": ("Wᵀ·", rf"W^{{{TRANSPOSE.latex}}}\cdot"), "conv": ("K" + CONV.html, "K" + CONV.latex),
           "outer": ("⊗", r"\otimes"), "inverse": ("1/x", "1/x"), "cumsum": ("cumsum", r"\operatorname{cumsum}"),
           "cummax": ("cummax", r"\operatorname{cummax}"), "softmax": ("softmax", r"\operatorname{softmax}")}
 

@@ -16,11 +16,12 @@ from ..model.ir import MatrixExpr
 from ..model.vector_ops import Conv, MatVec, Transposed
 from ..printing.html import html
 from ..printing.latex import latex
+from ..printing.marks import CONV, ODOT
 from ..printing.notation import Notation
 
 #: How a weight is applied, as (HTML, LaTeX) written after its name in a layer's label: a matrix product
 #: (nothing), a convolution, an elementwise (diagonal, peephole) weight, a block-diagonal matrix (heads).
-WEIGHT_MARKS = {"matvec": ("", ""), "conv": ("∗", r"\ast"), "diag": ("⊙", r"\odot"), "blocks": ("⊞", r"\boxplus")}
+WEIGHT_MARKS = {"matvec": ("", ""), "conv": (CONV.html, CONV.latex), "diag": (ODOT.html, ODOT.latex), "blocks": ("⊞", r"\boxplus")}
 #: Between a layer's function and its weights.
 LABEL_COLON = (": ", r"\colon ")
 
