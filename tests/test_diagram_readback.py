@@ -16,6 +16,7 @@ from dot_reader import canon, equal, names_in, parse_dot, parse_expr, to_sympy
 from readback import Executor, check_node
 
 SPECS = sorted((ROOT / "tests" / "specs").glob("*.toml")) + sorted((ROOT / "tests" / "minimal").glob("*.toml"))
+BUILT_IN = set(lstmsym.builtin_names())
 CELLS = list(lstmsym.builtin_names()) + [str(p) for p in SPECS]
 IDS = [c if "/" not in c else c.rsplit("/", 2)[-2] + "/" + c.rsplit("/", 1)[-1][:-5] for c in CELLS]
 
@@ -52,9 +53,18 @@ class SpecText:
         return bool(reads & self.boundary) or any(self.batched(r) for r in reads if r in self.trees and r != name)
 
 
+def drawn_dot(cell, kind: str) -> str:
+    """A built-in cell's committed DOT (test_build.test_committed_gallery_is_current holds it to what the build
+    draws today, so the layout search is not run again here); a test spec's drawn now."""
+    committed = ROOT / "output" / cell.name / f"{kind}.dot"
+    if cell.name in BUILT_IN and committed.exists():
+        return committed.read_text()
+    return cell.dot(kind)
+
+
 def read_forward(cell) -> tuple[int, int]:
     """Check one forward diagram; returns (equations, operations) read back."""
-    graph = parse_dot(cell.dot("cell"))
+    graph = parse_dot(drawn_dot(cell, "cell"))
     text = SpecText(cell)
     run = Executor(graph, text.symbol)
     operations = sum(check_node(n, node.attrs, run.tree(n), bool(graph.into(n))) for n, node in graph.nodes.items())
@@ -100,7 +110,7 @@ def vocabulary(expr: sympy.Expr) -> sympy.Expr:
 def read_backward(cell) -> tuple[int, int]:
     """Check one gradient-flow diagram against the derived statements (an adjoint the diagram does not draw is
     written out where it is used); returns (statements, terms) read back."""
-    graph = parse_dot(cell.dot("backward"))
+    graph = parse_dot(drawn_dot(cell, "backward"))
     run = Executor(graph)
     drawn = {q: n for n in graph.nodes for q in run.quantity(n)}
     inlined: dict[sympy.Symbol, sympy.Expr] = {}
