@@ -103,3 +103,4 @@ def spec_file(tmp_path: Path):
         return path
 
     return make
+

@@ -51,6 +51,7 @@ class Interrupt(BaseException):
 
 
 @pytest.mark.dot
+@pytest.mark.slow
 def test_interrupted_builds_leave_old_or_new_files_only(tmp_path, cli, monkeypatch):
     need("dot")
     spec = tmp_path / "mine.toml"

@@ -23,6 +23,7 @@ def build(*argv: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.C
 
 @pytest.mark.dot
 @pytest.mark.tex
+@pytest.mark.slow
 def test_committed_gallery_is_current():
     """Rebuild everything in memory (PDFs included, another hash seed) and compare with output/ byte for byte;
     a stale file is named with its first differing line."""
@@ -34,6 +35,7 @@ def test_committed_gallery_is_current():
 
 @pytest.mark.dot
 @pytest.mark.tex
+@pytest.mark.slow
 def test_byte_identical_across_folders_and_hash_seeds(tmp_path):
     """Three cells built in every format into another folder, two levels deep, under another hash seed, give each
     cell's files byte for byte as committed in output/ (which test_committed_gallery_is_current rebuilds under a
@@ -135,6 +137,7 @@ def test_pages_link_only_files_that_exist(tmp_path, cli):
 
 @pytest.mark.dot
 @pytest.mark.tex
+@pytest.mark.slow
 def test_minimal_specs_build_in_every_format_and_verify(tmp_path, cli):
     """Every minimal spec (only the required keys) builds in every format and verifies: one build of all of them
     together, so the handbook is compiled once and not once per spec."""
@@ -224,6 +227,7 @@ def test_build_without_matplotlib_says_what_it_skipped(tmp_path, cli, monkeypatc
 
 @pytest.mark.dot
 @pytest.mark.tex
+@pytest.mark.slow
 def test_a_users_long_equation_never_stops_a_build(tmp_path, cli):
     """A layer-norm LSTM written from Ba et al. with sd = sqrt((mean(..) + mean(..) + mean(..) + mean(..))/4 + eps)
     failed with "not ready to publish: Overfull \\hbox (47pt too wide)" and wrote no other format. Its long equations

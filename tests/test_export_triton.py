@@ -35,6 +35,7 @@ def run_runner(*args: str) -> dict:
 
 
 @pytest.mark.parametrize("batch", range(BATCHES))
+@pytest.mark.slow
 def test_fused_kernels_match_autograd_under_the_interpreter(batch):
     names = served()[batch::BATCHES]
     results = run_runner(*names)

@@ -16,6 +16,7 @@ VENV_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 @pytest.mark.dot
+@pytest.mark.slow
 def test_wheel_in_a_clean_venv(tmp_path):
     need("dot")
     wheels = tmp_path / "wheels"
