@@ -11,8 +11,12 @@ Scenarios:
             read-back's own list (the independent reader of the documents imports no printer table, by design).
   matrix    a new kind of constant matrix, the exchange matrix (ones on the anti-diagonal, reversing a vector):
             its row of spec/matrices.py and the test's NumPy answer for it.
-The other two kinds the issue names, a structural operator and a code backend, are not scripted here: they still
-touch more files than the targets (see the closing note of issue 23)."""
+  operator  a new structural operator, logcumsumexp along the units of a vector (minGRU's scan in log space,
+            Feng et al. 2024): its entry in the operator table model/along.py (meaning, adjoint rule written with the
+            table's own revcumsum, cost, NumPy/PyTorch/JAX code, interpreter), its test spec, and its name in the
+            two places that are kept apart from the table by design: the PyTorch oracle's own definitions
+            (verify/torch_spec.py) and the document reader's list of printed heads (verify/readback_tokens.py).
+The fourth kind the issue names, a code backend, is not scripted here (see the closing note of issue 23)."""
 
 from __future__ import annotations
 
@@ -80,7 +84,47 @@ def add_matrix_kind(copy: Path) -> list[str]:
     return ["tests/test_constant_matrices.py", "tests/test_json.py"]
 
 
-SCENARIOS = {"function": add_function, "matrix": add_matrix_kind}
+def add_operator(copy: Path) -> list[str]:
+    along = copy / "lstmsym/model/along.py"
+    edit(along, "from sympy import Function\n", "from sympy import Function\n\nfrom .function_classes import Exp\n")
+    edit(along, "\n)\n\n\ndef _sum_units", '''
+    Along("logcumsumexp", "LogCumSumExp", "log of the cumulative sum of exponentials along the units of a vector, "
+          "y_i = log(e^v_1 + ... + e^v_i)", "v",
+          {"numpy": "np.logaddexp.accumulate(v, axis=-1)", "torch": "torch.logcumsumexp(v, dim=-1)",
+           "jax": "jax.lax.cumlogsumexp(v, axis=v.ndim - 1)", "matrix": "{np}.logaddexp.accumulate({a0}, axis=0)"},
+          lambda fns, numeric, v: np.logaddexp.accumulate(v) if numeric else np.asarray(fns["log"](np.cumsum(fns["exp"](v)))),
+          # y = logcumsumexp(v): v_j gets sum over i >= j of g_i e^(v_j - y_i)
+          adjoint=lambda g, v, y, total: Exp(v) * op("revcumsum")(g * Exp(-y)), counts={"nonlinear": 2, "sum": 1}),
+)
+
+
+def _sum_units''')
+    edit(copy / "lstmsym/verify/torch_spec.py", '''"softmax": _softmax,''', '''"softmax": _softmax, "logcumsumexp": lambda v: v.logcumsumexp(dim=-1),''')
+    edit(copy / "lstmsym/verify/readback_tokens.py", '''ALONG_HEADS = ("cumsum",''', '''ALONG_HEADS = ("logcumsumexp", "cumsum",''')
+    (copy / "tests/specs/construct_logcumsumexp.toml").write_text('''name = "construct_logcumsumexp"
+summary = "logcumsumexp along the units of a vector: its adjoint is exp(v) * revcumsum(g * exp(-y))."
+parameters = ["W", "U", "b"]
+outputs = ["h"]
+
+[sizes]
+m = "input size"
+n = "hidden size"
+
+[input]
+x = "m"
+
+[state.h]
+shape = "n"
+
+[equations]
+a = "W @ x + U @ h_prev + b"
+h = "0.5 * h_prev + 0.5 * tanh(logcumsumexp(a))"
+''')
+    return ["tests", "-m", "not slow", "-k", "logcumsumexp or every_function or strict or helpers or spec_errors or architecture "
+            "or test_guide or fuzz or schema or json"]
+
+
+SCENARIOS = {"function": add_function, "matrix": add_matrix_kind, "operator": add_operator}
 
 
 def run(name: str) -> tuple[list[str], int, float]:

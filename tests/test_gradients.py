@@ -19,6 +19,7 @@ from dot_reader import calls_in, parse_expr
 from lstmsym.derive import backward
 from lstmsym.derive.derived import Derived
 from lstmsym.model.functions import FUNCTIONS, SPEC_FUNCTIONS
+from lstmsym.model.ir import STRUCTURAL
 from lstmsym.model.loading import load_cell
 from lstmsym.verify.direct import DirectDerivative
 from lstmsym.verify.interpret import SymbolicInterpreter
@@ -118,6 +119,9 @@ def test_every_function_has_a_test_spec():
     missing = [name for name in SPEC_FUNCTIONS if name not in called]
     assert not missing, f"functions without a test spec in tests/specs: {missing}"
     assert set(SPEC_FUNCTIONS) <= set(FUNCTIONS)
+    # and every structural call (sum, outer, conv, the operators along the units of model.along, ...)
+    missing = [name for name in STRUCTURAL if name not in called]
+    assert not missing, f"structural calls without a test spec in tests/specs: {missing}"
 
 
 @pytest.mark.torch

@@ -14,12 +14,13 @@ from typing import Callable
 
 import sympy
 
+from ..model.along import ALONG, SPEC_OPERATORS
 from ..model.cell import Cell
 from ..model.function_classes import Log
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.select import fold_selects
 from ..model.sizes import size_in_expr
-from ..model.vector_ops import (BlockOuter, ConvT, ConvW, CumMaxT, MatTVec, MatVec, Outer, RevCumSum, SumTrailing, SumUnits,
+from ..model.vector_ops import (BlockOuter, ConvT, ConvW, MatTVec, MatVec, Outer, SumTrailing, SumUnits,
                                 transposed)
 from ..spec.naming import adjoint_key, incoming_key
 
@@ -83,21 +84,9 @@ def conv_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sym
     return ConvT(S(op.args[0]), upstream)
 
 
-def cumsum_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
-    """y = cumsum(v): v gets the reversed cumulative sum of dy (the transpose of the lower-triangular ones)."""
-    return RevCumSum(upstream)
-
-
-def cummax_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
-    """y = cummax(v): each dy_i goes to the position of the maximum of v_1..v_i. A subgradient: at a tie
-    the latest position takes it (as torch.cummax's indices)."""
-    return CumMaxT(upstream, S(op.args[0]))
-
-
-def softmax_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
-    """s = softmax(v): v gets the Jacobian-vector product s * (dy - sum(s * dy))."""
-    s = S(op.key)
-    return s * (upstream - SumUnits(s * upstream))
+def along_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
+    """y = f(v) along the units (cumsum, cummax, softmax, ...): the adjoint rule of f's entry in model.along."""
+    return ALONG[op.op].adjoint(upstream, S(op.args[0]), S(op.key), SumUnits)
 
 
 def weight_rule(cell: Cell, op: Operator, upstream: sympy.Expr) -> sympy.Expr:
@@ -113,8 +102,7 @@ def weight_rule(cell: Cell, op: Operator, upstream: sympy.Expr) -> sympy.Expr:
 
 #: The adjoint rule of each operator for a batched operand, and the rule for a parameter operand.
 RULES: dict[str, Callable[..., sympy.Expr]] = {"matvec": matvec_rule, "tmatvec": tmatvec_rule, "outer": outer_rule,
-                                               "conv": conv_rule, "weight": weight_rule, "cumsum": cumsum_rule,
-                                               "cummax": cummax_rule, "softmax": softmax_rule}
+                                               "conv": conv_rule, "weight": weight_rule} | dict.fromkeys(SPEC_OPERATORS, along_rule)
 
 
 class Backward:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from ..model.along import ALONG
 from ..model.functions import ElementwiseBase
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import at_sizes, size_symbol
@@ -15,9 +16,10 @@ from ..model.vector_ops import MATRIX_VALUED, VECTOR_OPS, MatTVec, MatVec, SumTr
 from ..spec.naming import value_key
 
 KINDS = ("nonlinear", "product", "sum")
-#: Per unit, what each operator along the units does: a cumulative sum one addition, a running maximum one
-#: comparison (counted as a nonlinearity), softmax one exponential, one addition and one division.
-UNIT_OP_COUNTS = {"cumsum": {"sum": 1}, "cummax": {"nonlinear": 1}, "softmax": {"nonlinear": 1, "sum": 1, "product": 1}}
+#: Per unit, what each operator along the units does (its table entry, model.along): a cumulative sum one
+#: addition, a running maximum one comparison (counted as a nonlinearity), softmax one exponential, one addition
+#: and one division.
+UNIT_OP_COUNTS = {name: dict(entry.counts) for name, entry in ALONG.items()}
 #: Bytes per element of each dtype lstmsym reports memory in.
 DTYPE_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from .along import ALONG, SPEC_OPERATORS
+
 Shape = tuple[str, ...]
 
 
@@ -78,8 +80,8 @@ class MatrixExpr(Node):
     terms: tuple[MatrixTerm, ...] = ()
 
 
-#: Operators of one vector that couple its units along its length (their adjoints are in derive/backward.py).
-UNIT_OPERATORS = ("cumsum", "cummax", "softmax")
+#: Operators of one vector that couple its units along its length: the spec's calls of their table (model.along).
+UNIT_OPERATORS = SPEC_OPERATORS
 OPERATORS = ("matvec", "tmatvec", "conv", "outer") + UNIT_OPERATORS
 
 #: Calls that are not elementwise: name -> (arity, what it does). Elementwise functions are in functions.py.
@@ -89,8 +91,6 @@ STRUCTURAL = {
     "dot": (2, "dot product of two quantities of the same shape, a per-sequence scalar"),
     "outer": (2, "outer product of two vectors, a matrix"),
     "conv": (2, "same-padded 2-D convolution conv(K, x) of a feature map x with a kernel K"),
-    "cumsum": (1, "cumulative sum along the units of a vector, y_i = v_1 + ... + v_i"),
-    "cummax": (1, "cumulative maximum along the units of a vector, y_i = max(v_1, ..., v_i)"),
-    "softmax": (1, "softmax along the units of a vector, e^v_i / sum_j e^v_j"),
+    **{name: (ALONG[name].arity, ALONG[name].meaning) for name in SPEC_OPERATORS},
     "cumax": (1, "ON-LSTM's cumulative softmax, cumsum(softmax(v)) (Shen et al. 2019)"),
 }

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sympy
 from sympy import Function
 
+from .along import ALONG, CLASSES, SPEC_OPERATORS
+
 
 class MatVec(Function):
     """M v: a matrix (a parameter, a matrix expression or a matrix-valued quantity) times a vector."""
@@ -74,37 +76,6 @@ class ConvW(Function):
     nargs = 3
 
 
-class CumSum(Function):
-    """cumsum(v): the cumulative sum along the units of a vector, y_i = sum_{j <= i} v_j."""
-
-    nargs = 1
-
-
-class CumMax(Function):
-    """cummax(v): the running maximum along the units of a vector, y_i = max_{j <= i} v_j."""
-
-    nargs = 1
-
-
-class Softmax(Function):
-    """softmax(v) along the units of a vector, e^{v_i} / sum_j e^{v_j}."""
-
-    nargs = 1
-
-
-class RevCumSum(Function):
-    """The adjoint of cumsum applied to g: the reversed cumulative sum, x_j = sum_{i >= j} g_i."""
-
-    nargs = 1
-
-
-class CumMaxT(Function):
-    """The adjoint of cummax at v applied to g (args: g, v): each g_i goes to the position of the maximum of
-    v_1..v_i (a subgradient: at a tie the latest position takes it)."""
-
-    nargs = 2
-
-
 class Next(Function):
     """Marks an expression evaluated at step t+1 (in the BPTT recurrences)."""
 
@@ -117,20 +88,20 @@ class LossGrad(Function):
     nargs = 1
 
 
-VECTOR_OPS = (MatVec, MatTVec, Outer, BlockOuter, SumUnits, SumTrailing, Transposed, Conv, ConvT, ConvW, Next, LossGrad,
-              CumSum, CumMax, Softmax, RevCumSum, CumMaxT)
 #: Operations whose value is a vector the length of their (first) argument, coupling its units.
-ALONG_UNITS = (CumSum, CumMax, Softmax, RevCumSum, CumMaxT)
+ALONG_UNITS = tuple(CLASSES.values())
+VECTOR_OPS = (MatVec, MatTVec, Outer, BlockOuter, SumUnits, SumTrailing, Transposed, Conv, ConvT, ConvW, Next, LossGrad) + ALONG_UNITS
+#: The operators along the units and their adjoints, from their table (model.along).
+CumSum, CumMax, Softmax, RevCumSum, CumMaxT = (CLASSES[k] for k in ("cumsum", "cummax", "softmax", "revcumsum", "cummaxgrad"))
 #: Operations whose value is a matrix (or kernel), not per-unit.
 MATRIX_VALUED = (Outer, BlockOuter, Transposed, ConvW)
 
 
 #: Each graph operator (ir.OPERATORS) as the vector operation it computes: tmatvec is M^T v for a matrix
 #: quantity M (S.T @ q with S a matrix-valued state); the unit operators take one vector.
-OPERATOR_FORMS = {"matvec": MatVec, "tmatvec": MatTVec, "conv": Conv, "outer": Outer, "cumsum": CumSum, "cummax": CumMax,
-                  "softmax": Softmax}
+OPERATOR_FORMS = {"matvec": MatVec, "tmatvec": MatTVec, "conv": Conv, "outer": Outer} | {k: CLASSES[k] for k in SPEC_OPERATORS}
 #: The name each unit operator and adjoint is printed with (LaTeX \operatorname, MathML, HTML, text, code helpers).
-ALONG_NAMES = {CumSum: "cumsum", CumMax: "cummax", Softmax: "softmax", RevCumSum: "revcumsum", CumMaxT: "cummaxgrad"}
+ALONG_NAMES = {CLASSES[name]: name for name in ALONG}
 
 
 def operator_form(op: str, *operands: sympy.Expr) -> sympy.Expr:

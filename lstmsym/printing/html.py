@@ -10,7 +10,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import ALONG_NAMES, operator_form, row_sum
+from ..model.vector_ops import operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
 from .marks import CONV, ODOT, TRANSPOSE
@@ -170,9 +170,9 @@ class HtmlPrinter(StrPrinter):
 
     def _print_along(self, expr: sympy.Expr) -> str:
         """cumsum, cummax, softmax along the units, and their adjoints."""
-        return f"{ALONG_NAMES[type(expr)]}({', '.join(self._print(a) for a in expr.args)})"
+        return f"{expr.along}({', '.join(self._print(a) for a in expr.args)})"
 
-    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
+    _print_AlongBase = _print_along  # every operator of the table model.along
 
     def _print_Conv(self, expr: sympy.Expr) -> str:
         return f"{self._print(expr.args[0])} {CONV.html} {self._operand(expr.args[1])}"

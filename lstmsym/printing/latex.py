@@ -7,7 +7,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import ALONG_NAMES, Next, Transposed, operator_form, row_sum
+from ..model.vector_ops import Next, Transposed, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base, parts
 from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
@@ -226,9 +226,9 @@ class CellLatexPrinter(LatexPrinter):
         """cumsum, cummax, softmax along the units, and their adjoints: an operator name and its arguments."""
         args = ", ".join(self.expression(a.name, outer=False) if a.is_Symbol and self.notation.is_expression(a.name)
                          else self._print(a) for a in expr.args)
-        return rf"\operatorname{{{ALONG_NAMES[type(expr)]}}}\left({args}\right)"
+        return rf"\operatorname{{{expr.along}}}\left({args}\right)"
 
-    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
+    _print_AlongBase = _print_along  # every operator of the table model.along
 
     def _print_Conv(self, expr: sympy.Expr) -> str:
         return rf"{self._print(expr.args[0])} {CONV.latex} {self._operand(expr.args[1])}"

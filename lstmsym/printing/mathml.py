@@ -8,7 +8,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import ALONG_NAMES, Transposed, operator_form, row_sum
+from ..model.vector_ops import Transposed, operator_form, row_sum
 from ..spec.naming import adjoint_base, incoming_base
 from .strict import check_call
 from .marks import CONV, CORRELATE, ODOT, SUM, TRANSPOSE
@@ -240,9 +240,9 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
             if index:
                 args.appendChild(self.mo(","))
             args.appendChild(self._print(a))
-        return self.row(self.mi(ALONG_NAMES[type(expr)]), self.bracketed(args))
+        return self.row(self.mi(expr.along), self.bracketed(args))
 
-    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
+    _print_AlongBase = _print_along  # every operator of the table model.along
 
     def _print_Conv(self, expr):
         return self.row(self._print(expr.args[0]), self.mo(CONV.mathml), self._operand(expr.args[1]))

@@ -12,11 +12,12 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from ..model.along import ALONG
 from ..model.cell import Cell
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import UNIT_OPERATORS, MatrixExpr, Operator, Reduction
 from ..model.sizes import size_of_key
-from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, BlockOuter, MatTVec, MatVec, Outer, SumTrailing, SumUnits, Transposed
+from ..model.vector_ops import ALONG_UNITS, BlockOuter, MatTVec, MatVec, Outer, SumTrailing, SumUnits, Transposed
 from ..spec.matrices import MATRIX_KINDS, table_code
 from ..spec.naming import value_key
 from .notation import Notation
@@ -87,13 +88,6 @@ class AlongUnits(_Computed):
     running sum, running maximum and a stable softmax for lambdify (an undefined function of that name raised
     NameError, and an adjoint inside a product raised NotImplementedError)."""
 
-    CODE = {"cumsum": "{np}.cumsum({a0}, axis=0)", "cummax": "{np}.maximum.accumulate({a0}, axis=0)",
-            "softmax": "(lambda e: e / e.sum(axis=0))({np}.exp({a0} - {np}.max({a0}, axis=0)))",
-            "revcumsum": "{np}.flip({np}.cumsum({np}.flip({a0}, 0), axis=0), 0)",
-            # each g_i goes to the position of the running maximum of v_1..v_i (the latest at a tie)
-            "cummaxgrad": "(lambda g, v, p: ((({np}.maximum.accumulate({np}.where(v[:, 0] >= {np}.maximum.accumulate(v[:, 0]), "
-                          "p, 0)))[:, None] == p[None, :]) * g).sum(axis=0)[:, None])({a0}, {a1}, {np}.arange(({a1}).shape[0]))"}
-
     def __new__(cls, name: str | Str, *matrices):
         return sympy.Basic.__new__(cls, name if isinstance(name, Str) else Str(name), *matrices)
 
@@ -109,7 +103,7 @@ class AlongUnits(_Computed):
 
     def _numpycode(self, printer) -> str:
         numpy = printer._module_format(printer._module)
-        return self.CODE[self.args[0].name].format(np=numpy, **{f"a{k}": printer._print(a) for k, a in enumerate(self.args[1:])})
+        return ALONG[self.args[0].name].code["matrix"].format(np=numpy, **{f"a{k}": printer._print(a) for k, a in enumerate(self.args[1:])})
 
 
 class BlockDiagonalPart(_Computed):
@@ -270,7 +264,7 @@ class MatrixForm:
         if isinstance(expr, Transposed):
             return self.convert(expr.args[0]).T
         if isinstance(expr, ALONG_UNITS) and not self.feature_maps:
-            return AlongUnits(ALONG_NAMES[type(expr)], *[self.convert(a) for a in expr.args])
+            return AlongUnits(expr.along, *[self.convert(a) for a in expr.args])
         if isinstance(expr, SumTrailing):  # row sums of a matrix a vector was spread along: M 1
             inner = self.convert(expr.args[0])
             return sympy.MatMul(inner, sympy.OneMatrix(inner.shape[1], 1)) if isinstance(inner, sympy.MatrixExpr) else inner

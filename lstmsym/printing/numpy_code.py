@@ -15,7 +15,7 @@ from sympy.printing.numpy import NumPyPrinter
 from ..base.errors import CodeError
 from ..model.functions import ElementwiseBase, info_of
 from ..model.sizes import size_of_key
-from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, MATRIX_VALUED
+from ..model.vector_ops import ALONG_UNITS, MATRIX_VALUED
 from ..spec.naming import SEPARATOR
 
 #: Local names the generated module uses itself; a cell name equal to one of them gets a trailing '_'.
@@ -187,9 +187,9 @@ class CellNumPyPrinter(NumPyPrinter):
 
     def _print_along(self, expr: sympy.Expr) -> str:
         """cumsum, cummax, softmax and their adjoints: a helper of the generated module, along the last axis."""
-        return f"_{ALONG_NAMES[type(expr)]}({', '.join(self.at_rank(a, 1) for a in expr.args)})"
+        return f"_{expr.along}({', '.join(self.at_rank(a, 1) for a in expr.args)})"
 
-    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
+    _print_AlongBase = _print_along  # every operator of the table model.along
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
         inner, k = expr.args

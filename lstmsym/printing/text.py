@@ -7,7 +7,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator, Reduction
-from ..model.vector_ops import ALONG_NAMES, operator_form, row_sum
+from ..model.vector_ops import operator_form, row_sum
 from ..spec.naming import adjoint_base, parts
 from .strict import check_call
 from .notation import Notation
@@ -164,9 +164,9 @@ class CellTextPrinter(StrPrinter):
 
     def _print_along(self, expr: sympy.Expr) -> str:
         """cumsum(v), cummax(v), softmax(v) as the spec writes them; revcumsum(g), cummaxgrad(g, v) for adjoints."""
-        return f"{ALONG_NAMES[type(expr)]}({', '.join(self.bare(a) for a in expr.args)})"
+        return f"{expr.along}({', '.join(self.bare(a) for a in expr.args)})"
 
-    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
+    _print_AlongBase = _print_along  # every operator of the table model.along
 
     def _print_ConvT(self, expr: sympy.Expr) -> str:
         return f"conv_transpose({self._print(expr.args[0])}, {self._print(expr.args[1])})"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from ..model.along import ALONG
 from ..printing.marks import CONV, TRANSPOSE
 from . import tools
 from .layout_check import check_dot, score
@@ -76,8 +77,8 @@ class DEdge:
 GLYPHS = {"add": ("+", "+"), "minus": ("−", "-"), "mul": ("×", r"\times"), "div": ("÷", r"\div"), "sum": ("Σ", r"\Sigma"),
           "mean": ("mean", r"\operatorname{mean}"), "matvec": ("W·", r"W\cdot"),
           "tmatvec": ("Wᵀ·", rf"W^{{{TRANSPOSE.latex}}}\cdot"), "conv": ("K" + CONV.html, "K" + CONV.latex),
-          "outer": ("⊗", r"\otimes"), "inverse": ("1/x", "1/x"), "cumsum": ("cumsum", r"\operatorname{cumsum}"),
-          "cummax": ("cummax", r"\operatorname{cummax}"), "softmax": ("softmax", r"\operatorname{softmax}")}
+          "outer": ("⊗", r"\otimes"), "inverse": ("1/x", "1/x")} | {
+    name: (name, rf"\operatorname{{{name}}}") for name in ALONG}  # the operators along the units: by their names
 
 
 @dataclass

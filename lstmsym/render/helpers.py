@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from ..model.along import ALONG
 from ..model.functions import FUNCTIONS
 from ..spec.matrices import MATRIX_KINDS
 from .templating import environment
 
 
 def helper_rows(backend: str = "numpy") -> list[tuple[str, str, str]]:
-    """(helper name, source in `backend` (numpy, torch or jax), parameter list) for each function of the table."""
+    """(helper name, source in `backend` (numpy, torch or jax), parameter list) for each function of the table,
+    each operator along the units (model.along) and each kind of constant matrix."""
     functions = [(info.helper, info.code[backend], info.parameters) for info in FUNCTIONS.values() if info.cls is not None]
-    return functions + [(matrix_helper(kind.name), kind.code[backend], kind.parameters) for kind in MATRIX_KINDS.values()]
+    along = [(entry.helper, entry.code[backend], entry.parameters) for entry in ALONG.values() if backend in entry.code]
+    return functions + along + [(matrix_helper(kind.name), kind.code[backend], kind.parameters) for kind in MATRIX_KINDS.values()]
 
 
 def matrix_helper(kind: str) -> str:

@@ -15,7 +15,6 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
-from ..model.vector_ops import ALONG_NAMES
 
 #: How an operand reference is written: the k-th incoming edge, or part j of what it carries.
 REF_PREFIX = "#"
@@ -81,9 +80,9 @@ class SemPrinter(StrPrinter):
         return self._call("outer", expr)
 
     def _print_along(self, expr: sympy.Expr) -> str:
-        return self._call(ALONG_NAMES[type(expr)], expr)
+        return self._call(expr.along, expr)
 
-    _print_CumSum = _print_CumMax = _print_Softmax = _print_RevCumSum = _print_CumMaxT = _print_along
+    _print_AlongBase = _print_along  # every operator of the table model.along
 
     def _print_SumUnits(self, expr: sympy.Expr) -> str:
         return self._call("sum", expr)

@@ -11,7 +11,8 @@ from ..derive.derived import Derived
 from ..model import functions
 from ..model.ir import MatrixExpr
 from ..model.sizes import SIZE_PREFIX
-from ..model.vector_ops import (ALONG_NAMES, BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits,
+from ..model.along import ALONG, CLASSES
+from ..model.vector_ops import (BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits,
                                 Transposed, transposed)
 from ..printing.notation import Notation
 from ..printing.text import text
@@ -22,8 +23,7 @@ from ..spec.syntax import BinOp, Call, Name, Neg, Node, Num, Transpose
 ORIGIN = Origin("<formula>")
 #: Calls a formula may make besides the notation's functions: name -> arity.
 FORMULA_CALLS = {"outer": 2, "sum": 1, "mean": 1, "dot": 2, "conv": 2, "sum_positions": 1, "rowsum": 1, "step": 1, "floor": 1, "d": 1, "next": 1,
-                 "conv_transpose": 2, "conv_weight": 2, "blocks": 1, "cumsum": 1, "cummax": 1, "softmax": 1, "revcumsum": 1,
-                 "cummaxgrad": 2}
+                 "conv_transpose": 2, "conv_weight": 2, "blocks": 1} | {name: entry.arity for name, entry in ALONG.items()}
 MAX_EXPONENT = 16
 
 
@@ -103,7 +103,7 @@ class FormulaReader:
                  "sum_positions": lambda: SumTrailing(args[0], sympy.Integer(2)),
                  "rowsum": lambda: SumTrailing(args[0], sympy.Integer(1)),
                  "conv": lambda: Conv(*args), "conv_transpose": lambda: ConvT(*args), "conv_weight": lambda: ConvW(*args, sympy.Symbol(self.kernel_for(args)))}
-        along = {name: kind for kind, name in ALONG_NAMES.items()}
+        along = CLASSES
         if node.func in calls:
             return calls[node.func]()
         if node.func in along:

@@ -12,11 +12,12 @@ import sympy
 
 from ..derive.derived import Derived
 from ..model.cell import Cell
+from ..model.along import entry_of
 from ..model.functions import ElementwiseBase, FUNCTIONS, info_of
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import size_of_key
-from ..model.vector_ops import (ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, CumMax, CumMaxT, CumSum, LossGrad, MatTVec,
-                                MatVec, Next, Outer, RevCumSum, Softmax, SumTrailing, SumUnits, Transposed, operator_form)
+from ..model.vector_ops import (ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec,
+                                MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form)
 from ..base.errors import DomainError
 from .loader import load_source
 
@@ -188,33 +189,11 @@ class Interpreter:
         raise ValueError(f"cannot evaluate {type(expr).__name__}")
 
     def along_units(self, expr: sympy.Expr, env: dict[str, Value]) -> Value:
-        """cumsum, cummax, softmax and their adjoints, along the units of one vector (floats or SymPy objects)."""
-        v = np.asarray(self.evaluate(expr.args[0], env, 1))
-        self._need(v, 1, "a vector")
-        if isinstance(expr, CumSum):
-            return np.cumsum(v)
-        if isinstance(expr, RevCumSum):
-            return np.cumsum(v[::-1])[::-1]
-        if isinstance(expr, Softmax):
-            shifted = v - np.max(v) if self.numeric else v
-            e = np.asarray(self.functions["exp"](shifted))
-            return e / np.sum(e)
-        if isinstance(expr, CumMax) and self.numeric:
-            return np.maximum.accumulate(v)
-        if isinstance(expr, CumMax):
-            running = [v[0]]
-            for item in v[1:]:
-                running.append(FUNCTIONS["max"].cls(running[-1], item))
-            return np.array(running, dtype=object)
-        assert isinstance(expr, CumMaxT)
-        values = np.asarray(self.evaluate(expr.args[1], env, 1))
-        out = np.zeros_like(v)
-        best = 0
-        for i in range(len(v)):
-            if values[i] >= values[best]:  # at a tie the latest position takes the gradient
-                best = i
-            out[best] = out[best] + v[i]
-        return out
+        """cumsum, cummax, softmax and their adjoints, along the units of one vector (floats or SymPy objects): the
+        interpreter of the operator's entry in model.along."""
+        vectors = [np.asarray(self.evaluate(a, env, 1)) for a in expr.args]
+        self._need(vectors[0], 1, "a vector")
+        return entry_of(expr).interpret(self.functions, self.numeric, *vectors)
 
     @staticmethod
     def _need(value: Value, rank: int, what: str) -> None:

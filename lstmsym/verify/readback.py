@@ -17,7 +17,7 @@ from ..model.cell import Cell
 from ..model.functions import FUNCTIONS, ElementwiseBase, apply
 from ..model.sizes import SIZE_PREFIX
 from ..model.vector_ops import Conv, LossGrad, MatVec, Next, Outer, SumUnits, Transposed
-from .readback_tokens import GREEK, LatexLexer, ReadError, read_latex, read_mathml
+from .readback_tokens import ALONG_HEADS, GREEK, LatexLexer, ReadError, read_latex, read_mathml
 
 ACCENT_WORDS = ("tilde", "hat", "bar", "dot", "check")
 ADJOINT_OF = sympy.Function("adjoint_of")
@@ -28,8 +28,6 @@ ROW_SUM = sympy.Function("rowsum")
 MATRIX_PRODUCT = sympy.Function("matrix_product")
 CONV_WEIGHTS = sympy.Function("conv_weights")
 STRUCTURAL = ("sum", "mean", "dot")
-#: Operations along the units of a vector, and the adjoints of two of them (read as functions of these names).
-ALONG = ("cumsum", "cummax", "softmax", "revcumsum", "cummaxgrad")
 
 
 def expected_form(name: str, display: str | None) -> tuple:
@@ -315,7 +313,7 @@ class Parser:
             value = BDIAG(*args)
         elif name in ("diag", "rowsum"):
             value = sympy.Function(name)(*args)
-        elif name in STRUCTURAL or name in ALONG:
+        elif name in STRUCTURAL or name in ALONG_HEADS:
             value = sympy.Function(name)(*args)
         elif name in FUNCTIONS:
             value = apply(name, args)

@@ -12,7 +12,7 @@ import sympy
 from ..model.cell import Cell
 from ..model.ir import MatrixExpr, Operator
 from ..model.select import Where, as_indicator_sum
-from ..model.vector_ops import ALONG_NAMES, ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form, row_sum
+from ..model.vector_ops import ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, MatTVec, MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form, row_sum
 from .readback import ADJOINT_OF, BDIAG, CONV_WEIGHTS, ROW_SUM, SUM_POSITIONS, Names, ReadError, read_formula
 
 
@@ -50,7 +50,7 @@ class Canon:
         if isinstance(expr, ConvW):
             return CONV_WEIGHTS(self(expr.args[0]), self(expr.args[1]))
         if isinstance(expr, ALONG_UNITS):
-            return sympy.Function(ALONG_NAMES[type(expr)])(*[self(a) for a in expr.args])
+            return sympy.Function(expr.along)(*[self(a) for a in expr.args])
         if isinstance(expr, ConvT):
             return Conv(Transposed(self(expr.args[0])), self(expr.args[1]))
         if isinstance(expr, Next):

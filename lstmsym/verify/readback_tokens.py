@@ -37,11 +37,13 @@ ACCENT_COMMANDS = {"tilde": "tilde", "hat": "hat", "bar": "bar", "dot": "dot", "
 COMBINING = {"\u0303": "tilde", "\u0302": "hat", "\u0304": "bar", "\u0307": "dot", "\u030c": "check"}
 #: Function heads as printed: LaTeX -> function name. \sigma is a function only before a bracket.
 LATEX_FUNCTIONS = {"tanh": "tanh", "exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "max": "max", "min": "min"}
+#: Operations along the units of a vector and the adjoints of two of them, printed by their names (read as
+#: functions of these names).
+ALONG_HEADS = ("cumsum", "cummax", "softmax", "revcumsum", "cummaxgrad")
 OPERATOR_NAMES = {"relu": "relu", "softplus": "softplus", "hardtanh": "hard_tanh", "softsign": "softsign", "elu": "elu",
                   "lrelu": "leaky_relu", "sgn": "sign", "sum": "sum", "mean": "mean", "bdiag": "bdiag", "diag": "diag",
                   "sigmoid": "sigmoid", "hardsigmoid": "hard_sigmoid", "step": "step", "where": "where",
-                  "cumsum": "cumsum", "cummax": "cummax", "softmax": "softmax", "revcumsum": "revcumsum",
-                  "cummaxgrad": "cummaxgrad", "rowsum": "rowsum"}
+                  "rowsum": "rowsum", **{name: name for name in ALONG_HEADS}}
 #: MathML function heads (an <mi> with one of these texts followed by a bracket).
 MATHML_FUNCTIONS = {**{k: k for k in LATEX_FUNCTIONS}, **OPERATOR_NAMES, "σ": "sigmoid"}
 MATHML_OPERATORS = {"+": "+", "−": "-", "-": "-", "⊙": "odot", "∗": "conv", "⋆": "convw", "⋅": "dot", "·": "dot",
