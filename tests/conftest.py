@@ -26,6 +26,21 @@ CELLS = ROOT / "lstmsym" / "cells"
 SPECS = Path(__file__).resolve().parent / "specs"
 
 
+def pytest_collection_modifyitems(config, items):
+    """The slow end-to-end tests start first on both workers. Under xdist's worksteal scheduling (pyproject's
+    addopts) each of the two workers starts on one contiguous half of the collection, and a worker that runs out
+    steals the tail of the other's queue; so the slow tests are put at the head of each half, alternately. Left
+    where they fall, a 100-second test could start last and run alone; put all at the front, one worker got all
+    eight (measured: 557 s against 521 s)."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if not slow:
+        return
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    first, second = slow[0::2], slow[1::2]
+    half = max(0, len(items) // 2 - len(first))
+    items[:] = first + rest[:half] + second + rest[half:]
+
+
 @pytest.fixture
 def sympy_cache_cleared():
     """For a test that patches a derivation rule: SymPy's global cache is emptied before and after (request this
