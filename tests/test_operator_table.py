@@ -9,6 +9,7 @@ import pytest
 import sympy
 
 import lstmsym
+from conftest import need_module
 from lstmsym.derive.cost import UNIT_OP_COUNTS
 from lstmsym.model.along import ALONG, SPEC_OPERATORS, TABLE
 from lstmsym.model.ir import STRUCTURAL, UNIT_OPERATORS
@@ -77,7 +78,7 @@ def test_the_interpreter_and_the_numpy_code_follow_the_definition(name):
 @pytest.mark.torch
 @pytest.mark.parametrize("name", list(ALONG))
 def test_the_torch_code_follows_the_definition(name):
-    torch = pytest.importorskip("torch")
+    torch = need_module("torch")
     entry, rng = ALONG[name], np.random.default_rng(2)
     helper = eval(f"lambda {entry.parameters}: {entry.code['torch']}", {"torch": torch})
     for _ in range(5):
@@ -88,7 +89,7 @@ def test_the_torch_code_follows_the_definition(name):
 
 @pytest.mark.parametrize("name", SPEC_OPERATORS)
 def test_the_jax_code_follows_the_definition(name):
-    jax = pytest.importorskip("jax")
+    jax = need_module("jax")
     jax.config.update("jax_enable_x64", True)
     entry, rng = ALONG[name], np.random.default_rng(3)
     helper = eval(f"lambda {entry.parameters}: {entry.code['jax']}", {"jax": jax, "jnp": jax.numpy})

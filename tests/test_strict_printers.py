@@ -51,3 +51,18 @@ def test_an_unknown_node_is_a_print_error(printer, notation):
         PRINTERS[printer](sympy.Function("Mystery")(sympy.Symbol("h")), notation)
     for name, (arity, _) in STRUCTURAL.items():  # the named calls of the structural table are printed
         assert PRINTERS[printer](sympy.Function(name)(*[sympy.Symbol("h")] * arity), notation)
+
+
+@pytest.mark.parametrize("printer", sorted(PRINTERS))
+def test_a_count_prints_in_one_order_whatever_was_printed_before(printer):
+    """The sizes' order in a printed sum is the spec's (m + 7mn + 11n), not the order the printer first met them in:
+    a one-process build printed hgrn's count on the index pages as 11n + 7nm + m after its cell page."""
+    from lstmsym.model.sizes import SIZE_PREFIX
+
+    cell = lstmsym.cell("hgrn").model
+    m, n = sympy.Symbol(SIZE_PREFIX + "m"), sympy.Symbol(SIZE_PREFIX + "n")
+    count = m + 7 * m * n + 11 * n
+    fresh, used = Notation(cell), Notation(cell)
+    PRINTERS[printer](n, used), PRINTERS[printer](m, used)  # n met first
+    assert PRINTERS[printer](count, used) == PRINTERS[printer](count, fresh)
+    assert PRINTERS[printer](count, fresh).index("7") < PRINTERS[printer](count, fresh).index("11")

@@ -22,7 +22,7 @@ from ..render import documents, plots, references, site, tools
 from ..spec.catalogue import builtin_names, resolve
 from ..spec.files import spec_inputs
 from ..verify import record as records
-from .files import FORMATS, CellOutput, build_cell, spec_key
+from .files import FORMAT_SUFFIXES, FORMATS, CellOutput, build_cell, spec_key
 
 MANIFEST = ".lstmsym-build.json"
 RECORD = "verification.json"
@@ -248,9 +248,10 @@ def stale_files(out: Path, files: dict[str, bytes]) -> list[tuple[str, str]]:
     return stale
 
 
-#: The format a gallery file belongs to, by how its name ends (a file of a format not asked for is not judged).
-FORMAT_OF_SUFFIX = (("-tikz.tex", "tikz"), (".tikz", "tikz"), (".tex", "tex"), (".pdf", "pdf"), (".svg", "svg"),
-                    (".png", "png"), (".md", "md"), (".json", "json"), (".html", "html"), (".dot", "any"))
+#: The format a gallery file belongs to, by how its name ends, the longest ending first (-tikz.tex before .tex);
+#: the diagrams' DOT sources belong to every format.
+FORMAT_OF_SUFFIX = tuple(sorted(((suffix, fmt) for fmt, suffixes in FORMAT_SUFFIXES.items() for suffix in suffixes),
+                                key=lambda pair: -len(pair[0]))) + ((".dot", "any"),)
 
 
 def orphan_files(out: Path, files: dict[str, bytes], formats: tuple[str, ...]) -> list[str]:

@@ -14,7 +14,11 @@ from ..render.diagram import to_dot
 from ..render.tikz import diagram_tikz, standalone_tex
 from ..verify import record as records
 
-FORMATS = ("tex", "pdf", "md", "svg", "png", "json", "html", "tikz")
+#: The gallery's formats, each with how the names of its files end: `--format`'s choices, the default, and how
+#: `build --check` tells a committed file's format (a file of a format not asked for is not judged) all read it.
+FORMAT_SUFFIXES = {"tex": (".tex",), "pdf": (".pdf",), "md": (".md",), "svg": (".svg",), "png": (".png",),
+                   "json": (".json",), "html": (".html",), "tikz": (".tikz", "-tikz.tex")}
+FORMATS = tuple(FORMAT_SUFFIXES)
 DEFAULT_FORMATS = ",".join(FORMATS)
 
 
@@ -32,7 +36,7 @@ class CellOutput:
 def planned_files(name: str, formats: tuple[str, ...], dot: bool, tex: bool,
                   kinds: tuple[str, ...] = documents.DIAGRAM_KINDS) -> tuple[str, ...]:
     """The file names (relative to the cell's folder) a build with these formats, tools and diagrams writes."""
-    files = [f"{kind}.dot" for kind in kinds if kind in ("overview", "cell", "backward")]
+    files = [f"{kind}.dot" for kind in kinds]  # every diagram's DOT source, whatever the formats
     if dot:
         files += [f"{kind}.{fmt}" for kind in kinds for fmt in ("svg", "png") if fmt in formats]
     if "svg" in formats and plots.matplotlib_available():

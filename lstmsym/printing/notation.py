@@ -9,7 +9,7 @@ from functools import cached_property
 
 from ..model.cell import Cell
 from ..model.ir import MatrixExpr, Operator, Reduction
-from ..model.sizes import size_of_key
+from ..model.sizes import SIZE_PREFIX, size_of_key
 from ..spec.display import ACCENTS as DISPLAY_ACCENTS, GREEK as DISPLAY_GREEK, NameForm, default_form
 from ..spec.naming import adjoint_base, incoming_base, is_internal, parts, preactivation_base
 
@@ -64,6 +64,10 @@ class Notation:
             self.glyph(key)
         for node in cell.nodes:
             self.glyph(node.key)
+        # the sizes in the spec's order: a size's rank (where it stands in a sum, m + 7mn + 11n) must not depend on
+        # which formula was printed first (a one-process build wrote the index's 11n + 7nm + m)
+        for size in cell.spec.sizes:
+            self.glyph(SIZE_PREFIX + size)
 
     # -- written forms ------------------------------------------------------------------
     def form(self, name: str) -> NameForm:
