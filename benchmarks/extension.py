@@ -14,8 +14,9 @@ Scenarios:
   operator  a new structural operator, logcumsumexp along the units of a vector (minGRU's scan in log space,
             Feng et al. 2024): its entry in the operator table model/along.py (meaning, adjoint rule written with the
             table's own revcumsum, cost, NumPy/PyTorch/JAX code, interpreter), its test spec, and its name in the
-            two places that are kept apart from the table by design: the PyTorch oracle's own definitions
-            (verify/torch_spec.py) and the document reader's list of printed heads (verify/readback_tokens.py).
+            three places that are kept apart from the table by design: the PyTorch oracle's own definitions
+            (verify/torch_spec.py), the document reader's list of printed heads (verify/readback_tokens.py) and
+            the definition the table's test holds its code to (tests/test_operator_table.py).
   format    a new gallery format, txt (cell.txt: the equations and one-step gradients in the spec's own notation,
             one per line): its row of the format table and its two lines in planned_files and build_cell
             (gallery/files.py), and its renderer (render/documents.py). The table-driven format tests cover it; the
@@ -91,7 +92,7 @@ def add_matrix_kind(copy: Path) -> list[str]:
 def add_operator(copy: Path) -> list[str]:
     along = copy / "lstmsym/model/along.py"
     edit(along, "from sympy import Function\n", "from sympy import Function\n\nfrom .function_classes import Exp\n")
-    edit(along, "\n)\n\n\ndef _sum_units", '''
+    edit(along, "\n)\n\n\ndef _make_class", '''
     Along("logcumsumexp", "LogCumSumExp", "log of the cumulative sum of exponentials along the units of a vector, "
           "y_i = log(e^v_1 + ... + e^v_i)", "v",
           {"numpy": "np.logaddexp.accumulate(v, axis=-1)", "torch": "torch.logcumsumexp(v, dim=-1)",
@@ -102,9 +103,12 @@ def add_operator(copy: Path) -> list[str]:
 )
 
 
-def _sum_units''')
+def _make_class''')
     edit(copy / "lstmsym/verify/torch_spec.py", '''"softmax": _softmax,''', '''"softmax": _softmax, "logcumsumexp": lambda v: v.logcumsumexp(dim=-1),''')
     edit(copy / "lstmsym/verify/readback_tokens.py", '''ALONG_HEADS = ("cumsum",''', '''ALONG_HEADS = ("logcumsumexp", "cumsum",''')
+    # the operator's definition in the table's test, the oracle its code and interpreter are held to
+    edit(copy / "tests/test_operator_table.py", '''    "softmax": lambda v: np.exp(v) / np.sum(np.exp(v)),''', '''    "softmax": lambda v: np.exp(v) / np.sum(np.exp(v)),
+    "logcumsumexp": lambda v: np.log(np.cumsum(np.exp(v))),''')
     (copy / "tests/specs/construct_logcumsumexp.toml").write_text('''name = "construct_logcumsumexp"
 summary = "logcumsumexp along the units of a vector: its adjoint is exp(v) * revcumsum(g * exp(-y))."
 parameters = ["W", "U", "b"]
@@ -125,7 +129,7 @@ a = "W @ x + U @ h_prev + b"
 h = "0.5 * h_prev + 0.5 * tanh(logcumsumexp(a))"
 ''')
     return ["tests", "-m", "not slow", "-k", "logcumsumexp or every_function or strict or helpers or spec_errors or architecture "
-            "or test_guide or fuzz or schema or json"]
+            "or test_guide or fuzz or schema or json or operator_table"]
 
 
 def add_format(copy: Path) -> list[str]:
