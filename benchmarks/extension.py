@@ -10,7 +10,7 @@ Scenarios:
             of the function table (every notation and backend by name), its test spec, and its printed head in the
             read-back's own list (the independent reader of the documents imports no printer table, by design).
   matrix    a new kind of constant matrix, the exchange matrix (ones on the anti-diagonal, reversing a vector):
-            its row of spec/matrices.py and the test's NumPy answer for it.
+            its row of spec/matrices.py (code per backend and its entries) and the test's NumPy answer for it.
   operator  a new structural operator, logcumsumexp along the units of a vector (minGRU's scan in log space,
             Feng et al. 2024): its entry in the operator table model/along.py (meaning, adjoint rule written with the
             table's own revcumsum, cost, NumPy/PyTorch/JAX code, interpreter), its test spec, and its name in the
@@ -78,13 +78,8 @@ class Abs(ElementwiseBase):''')
 def add_matrix_kind(copy: Path) -> list[str]:
     edit(copy / "lstmsym/spec/matrices.py", '''    MatrixKind("ones", False,''', '''    MatrixKind("exchange", True, "ones on the anti-diagonal, so {name} v is v reversed",
                {"numpy": "np.eye(c, dtype=dtype)[::-1].copy()", "jax": "jnp.eye(c, dtype=dtype)[::-1]",
-                "torch": f"torch.flip(torch.eye(c, {_TORCH}), (0,))"}),
+                "torch": f"torch.flip(torch.eye(c, {_TORCH}), (0,))"}, lambda i, j, r, c, t: int(i + j == r - 1)),
     MatrixKind("ones", False,''')
-    edit(copy / "lstmsym/spec/matrices.py", '''    if kind == "ones":
-        return 1''', '''    if kind == "ones":
-        return 1
-    if kind == "exchange":
-        return int(i + j == rows - 1)''')
     edit(copy / "tests/test_constant_matrices.py", '''    "ones": lambda r, c: np.ones((r, c)),''', '''    "ones": lambda r, c: np.ones((r, c)),
     "exchange": lambda r, c: np.eye(r, c)[::-1],''')
     return ["tests/test_constant_matrices.py", "tests/test_json.py"]

@@ -151,7 +151,7 @@ TABLE_ERRORS = {
     "wrong dimensions": ('q = { role = "mixed channels", value = 3 }', 'q = { role = "mixed channels", value = 4 }',
                          "the table of 'M' is 2 x 3, and its shape ['d', 'q'] is not two sizes fixed at those values"),
     "a table kind by name": ("matrix = [[0.8, -0.6], [0.6, 0.8]]", 'matrix = "table"',
-                             "constant matrix 'P' is 'table'; expected a kind (identity, lower, upper, ones, repeat) or a "
+                             f"constant matrix 'P' is 'table'; expected a kind ({', '.join(NAMED_KINDS)}) or a "  # the table's
                              "table's rows, matrix = [[1, 0], [0, 1]]"),
     "fixed and verified": ('d = { role = "state pair", value = 2 }', 'd = { role = "state pair", value = 2, verify = 3 }',
                            "size 'd' is fixed at 2, so it takes no 'verify'; expected either value = ... (a fixed size) "
