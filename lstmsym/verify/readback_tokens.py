@@ -26,6 +26,8 @@ from xml.dom import minidom
 
 import sympy
 
+from ..model.functions import SPEC_FUNCTIONS
+
 #: The reader's own table of Greek letters: LaTeX command -> Unicode.
 GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η", "theta": "θ",
          "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ",
@@ -48,6 +50,12 @@ OPERATOR_NAMES = {"relu": "relu", "softplus": "softplus", "hardtanh": "hard_tanh
 MATHML_FUNCTIONS = {**{k: k for k in LATEX_FUNCTIONS}, **OPERATOR_NAMES, "σ": "sigmoid"}
 MATHML_OPERATORS = {"+": "+", "−": "-", "-": "-", "⊙": "odot", "∗": "conv", "⋆": "convw", "⋅": "dot", "·": "dot",
                     ",": ",", ">": ">", "mod": "mod", "/": "/"}
+
+
+def head(word: str, names: dict[str, str] = OPERATOR_NAMES) -> str | None:
+    """The function a printed head names: the reader's own table (lrelu is leaky_relu), else a function's own name
+    (gelu); only the function table's names are read, never how a printer writes them."""
+    return names.get(word) or (word if word in SPEC_FUNCTIONS else None)
 
 
 class ReadError(ValueError):
@@ -163,7 +171,7 @@ class LatexLexer:
             self.group()
             return [("sumpos",)]
         if command == "operatorname":
-            return [("func", OPERATOR_NAMES.get(self.word(), "?"))]
+            return [("func", head(self.word()) or "?")]
         if command in LATEX_FUNCTIONS:
             return [("func", LATEX_FUNCTIONS[command])]
         if command == "sigma" and self.peek() == "_" and self.peek(2) == r"\mathrm" and "".join(self.raw[self.at + 4:self.at + 8]) == "hard":
@@ -316,8 +324,8 @@ class MathMLLexer:
             raise ReadError(f"unknown MathML operator {text!r}")
         if tag == "mi":
             text = _text(node)
-            if text in MATHML_FUNCTIONS and following is not None and self.opens(following):
-                return [("func", MATHML_FUNCTIONS[text])]
+            if head(text, MATHML_FUNCTIONS) and following is not None and self.opens(following):
+                return [("func", head(text, MATHML_FUNCTIONS))]
             if text == "δ":
                 return [("adjoint",)]
             main, accents = _split_marks(text)
