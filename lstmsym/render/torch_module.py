@@ -9,9 +9,10 @@ from ..base.version import __version__
 from ..derive.derived import Derived
 from ..derive.frameworks import LAYOUTS, block_shape, mapping
 from . import inits
-from .functional import FunctionalForward
+from .backward_lines import BackwardLines
+from .functional import Functional
 from .helpers import helper_rows
-from .numpy_module import NumpyModule
+from .numpy_forward import NumpyForward
 from .templating import environment
 
 #: torch.nn's recurrent classes and the torch._VF function that runs each (oneDNN on the CPU, cuDNN on the GPU).
@@ -36,30 +37,33 @@ def fused_kernel(cell) -> tuple[str, str]:
     return FUSED_KERNELS[result.cls].format(**options), ""
 
 
-class TorchModule(NumpyModule, FunctionalForward):
+class TorchModule:
     """Every line of the generated PyTorch file."""
 
-    KIND_OF = "_kind_of(xs)"
+    def __init__(self, derived: Derived) -> None:
+        self.fw = NumpyForward(derived)
+        self.functional = Functional(self.fw)
+        self.backward = BackwardLines(self.fw, "_kind_of(xs)")
 
     def layout(self) -> list[tuple[str, list[tuple[str, str]], str]]:
         """torch.nn's tensors of the cell, when its spec has a [pytorch] table."""
-        result = mapping(self.cell, "pytorch")
+        result = mapping(self.fw.cell, "pytorch")
         if result is None:
             return []
         out = []
         for tensor in result.tensors:
-            blocks = [(name, block_shape(self.cell, result, tensor, 0, k)[0]) for k, name in enumerate(tensor.rows[0])]
+            blocks = [(name, block_shape(self.fw.cell, result, tensor, 0, k)[0]) for k, name in enumerate(tensor.rows[0])]
             out.append((tensor.name, blocks, LAYOUTS["pytorch"]["partner"].get(tensor.name, "")))
         return out
 
     def hidden_size(self) -> str:
-        return inits.hidden_size(self.cell)
+        return inits.hidden_size(self.fw.cell)
 
     def render(self) -> str:
-        cell = self.cell
-        terms = self.param_terms()
-        needed = self.needed_adjoints(terms)
-        loop = self.backward_loop(needed)
+        cell = self.fw.cell
+        terms = self.backward.param_terms()
+        needed = self.backward.needed_adjoints(terms)
+        loop = self.backward.backward_loop(needed)
         layout = self.layout()
         proj = next((blocks[0][1] for name, blocks, _ in layout if name == "weight_hr"), None)
         fixed = {cell.input_size, self.hidden_size()} | ({proj} if proj else set())
@@ -74,18 +78,18 @@ class TorchModule(NumpyModule, FunctionalForward):
             param_names=[p.name for p in cell.parameters],
             inputs={i.name: tuple(i.shape) for i in cell.inputs}, side=bool(cell.side_inputs),
             state={s.name: tuple(s.shape) for s in cell.states}, state_names=", ".join(s.name for s in cell.states),
-            carries={s.name: f"d_carry_{self.short(s.name)}" for s in cell.states},
+            carries={s.name: f"d_carry_{self.fw.short(s.name)}" for s in cell.states},
             constants={k: float(v) for k, v in cell.constants.items()}, outputs=tuple(cell.outputs),
             output_shapes={o: tuple(cell.shapes[o]) for o in cell.outputs},
             input_size=cell.input_size, hidden_size=self.hidden_size(), output_size="",
             fixed_sizes=cell.size_rules.fixed, extra_sizes=extra, extra_roles={s: cell.sizes[s] for s in extra + ([proj] if proj else [])},
             layout=layout, torch_class=result.cls if result else "", proj=proj, fused=fused, no_fused=no_fused, no_fused_code=repr(no_fused),
-            forward_setup=self.forward_setup(), forward_loop=self.forward_loop(), result=self.forward_result(),
-            scan_phases=self.scan_phases(), vector_body=self.vector_body(), block_scan=self.block_scan(),
-            state_histories=[self.history(s.name) for s in cell.states],
-            backward_setup=self.backward_setup(needed), backward_loop=loop, backward_post=self.backward_post(needed, terms),
-            autograd_setup=self.autograd_setup(), autograd_loop=self.autograd_loop(), autograd_result=self.autograd_result(),
-            cached=self.plan.cached, has_inits=inits.has_inits(cell), init_sentence=inits.init_sentence(cell),
+            forward_setup=self.fw.forward_setup(), forward_loop=self.fw.forward_loop(), result=self.fw.forward_result(),
+            scan_phases=self.fw.scan_phases(), vector_body=self.fw.vector_body(), block_scan=self.fw.block_scan(),
+            state_histories=[self.fw.history(s.name) for s in cell.states],
+            backward_setup=self.backward.backward_setup(needed), backward_loop=loop, backward_post=self.backward.backward_post(needed, terms),
+            autograd_setup=self.functional.autograd_setup(), autograd_loop=self.functional.autograd_loop(), autograd_result=self.functional.autograd_result(),
+            cached=self.fw.plan.cached, has_inits=inits.has_inits(cell), init_sentence=inits.init_sentence(cell),
             init_helpers=inits.init_helpers(cell, "torch"), init_lines=inits.init_lines(cell, lambda k: "generator"),
         )
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sympy
 
-from ..model.ir import Elementwise, Operator, Reduction
+from ..model.ir import Elementwise, Reduction
 from ..model.sizes import size_of_key
-from ..model.vector_ops import LossGrad, MatTVec, Next, SumUnits
+from ..model.vector_ops import MatTVec, SumUnits
+from .backward_lines import incoming_parts
 from ..printing.triton_code import TritonContext, tile_name, triton_code
 from ..spec.naming import adjoint_base, incoming_base
 
@@ -48,21 +49,24 @@ class KernelArgs:
 
 
 class KernelWriter:
-    """Lines of the forward and backward kernels (needs the TorchModule naming: static_array, history...)."""
+    """Lines of the forward and backward kernels, with the forward writer's naming (static_array, history...)."""
+
+    def __init__(self, forward, fused) -> None:
+        self.fw, self.fused = forward, fused
 
     def fused_context(self, matrix_tile) -> TritonContext:
-        constants = {k: float(v) for k, v in self.cell.constants.items()}
+        constants = {k: float(v) for k, v in self.fw.cell.constants.items()}
         return TritonContext(self.unit_of_expr, matrix_tile, constants)
 
     def unit_of(self, key: str) -> str | None:
-        shape = self.cell.shapes.get(key, ())
+        shape = self.fw.cell.shapes.get(key, ())
         return shape[0] if shape else None
 
     def unit_of_expr(self, expr: sympy.Expr) -> str | None:
         """The unit size of a vector expression (None for a per-sequence scalar)."""
         for symbol in sorted(expr.free_symbols, key=str):
             base = adjoint_base(symbol.name) or incoming_base(symbol.name) or symbol.name
-            if self.cell.is_parameter(base) and len(self.cell.parameter(base).shape) > 1:
+            if self.fw.cell.is_parameter(base) and len(self.fw.cell.parameter(base).shape) > 1:
                 continue
             unit = self.unit_of(base)
             if unit is not None:
@@ -104,10 +108,10 @@ class KernelWriter:
         return pyname(key)
 
     def matrix_shape(self, matrix: str) -> tuple[str, str, str | None]:
-        if self.cell.is_parameter(matrix):
-            p = self.cell.parameter(matrix)
+        if self.fw.cell.is_parameter(matrix):
+            p = self.fw.cell.parameter(matrix)
             return p.shape[0], p.shape[1], p.blocks
-        node = self.cell.node(matrix)
+        node = self.fw.cell.node(matrix)
         return node.shape[0], node.shape[1], None
 
     def matrix_load(self, args: KernelArgs, matrix: str, transposed: bool) -> str:
@@ -124,7 +128,7 @@ class KernelWriter:
         return f"{name} = tl.load({where}, mask={mask}, other=0.0)"
 
     def is_constant_key(self, key: str) -> bool:
-        return self.cell.is_parameter(key) or key in self.plan.invariant
+        return self.fw.cell.is_parameter(key) or key in self.fw.plan.invariant
 
     # -- forward -------------------------------------------------------------------------------------------
     def fused_node_expr(self, node) -> sympy.Expr | None:
@@ -144,18 +148,18 @@ class KernelWriter:
         loop: list[str] = []
         ctx = self.fused_context(lambda m: "mt_" + tile_name(m))
         loaded: set[str] = set()
-        for s in self.cell.states:
-            before.append(f"{tile_name(s.previous)} = " + self.step_load(args, self.history(s.name), s.name, "0"))
+        for s in self.fw.cell.states:
+            before.append(f"{tile_name(s.previous)} = " + self.step_load(args, self.fw.history(s.name), s.name, "0"))
         for key in self.fused.nodes:
-            node = self.cell.node(key)
+            node = self.fw.cell.node(key)
             expr = self.fused_node_expr(node)
             reads = sorted(expr.free_symbols, key=str) if expr is not None else [sympy.Symbol(node.args[1])]
             for symbol in reads:
                 name = symbol.name
-                if name in loaded or size_of_key(name) is not None or name in self.cell.constants:
+                if name in loaded or size_of_key(name) is not None or name in self.fw.cell.constants:
                     continue
-                if name in self.plan.static:
-                    loop.append(f"{tile_name(name)} = " + self.step_load(args, self.static_array(name), name))
+                if name in self.fw.plan.static:
+                    loop.append(f"{tile_name(name)} = " + self.step_load(args, self.fw.static_array(name), name))
                 elif self.is_constant_key(name):
                     before.append(self.constant_load(args, name))
                 loaded.add(name)
@@ -168,15 +172,15 @@ class KernelWriter:
                 loaded.add(matrix)
             masked = f"tl.where(mask_{self.unit_of(vector)}, {tile_name(vector)}, 0.0)"
             loop.append(f"{tile_name(key)} = tl.dot({masked}, mt_{tile_name(matrix)}, input_precision=PRECISION)")
-        for s in self.cell.states:
-            if s.name in self.plan.static and s.name not in loaded:
-                loop.append(f"{tile_name(s.name)} = " + self.step_load(args, self.static_array(s.name), s.name))
-        for key in self.plan.cached:
-            if key not in self.plan.static:
-                loop.append(self.step_store(args, self.stored(key), key, tile_name(key)))
-        for s in self.cell.states:
-            loop.append(self.step_store(args, self.history(s.name), s.name, tile_name(s.name), "(t + 1)"))
-        for s in self.cell.states:
+        for s in self.fw.cell.states:
+            if s.name in self.fw.plan.static and s.name not in loaded:
+                loop.append(f"{tile_name(s.name)} = " + self.step_load(args, self.fw.static_array(s.name), s.name))
+        for key in self.fw.plan.cached:
+            if key not in self.fw.plan.static:
+                loop.append(self.step_store(args, self.fw.stored(key), key, tile_name(key)))
+        for s in self.fw.cell.states:
+            loop.append(self.step_store(args, self.fw.history(s.name), s.name, tile_name(s.name), "(t + 1)"))
+        for s in self.fw.cell.states:
             loop.append(f"{tile_name(s.previous)} = {tile_name(s.name)}")
         return self.with_offsets(before, args), loop, args
 
@@ -190,73 +194,67 @@ class KernelWriter:
         return f"dc_{tile_name(state)}"
 
     def incoming_expr(self, rec) -> str:
-        parts = []
-        carries = {st.expr: st for st in self.back.by_kind("carry")}
-        for term in sympy.Add.make_args(rec.expr):
-            if isinstance(term, LossGrad):
-                parts.append(f"dy_{tile_name(term.args[0].name)}")
-            elif isinstance(term, Next) and term.args[0] in carries:
-                parts.append(self.carry_name(self.cell.state_of_previous[carries[term.args[0]].of].name))
+        parts = incoming_parts(self.fw, rec, lambda output: f"dy_{tile_name(output)}", self.carry_name)
         return " + ".join(parts) if parts else "0.0"
 
     def backward_reads(self, exprs: list[sympy.Expr]) -> list[str]:
         found = {s.name for e in exprs for s in e.free_symbols}
         return sorted(k for k in found if adjoint_base(k) is None and incoming_base(k) is None
-                      and size_of_key(k) is None and k not in self.cell.constants)
+                      and size_of_key(k) is None and k not in self.fw.cell.constants)
 
     def backward_kernel(self, needed: set[str]) -> tuple[list[str], list[str], list[str], KernelArgs]:
         """(lines before the loop, the loop body, lines after it, the kernel's parameters)."""
         args = KernelArgs()
         before = self.prologue(args)
         ctx = self.fused_context(lambda m: "m_" + tile_name(m))
-        groups = [g for g in self.plan.emission_order if g.key not in self.plan.shared_args]
-        exprs = [rec.expr for rec in self.derived.bptt.recurrences] + [st.expr for st in self.plan.in_loop]
-        exprs += [arg for g in groups for arg in self.plan.group_args(g)]
+        groups = [g for g in self.fw.plan.emission_order if g.key not in self.fw.plan.shared_args]
+        exprs = [rec.expr for rec in self.fw.derived.bptt.recurrences] + [st.expr for st in self.fw.plan.in_loop]
+        exprs += [arg for g in groups for arg in self.fw.plan.group_args(g)]
         matrices = sorted({m.args[0].name for e in exprs for m in e.atoms(MatTVec)})
         before += [self.matrix_load(args, m, False) for m in matrices]
         loop = []
-        previous = {s.previous: s.name for s in self.cell.states}
+        previous = {s.previous: s.name for s in self.fw.cell.states}
         for key in self.backward_reads(exprs):
             if key in matrices:
                 continue
             if self.is_constant_key(key):
                 before.append(self.constant_load(args, key))
             elif key in previous:
-                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.history(previous[key]), previous[key]))
-            elif key in self.states:
-                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.history(key), key, "(t + 1)"))
-            elif key in self.inputs:
-                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.static_array(key), key))
-            elif key in self.plan.cached:
-                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.sequence_array(key), key))
+                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.fw.history(previous[key]), previous[key]))
+            elif key in self.fw.states:
+                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.fw.history(key), key, "(t + 1)"))
+            elif key in self.fw.inputs:
+                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.fw.static_array(key), key))
+            elif key in self.fw.plan.cached:
+                loop.append(f"{tile_name(key)} = " + self.step_load(args, self.fw.sequence_array(key), key))
             else:
                 raise ValueError(f"the backward kernel reads {key}, which the forward does not keep")
-        for s in self.cell.states:
+        for s in self.fw.cell.states:
             carry = self.carry_name(s.name)
             before.append(f"{carry} = tl.load(p_{carry} + rb[:, None] * s0_{carry} + col_{s.shape[0]}[None, :], "
                           f"mask=mask_{s.shape[0]}, other=0.0)")
-            args.add(f"p_{carry}", f"d_carry_{self.short(s.name)}")
-            args.add(f"s0_{carry}", f"d_carry_{self.short(s.name)}.stride(0)")
-        for out in self.cell.outputs:
-            loop.append(f"dy_{tile_name(out)} = " + self.step_load(args, f"dY_{self.short(out)}", out))
-        for rec in self.derived.bptt.recurrences:
+            args.add(f"p_{carry}", f"d_carry_{self.fw.short(s.name)}")
+            args.add(f"s0_{carry}", f"d_carry_{self.fw.short(s.name)}.stride(0)")
+        for out in self.fw.cell.outputs:
+            loop.append(f"dy_{tile_name(out)} = " + self.step_load(args, f"dY_{self.fw.short(out)}", out))
+        for rec in self.fw.derived.bptt.recurrences:
             loop.append(f"{tile_name(rec.incoming)} = {self.incoming_expr(rec)}")
             if rec.incoming in needed:
-                loop.append(self.step_store(args, f"D_{self.short(rec.incoming)}", rec.name, tile_name(rec.incoming)))
-        for st in self.plan.in_loop:
+                loop.append(self.step_store(args, f"D_{self.fw.short(rec.incoming)}", rec.name, tile_name(rec.incoming)))
+        for st in self.fw.plan.in_loop:
             loop.append(f"{tile_name(st.target)} = {triton_code(st.expr, ctx)}")
             if st.target in needed:
-                loop.append(self.step_store(args, f"D_{self.short(st.target)}", st.of, tile_name(st.target)))
+                loop.append(self.step_store(args, f"D_{self.fw.short(st.target)}", st.of, tile_name(st.target)))
         for group in groups:
-            for k, (op, arg) in enumerate(zip(group.ops, self.plan.group_args(group))):
-                offset = args.add(f"off_{group.key}_{k}", self.offsets(group)[k][0])
+            for k, (op, arg) in enumerate(zip(group.ops, self.fw.plan.group_args(group))):
+                offset = args.add(f"off_{group.key}_{k}", self.fw.offsets(group)[k][0])
                 loop.append(self.step_store(args, f"_A_{group.key}_all", op.key, triton_code(arg, ctx), offset=f"{offset} + "))
-        for st in self.back.by_kind("carry"):
-            state = self.cell.state_of_previous[st.of]
+        for st in self.fw.back.by_kind("carry"):
+            state = self.fw.cell.state_of_previous[st.of]
             carry = self.carry_name(state.name)
             loop.append(f"{carry} = tl.where(mask_{state.shape[0]}, {tile_name(st.target)}, 0.0).to({carry}.dtype)")
         after = [f"tl.store(p_{self.carry_name(s.name)} + rb[:, None] * s0_{self.carry_name(s.name)} + "
-                 f"col_{s.shape[0]}[None, :], {self.carry_name(s.name)}, mask=mask_{s.shape[0]})" for s in self.cell.states]
+                 f"col_{s.shape[0]}[None, :], {self.carry_name(s.name)}, mask=mask_{s.shape[0]})" for s in self.fw.cell.states]
         return self.with_offsets(before, args), loop, after, args
 
 

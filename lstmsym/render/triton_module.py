@@ -15,30 +15,33 @@ from .triton_kernels import KernelWriter
 from .triton_support import MAX_UNITS, fused_shape
 
 
-class TritonModule(KernelWriter, TorchModule):
-    """Every line of the generated Triton file."""
+class TritonModule:
+    """Every line of the generated Triton file: the PyTorch module's (whose forward writer and backward lines it
+    shares) and the kernels'."""
 
     def __init__(self, derived: Derived) -> None:
-        super().__init__(derived)
+        self.torch = TorchModule(derived)
+        self.fw, self.backward = self.torch.fw, self.torch.backward
         self.fused = fused_shape(derived)
+        self.kernels = KernelWriter(self.fw, self.fused)
 
     def kernel_sizes(self) -> list[str]:
         """The sizes the kernels take: every size the set-up reads off an input, a parameter or a state."""
-        cell = self.cell
+        cell = self.fw.cell
         known = {s for i in cell.inputs for s in i.shape} | {s for s in cell.states for s in s.shape}
         for p in cell.parameters:
             known |= set(p.shape) | ({p.blocks} if p.blocks else set())
         return [s for s in cell.sizes if s in known]
 
     def render(self) -> str:
-        cell = self.cell
-        torch_source = TorchModule.render(self)
+        cell = self.fw.cell
+        torch_source = self.torch.render()
         body = torch_source.split('\n"""\n', 1)[1]
-        terms = self.param_terms()
-        needed = self.needed_adjoints(terms)
-        forward_before, forward_loop, forward_args = self.forward_kernel()
-        backward_before, backward_loop, backward_after, backward_args = self.backward_kernel(needed)
-        fixed = {cell.input_size, self.hidden_size()}
+        terms = self.backward.param_terms()
+        needed = self.backward.needed_adjoints(terms)
+        forward_before, forward_loop, forward_args = self.kernels.forward_kernel()
+        backward_before, backward_loop, backward_after, backward_args = self.kernels.backward_kernel(needed)
+        fixed = {cell.input_size, self.torch.hidden_size()}
         return environment("python").get_template("triton_module.py.j2").render(
             cell=cell, version=__version__, torch_body=body.rstrip("\n") + "\n",
             class_name="".join(part.capitalize() for part in cell.name.split("_")),
@@ -52,11 +55,11 @@ class TritonModule(KernelWriter, TorchModule):
             forward_values=wrapped([v for _, v in forward_args.params], 12),
             backward_names=wrapped([n for n, _ in backward_args.params], 27),
             backward_values=wrapped([v for _, v in backward_args.params], 12),
-            forward_arrays=forward_args.arrays, forward_setup=self.forward_setup(), result=self.forward_result(),
+            forward_arrays=forward_args.arrays, forward_setup=self.fw.forward_setup(), result=self.fw.forward_result(),
             backward_before=backward_before, backward_loop=backward_loop, backward_after=backward_after,
             backward_args=backward_args.params, backward_arrays=backward_args.arrays,
-            backward_setup=self.backward_setup(needed), backward_post=self.backward_post(needed, terms),
-            carries={s.name: f"d_carry_{self.short(s.name)}" for s in cell.states},
+            backward_setup=self.backward.backward_setup(needed), backward_post=self.backward.backward_post(needed, terms),
+            carries={s.name: f"d_carry_{self.fw.short(s.name)}" for s in cell.states},
         )
 
 
