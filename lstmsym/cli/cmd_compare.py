@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         sizes_for(d.cell, sizes, strict=False)
     if not has_counterpart(base.cell, query.convention):
         from ..base.errors import ConventionError
-        from ..derive.counts import no_counterpart
+        from ..derive.frameworks import no_counterpart
 
         raise ConventionError(no_counterpart(base.cell, query.convention))
     report = {kind: compare_rows(cells, base, query, sizes, kind) for kind in MEASURES}

@@ -10,22 +10,12 @@ import sympy
 from ..base.errors import ConventionError, UsageError, one_of
 from ..model.cell import Cell
 from ..model.sizes import at_sizes, size_symbol
-from ..spec.catalogue import cells_with, family_of
-from .frameworks import CONVENTIONS, block_shape, mapping, tensor_shape
+from .frameworks import CONVENTIONS, block_shape, mapping, no_counterpart, tensor_shape
 
 
 def output_size(cell: Cell) -> sympy.Expr:
     """Size of what one layer passes to the next: the sum of the outputs' sizes."""
     return sympy.Add(*[sympy.Mul(*[size_symbol(s) for s in cell.shapes[name]]) for name in cell.outputs])
-
-
-def no_counterpart(cell: Cell, convention: str) -> str:
-    """The error text for a cell without a framework counterpart, naming the cells that have one."""
-    have = cells_with(convention)
-    family = [name for name in have if family_of(name) == cell.family]
-    hint = f"; in the same family: {', '.join(family)}" if family else ""
-    return (f"cell '{cell.name}' has no {convention} counterpart{hint}; "
-            f"cells with a {convention} counterpart: {', '.join(have)}")
 
 
 def has_counterpart(cell: Cell, convention: str) -> bool:

@@ -13,10 +13,10 @@ from typing import Any, Mapping as MappingType
 import numpy as np
 
 from ..base.errors import LayoutError
-from ..derive.counts import cells_with
+from ..spec.catalogue import cells_with
 from ..model.cell import Cell
 from ..model.loading import load_cell
-from .layout import Layout
+from ..derive.frameworks import Layout
 from .stack import Stack, as_stack, from_framework, shape_of, slot, to_framework
 
 CellLike = Cell | str | Path

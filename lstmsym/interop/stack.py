@@ -15,7 +15,7 @@ import numpy as np
 from ..base.errors import LayoutError
 from ..derive.frameworks import LAYOUTS
 from ..model.cell import Cell
-from .layout import Layout, Weights
+from ..derive.frameworks import Layout, Weights
 
 #: Parameters per layer and direction: 'l0', 'l0_reverse', 'l1', ...
 Stack = dict[str, Weights]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..derive.derived import Derived
-from ..interop.layout import Layout
+from ..derive.frameworks import Layout
 from ..interop.libraries import from_torch, to_torch
 from ..interop.stack import from_framework
 from ..model.cell import Cell
