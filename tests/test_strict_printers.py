@@ -66,3 +66,25 @@ def test_a_count_prints_in_one_order_whatever_was_printed_before(printer):
     PRINTERS[printer](n, used), PRINTERS[printer](m, used)  # n met first
     assert PRINTERS[printer](count, used) == PRINTERS[printer](count, fresh)
     assert PRINTERS[printer](count, fresh).index("7") < PRINTERS[printer](count, fresh).index("11")
+
+
+@pytest.mark.parametrize("op", [o for o in VECTOR_OPS if o.__name__ not in ("Next", "LossGrad")], ids=lambda o: o.__name__)
+def test_every_operator_is_generated_by_the_code_printer(op, notation):
+    """The NumPy code printer (whose helpers every backend defines under the same names) has a rule for every vector
+    operator; Next and LossGrad never reach it (the generated loop reads step t+1's values and the loss gradients
+    from arrays of their own)."""
+    from lstmsym.printing.numpy_code import CodeContext, pycode
+
+    ctx = CodeContext(rank=lambda key: 4 if key == "W_hi" else 3, batched=lambda key: key != "W_hi")
+    out = pycode(op(*operands(op, notation)), ctx)
+    assert out and op.__name__ not in out, out
+
+
+def test_the_code_printer_refuses_an_unknown_node():
+    """Strict, as SymPy's code printers are: a node without a rule is an error, never code that guesses."""
+    from sympy.printing.codeprinter import PrintMethodNotImplementedError
+
+    from lstmsym.printing.numpy_code import CodeContext, pycode
+
+    with pytest.raises(PrintMethodNotImplementedError, match="Mystery"):
+        pycode(sympy.Function("Mystery")(sympy.Symbol("h")), CodeContext(rank=lambda key: 1, batched=lambda key: True))
