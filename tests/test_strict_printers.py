@@ -88,3 +88,15 @@ def test_the_code_printer_refuses_an_unknown_node():
 
     with pytest.raises(PrintMethodNotImplementedError, match="Mystery"):
         pycode(sympy.Function("Mystery")(sympy.Symbol("h")), CodeContext(rank=lambda key: 1, batched=lambda key: True))
+
+
+@pytest.mark.parametrize("printer", ["latex", "mathml", "html"])
+def test_a_count_writes_the_single_sizes_before_a_sum_of_sizes(printer):
+    """2n(m + n), as the write-up's counts (SymPy's LaTeX) have it; the site wrote (m + n) n."""
+    from lstmsym.model.sizes import SIZE_PREFIX
+
+    m, n = sympy.Symbol(SIZE_PREFIX + "m"), sympy.Symbol(SIZE_PREFIX + "n")
+    import re
+
+    out = re.sub(r"<[^>]+>|\\left|\\right", "", PRINTERS[printer](2 * n * (m + n), Notation(lstmsym.cell("atr").model)))
+    assert out.replace(" ", "") == "2n(m+n)", out

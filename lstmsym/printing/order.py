@@ -8,7 +8,7 @@ import sympy
 from ..model.functions import ElementwiseBase
 from ..model.vector_ops import VECTOR_OPS, LossGrad
 from ..spec.naming import adjoint_base, incoming_base
-from .notation import Notation
+from .notation import CATEGORY, Notation
 
 
 def _symbols(expr: sympy.Expr) -> list[str]:
@@ -48,7 +48,9 @@ def factor_key(notation: Notation, factor: sympy.Expr) -> tuple:
     else:
         category = min(g.category for g in glyphs)
     has_function = is_function or any(isinstance(a, ElementwiseBase) for a in sympy.preorder_traversal(factor))
-    return (category + (10 if has_function and not adjoint else 0), min(g.rank for g in glyphs),
+    # a sum of sizes after the single sizes, as counts are written (2n(m + n), as the write-up's LaTeX has it)
+    last = base.is_Add and all(g.category == CATEGORY["size"] for g in glyphs)
+    return (category + (10 if has_function and not adjoint else 0), float("inf") if last else min(g.rank for g in glyphs),
             sympy.default_sort_key(factor))
 
 
