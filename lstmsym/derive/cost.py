@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..model.along import ALONG
+from ..model.along import ALONG, SPEC_OPERATORS
 from ..model.functions import ElementwiseBase
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import at_sizes, size_symbol
@@ -19,7 +19,7 @@ KINDS = ("nonlinear", "product", "sum")
 #: Per unit, what each operator along the units does (its table entry, model.along): a cumulative sum one
 #: addition, a running maximum one comparison (counted as a nonlinearity), softmax one exponential, one addition
 #: and one division.
-UNIT_OP_COUNTS = {name: dict(entry.counts) for name, entry in ALONG.items()}
+UNIT_OP_COUNTS = {name: dict(ALONG[name].counts) for name in SPEC_OPERATORS}
 #: Bytes per element of each dtype lstmsym reports memory in.
 DTYPE_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 

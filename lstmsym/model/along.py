@@ -36,7 +36,8 @@ class Along:
     interpret: the interpreter's evaluation on one vector (verify.interpret).
     adjoint: (upstream g, operand v, value y, total) -> v's adjoint, in the table's own operators and total(e),
         the sum of e over the units.
-    counts: operations per unit ("nonlinear", "product", "sum"), for the cost.
+    counts: operations per unit ("nonlinear", "product", "sum"), for the cost of a spec's operator (the backward
+        pass's cost is counted from its statements, not from the adjoints' entries).
     """
 
     name: str
@@ -113,7 +114,7 @@ TABLE: tuple[Along, ...] = (
           {"numpy": "np.flip(np.cumsum(np.flip(g, -1), axis=-1), -1)",
            "torch": "torch.flip(torch.cumsum(torch.flip(g, (-1,)), dim=-1), (-1,))",
            "matrix": "{np}.flip({np}.cumsum({np}.flip({a0}, 0), axis=0), 0)"},
-          lambda fns, numeric, g: np.cumsum(g[::-1])[::-1], counts={"sum": 1}),
+          lambda fns, numeric, g: np.cumsum(g[::-1])[::-1]),
     Along("cummax", "CumMax", "cumulative maximum along the units of a vector, y_i = max(v_1, ..., v_i)", "v",
           {"numpy": "np.maximum.accumulate(v, axis=-1)", "torch": "torch.cummax(v, dim=-1).values",
            "jax": "jax.lax.cummax(v, axis=v.ndim - 1)", "matrix": "{np}.maximum.accumulate({a0}, axis=0)"},

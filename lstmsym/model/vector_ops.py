@@ -6,7 +6,7 @@ from __future__ import annotations
 import sympy
 from sympy import Function
 
-from .along import ALONG, CLASSES, SPEC_OPERATORS
+from .along import CLASSES, SPEC_OPERATORS
 
 
 class MatVec(Function):
@@ -91,8 +91,6 @@ class LossGrad(Function):
 #: Operations whose value is a vector the length of their (first) argument, coupling its units.
 ALONG_UNITS = tuple(CLASSES.values())
 VECTOR_OPS = (MatVec, MatTVec, Outer, BlockOuter, SumUnits, SumTrailing, Transposed, Conv, ConvT, ConvW, Next, LossGrad) + ALONG_UNITS
-#: The operators along the units and their adjoints, from their table (model.along).
-CumSum, CumMax, Softmax, RevCumSum, CumMaxT = (CLASSES[k] for k in ("cumsum", "cummax", "softmax", "revcumsum", "cummaxgrad"))
 #: Operations whose value is a matrix (or kernel), not per-unit.
 MATRIX_VALUED = (Outer, BlockOuter, Transposed, ConvW)
 
@@ -100,8 +98,6 @@ MATRIX_VALUED = (Outer, BlockOuter, Transposed, ConvW)
 #: Each graph operator (ir.OPERATORS) as the vector operation it computes: tmatvec is M^T v for a matrix
 #: quantity M (S.T @ q with S a matrix-valued state); the unit operators take one vector.
 OPERATOR_FORMS = {"matvec": MatVec, "tmatvec": MatTVec, "conv": Conv, "outer": Outer} | {k: CLASSES[k] for k in SPEC_OPERATORS}
-#: The name each unit operator and adjoint is printed with (LaTeX \operatorname, MathML, HTML, text, code helpers).
-ALONG_NAMES = {CLASSES[name]: name for name in ALONG}
 
 
 def operator_form(op: str, *operands: sympy.Expr) -> sympy.Expr:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import sympy
 
 from ..model.functions import ElementwiseBase
+from ..model.sizes import size_of_key
 from ..model.vector_ops import VECTOR_OPS, LossGrad
 from ..spec.naming import adjoint_base, incoming_base
-from .notation import CATEGORY, Notation
+from .notation import Notation
 
 
 def _symbols(expr: sympy.Expr) -> list[str]:
@@ -49,7 +50,7 @@ def factor_key(notation: Notation, factor: sympy.Expr) -> tuple:
         category = min(g.category for g in glyphs)
     has_function = is_function or any(isinstance(a, ElementwiseBase) for a in sympy.preorder_traversal(factor))
     # a sum of sizes after the single sizes, as counts are written (2n(m + n), as the write-up's LaTeX has it)
-    last = base.is_Add and all(g.category == CATEGORY["size"] for g in glyphs)
+    last = base.is_Add and all(size_of_key(n) is not None for n in names)  # sizes only (constants share their category)
     return (category + (10 if has_function and not adjoint else 0), float("inf") if last else min(g.rank for g in glyphs),
             sympy.default_sort_key(factor))
 

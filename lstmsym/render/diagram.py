@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..model.along import ALONG
+from ..model.along import SPEC_OPERATORS
 from ..printing.marks import CONV, TRANSPOSE
 from . import tools
 from .layout_check import check_dot, score
@@ -78,7 +78,7 @@ GLYPHS = {"add": ("+", "+"), "minus": ("−", "-"), "mul": ("×", r"\times"), "d
           "mean": ("mean", r"\operatorname{mean}"), "matvec": ("W·", r"W\cdot"),
           "tmatvec": ("Wᵀ·", rf"W^{{{TRANSPOSE.latex}}}\cdot"), "conv": ("K" + CONV.html, "K" + CONV.latex),
           "outer": ("⊗", r"\otimes"), "inverse": ("1/x", "1/x")} | {
-    name: (name, rf"\operatorname{{{name}}}") for name in ALONG}  # the operators along the units: by their names
+    name: (name, rf"\operatorname{{{name}}}") for name in SPEC_OPERATORS}  # the operators along the units: by their names
 
 
 @dataclass

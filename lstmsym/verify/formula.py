@@ -103,11 +103,10 @@ class FormulaReader:
                  "sum_positions": lambda: SumTrailing(args[0], sympy.Integer(2)),
                  "rowsum": lambda: SumTrailing(args[0], sympy.Integer(1)),
                  "conv": lambda: Conv(*args), "conv_transpose": lambda: ConvT(*args), "conv_weight": lambda: ConvW(*args, sympy.Symbol(self.kernel_for(args)))}
-        along = CLASSES
         if node.func in calls:
             return calls[node.func]()
-        if node.func in along:
-            return along[node.func](*args)
+        if node.func in CLASSES:  # an operator along the units or its adjoint
+            return CLASSES[node.func](*args)
         return functions.apply(node.func, args)
 
     def reduction(self, node: Call) -> sympy.Expr | None:

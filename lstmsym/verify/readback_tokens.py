@@ -324,8 +324,8 @@ class MathMLLexer:
             raise ReadError(f"unknown MathML operator {text!r}")
         if tag == "mi":
             text = _text(node)
-            if head(text, MATHML_FUNCTIONS) and following is not None and self.opens(following):
-                return [("func", head(text, MATHML_FUNCTIONS))]
+            if (function := head(text, MATHML_FUNCTIONS)) and following is not None and self.opens(following):
+                return [("func", function)]
             if text == "δ":
                 return [("adjoint",)]
             main, accents = _split_marks(text)
