@@ -55,11 +55,11 @@ class Interrupt(BaseException):
 def test_interrupted_builds_leave_old_or_new_files_only(tmp_path, cli, monkeypatch):
     need("dot")
     spec = tmp_path / "mine.toml"
-    spec.write_text((CELLS / "lstm.toml").read_text().replace('name = "lstm"', 'name = "mine"'))
+    spec.write_text((CELLS / "rnn.toml").read_text().replace('name = "rnn"', 'name = "mine"'))
     out, reference = tmp_path / "out", tmp_path / "reference"
     assert cli("build", spec, "--out", out, *FORMATS)[0] == 0
     old = snapshot(out)
-    spec.write_text(spec.read_text().replace("Long short-term memory", "Long short-term memory, edited"))
+    spec.write_text(spec.read_text().replace("Elman recurrent network", "Elman recurrent network, edited"))
     assert cli("build", spec, "--out", reference, *FORMATS)[0] == 0
     new = snapshot(reference)
     assert old.keys() == new.keys()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SPECS, need_module
+from conftest import ROOT, SPECS, need_module
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -18,18 +18,32 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 VIEWPORT = {"width": 1000, "height": 800}
 
 
+COMMITTED = ROOT / "output" / "site"
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def fresh(tmp_path_factory):
+    """A test spec's page, built here: the built-in cells' pages are the committed ones (output/site), which
+    test_committed_gallery_is_current proves are what a build writes today. (lstm's, gru's and rnn's were built
+    afresh here as well, on each worker: 16 s of setup twice.)"""
     from lstmsym.cli.main import main
 
     out = tmp_path_factory.mktemp("gallery")
-    assert main(["build", "lstm", "gru", "rnn", str(SPECS / "construct_conv.toml"), "--out", str(out),
-                 "--format", "html,svg,json,md"]) == 0
+    assert main(["build", str(SPECS / "construct_conv.toml"), "--out", str(out), "--format", "html,svg,json,md"]) == 0
     return out / "site"
 
 
-def test_every_link_resolves(site):
-    pages = sorted(site.glob("*.html"))
+@pytest.fixture(scope="module")
+def pages(fresh):
+    """Every page: the committed handbook's and the fresh build's."""
+    return sorted(COMMITTED.glob("*.html")) + sorted(fresh.glob("*.html"))
+
+
+def page_path(name: str, fresh: Path) -> Path:
+    return fresh / name if name == "construct_conv.html" else COMMITTED / name
+
+
+def test_every_link_resolves(pages):
     assert {p.name for p in pages} >= {"index.html", "by-year.html", "by-parameters.html", "lstm.html", "construct_conv.html"}
     for page in pages:
         for href in re.findall(r'href="([^"#]+)"', page.read_text()):
@@ -39,7 +53,7 @@ def test_every_link_resolves(site):
 
 
 @pytest.mark.parametrize("page", ["index.html", "lstm.html", "gru.html", "construct_conv.html"])
-def test_page_in_chromium(site, page, tmp_path):
+def test_page_in_chromium(fresh, page, tmp_path):
     playwright = need_module("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is not installed (apt-get install chromium); scripts/setup.sh installs it")
@@ -51,7 +65,7 @@ def test_page_in_chromium(site, page, tmp_path):
         errors: list[str] = []
         tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto((site / page).as_uri())
+        tab.goto(page_path(page, fresh).as_uri())
         sizes = tab.evaluate("() => [...document.querySelectorAll('math')].map(m => { const r = m.getBoundingClientRect(); return [r.width, r.height]; })")
         assert sizes and all(w > 0 and h > 0 for w, h in sizes)
         svgs = tab.evaluate("() => [...document.querySelectorAll('svg')].map(s => { const r = s.getBoundingClientRect(); "
@@ -76,7 +90,7 @@ SCRIPT_PAIRS = """() => { const t = [...document.querySelectorAll('svg text')]; 
   return out; }"""
 
 
-def test_svg_subscripts_are_smaller_and_lower_in_chromium(site):
+def test_svg_subscripts_are_smaller_and_lower_in_chromium():
     """Graphviz's SVG gives a subscript its base's font size and a baseline-shift Chromium ignores, so h_{t-1} was
     drawn as ht-1 at full size on the baseline. Measured in the browser: every subscript is smaller than its base
     and sits lower."""
@@ -84,7 +98,7 @@ def test_svg_subscripts_are_smaller_and_lower_in_chromium(site):
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         tab = browser.new_page(viewport=VIEWPORT)
-        tab.goto((site / "lstm.html").as_uri())
+        tab.goto((COMMITTED / "lstm.html").as_uri())
         pairs = tab.evaluate(SCRIPT_PAIRS)
         browser.close()
     assert len(pairs) >= 6
@@ -95,17 +109,17 @@ def test_svg_subscripts_are_smaller_and_lower_in_chromium(site):
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 #: How much of its own size each diagram is drawn at (its labels shrink with it).
 SVG_SCALES = "() => [...document.querySelectorAll('figure svg')].map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width)"
+#: The pages whose diagrams must keep 0.6 of their size at both widths (as before the pages were shared; at 1280 px
+#: the diagrams of gru_d, hgrn, layernorm_lstm, mc_lstm, on_lstm and others are drawn smaller: left for an issue).
+LEGIBLE = {"lstm.html", "gru.html", "rnn.html", "construct_conv.html"}
 SCROLLING_MATH = "() => [...document.querySelectorAll('math[display=block]')].filter(m => m.scrollWidth > m.clientWidth + 1).length"
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_no_page_overflows_at_phone_and_desktop_widths(site, width):
-    """Every page of the committed handbook and of a fresh build, at 390 px (a phone) and 1280 px: nothing wider
-    than the window outside a scroll box (the index table and long equations overflowed at 390 px)."""
+def test_no_page_overflows_at_phone_and_desktop_widths(pages, width):
+    """Every page of the handbook, at 390 px (a phone) and 1280 px: nothing wider than the window outside a scroll
+    box (the index table and long equations overflowed at 390 px)."""
     playwright = need_module("playwright.sync_api")
-    from conftest import ROOT
-
-    pages = sorted(site.glob("*.html")) + sorted((ROOT / "output" / "site").glob("*.html"))
     assert len(pages) > 70
     wide, scrolling, shrunk = [], [], []
     with playwright.sync_playwright() as p:
@@ -118,7 +132,7 @@ def test_no_page_overflows_at_phone_and_desktop_widths(site, width):
                 wide.append((page.name, scroll_width))
             if width == 1280 and tab.evaluate(SCROLLING_MATH):
                 scrolling.append(page.name)
-            if page.parent == site and min(tab.evaluate(SVG_SCALES), default=1) < 0.6:
+            if page.name in LEGIBLE and min(tab.evaluate(SVG_SCALES), default=1) < 0.6:
                 shrunk.append(page.name)
         browser.close()
     assert not wide, wide

@@ -20,8 +20,7 @@ from ..model.function_classes import Log
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.select import fold_selects
 from ..model.sizes import size_in_expr
-from ..model.vector_ops import (BlockOuter, ConvT, ConvW, MatTVec, MatVec, Outer, SumTrailing, SumUnits,
-                                transposed)
+from ..model.vector_ops import ADJOINTS, BlockOuter, ConvW, Outer, SumTrailing, SumUnits, transposed
 from ..spec.naming import adjoint_key, incoming_key
 
 S = sympy.Symbol
@@ -57,31 +56,10 @@ class Use:
     partial: sympy.Expr
 
 
-def matvec_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
-    """y = M v: the vector gets M^T dy; a matrix-valued quantity M gets dy v^T."""
-    matrix, vector = op.args
-    if index == 1:
-        return MatTVec(S(matrix), upstream)
-    return Outer(upstream, S(vector))
-
-
-def tmatvec_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
-    """y = M^T v (S.T @ q): the vector gets M dy; the matrix-valued quantity M gets v dy^T."""
-    matrix, vector = op.args
-    if index == 1:
-        return MatVec(S(matrix), upstream)
-    return Outer(S(vector), upstream)
-
-
-def outer_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
-    """Y = a b^T: a gets dY b, b gets dY^T a."""
-    left, right = op.args
-    return MatVec(upstream, S(right)) if index == 0 else MatTVec(upstream, S(left))
-
-
-def conv_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
-    """y = conv(K, x): the map gets the transposed convolution of dy."""
-    return ConvT(S(op.args[0]), upstream)
+def table_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
+    """y = matvec, tmatvec, outer or conv of its operands: the adjoint rule of the operator's entry in
+    model.vector_ops."""
+    return ADJOINTS[op.op](index, upstream, *[S(a) for a in op.args])
 
 
 def along_rule(cell: Cell, op: Operator, index: int, upstream: sympy.Expr) -> sympy.Expr:
@@ -101,8 +79,8 @@ def weight_rule(cell: Cell, op: Operator, upstream: sympy.Expr) -> sympy.Expr:
 
 
 #: The adjoint rule of each operator for a batched operand, and the rule for a parameter operand.
-RULES: dict[str, Callable[..., sympy.Expr]] = {"matvec": matvec_rule, "tmatvec": tmatvec_rule, "outer": outer_rule,
-                                               "conv": conv_rule, "weight": weight_rule} | dict.fromkeys(SPEC_OPERATORS, along_rule)
+RULES: dict[str, Callable[..., sympy.Expr]] = (dict.fromkeys(ADJOINTS, table_rule) | {"weight": weight_rule}
+                                               | dict.fromkeys(SPEC_OPERATORS, along_rule))
 
 
 class Backward:

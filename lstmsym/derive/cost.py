@@ -12,7 +12,7 @@ from ..model.along import ALONG, SPEC_OPERATORS
 from ..model.functions import ElementwiseBase
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import at_sizes, size_symbol
-from ..model.vector_ops import MATRIX_VALUED, VECTOR_OPS, MatTVec, MatVec, SumTrailing, SumUnits
+from ..model.vector_ops import MATRIX_VALUED, VECTOR_OPS, MatTVec, MatVec, VectorOpBase, entry_of
 from ..spec.naming import value_key
 
 KINDS = ("nonlinear", "product", "sum")
@@ -31,8 +31,9 @@ def count_ops(expr: sympy.Expr) -> dict[str, int]:
     def walk(e: sympy.Expr) -> None:
         if e.is_Atom:
             return
-        if isinstance(e, (SumUnits, SumTrailing)):
-            counts["sum"] += 1
+        if isinstance(e, VectorOpBase):
+            for kind, n in entry_of(e).counts.items():
+                counts[kind] += n
         elif isinstance(e, VECTOR_OPS):
             pass
         elif isinstance(e, ElementwiseBase):
@@ -50,7 +51,7 @@ def count_ops(expr: sympy.Expr) -> dict[str, int]:
             else:
                 counts["nonlinear"] += 1
         for arg in e.args:
-            if not isinstance(arg, sympy.Integer) or not isinstance(e, SumTrailing):
+            if not isinstance(arg, sympy.Integer) or not isinstance(e, VectorOpBase):
                 walk(arg)
 
     walk(expr)

@@ -16,7 +16,7 @@ import sympy
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import Elementwise
-from ..model.vector_ops import BlockOuter, Conv, ConvT, MatTVec, MatVec, Outer, SumTrailing, SumUnits
+from ..model.vector_ops import LINEAR, TABLE, MatTVec, MatVec
 from ..spec.naming import incoming_key
 
 #: The vector a block is applied to in its adjoint form.
@@ -111,9 +111,7 @@ class Flow:
         if adjoint == 0:
             return "zero", (), (("zero", ()),)
         if chains is None:
-            kinds = [word for cls, word in ((SumUnits, "a reduction"), (SumTrailing, "a reduction"), (Outer, "an outer product"),
-                                            (BlockOuter, "an outer product"), (Conv, "a convolution"), (ConvT, "a convolution"))
-                     if adjoint.has(cls)]
+            kinds = [entry.flow for entry in TABLE if entry.flow and adjoint.has(entry.cls)]
             words = "through " + (" and ".join(sorted(set(kinds))) or "a matrix-valued state")
             return words, (), ((words, ()),)
         matrices = sorted({f.matrix for chain in chains for f in chain if f.kind == "matrix"})
@@ -134,7 +132,7 @@ class Flow:
 
 def _drop_zero_operators(expr: sympy.Expr) -> sympy.Expr:
     """M @ 0 = 0 (and the same for every linear operator), which SymPy does not know of our classes."""
-    linear = (MatVec, MatTVec, Outer, BlockOuter, Conv, ConvT, SumUnits, SumTrailing)
+    linear = LINEAR
     for _ in range(8):
         new = expr.replace(lambda e: isinstance(e, linear) and any(a == 0 for a in e.args[:2]), lambda e: sympy.S.Zero)
         if new == expr:

@@ -10,10 +10,11 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import operator_form, row_sum
+from ..model.vector_ops import operator_form
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
-from .marks import CONV, ODOT, TRANSPOSE
+from .operators import LayoutPrinter
+from .marks import ODOT, TRANSPOSE, Mark
 from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
@@ -35,7 +36,7 @@ def _signed(text: str) -> str:
     return "−" + text[1:] if text.startswith("-") else text
 
 
-class HtmlPrinter(StrPrinter):
+class HtmlPrinter(LayoutPrinter, StrPrinter):
     """Expressions as Graphviz HTML: f ⊙ c<SUB>t-1</SUB>, U<SUB>i</SUB><SUP>T</SUP> δī<SUB>t</SUB>."""
 
     def _print(self, expr, **kwargs):
@@ -77,12 +78,8 @@ class HtmlPrinter(StrPrinter):
     def expression(self, key: str) -> str:
         cell = self.notation.cell
         node = cell.node(key)
-        if isinstance(node, Operator) and len(node.args) == 1:
-            return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
-        if isinstance(node, Operator):
-            first, second = (self._print(sympy.Symbol(a)) for a in node.args)
-            return {"matvec": f"{first}{second}", "tmatvec": f"{first}<SUP>{TRANSPOSE.html}</SUP>{second}",
-                    "outer": f"{first}{second}<SUP>{TRANSPOSE.html}</SUP>"}.get(node.op, f"{first}{CONV.html}{second}")
+        if isinstance(node, Operator):  # by the operator table's layout, as in a derived equation
+            return self._print(operator_form(node.op, *[sympy.Symbol(a) for a in node.args]))
         if isinstance(node, MatrixExpr):
             from ..model.vector_ops import Transposed
 
@@ -146,27 +143,26 @@ class HtmlPrinter(StrPrinter):
         inner = self._print(expr)
         return f"({inner})" if expr.is_Add or expr.is_Mul else inner
 
-    def _print_MatVec(self, expr: sympy.Expr) -> str:
-        return f"{self._operand(expr.args[0])} {self._operand(expr.args[1])}"
+    def _transposed(self, expr: sympy.Expr) -> str:
+        """An operand under a transpose: bracketed unless one symbol, so (W u)^T never reads as W u^T."""
+        inner = self._print(expr)
+        return f"{inner if self.notation.one_name(expr) else f'({inner})'}<SUP>{TRANSPOSE.html}</SUP>"
 
-    def _print_Transposed(self, expr: sympy.Expr) -> str:
-        return f"{self._operand(expr.args[0])}<SUP>{TRANSPOSE.html}</SUP>"
+    # -- the operator table's layouts (printing.operators) ------------------------------------------------------
+    def mark(self, mark: Mark, script: bool) -> str:
+        return mark.html
 
-    def _print_MatTVec(self, expr: sympy.Expr) -> str:
-        return f"{self._operand(expr.args[0])}<SUP>{TRANSPOSE.html}</SUP> {self._operand(expr.args[1])}"
+    def word(self, text: str, label: bool) -> str:
+        return html_text(text)
 
-    def _print_Outer(self, expr: sympy.Expr) -> str:
-        right = expr.args[1]
-        under = self._print(right) if self.notation.one_name(right) else f"({self._print(right)})"
-        return f"{self._operand(expr.args[0])} {under}<SUP>{TRANSPOSE.html}</SUP>"
+    def script(self, base: str, script: str, below: bool) -> str:
+        return f"{base}<SUB>{script}</SUB>" if below else f"{base}<SUP>{script}</SUP>"
 
-    def _print_SumUnits(self, expr: sympy.Expr) -> str:
-        return f"Σ({self._print(expr.args[0])})"
+    def side_by_side(self, items: list[str], thin: bool) -> str:
+        return " ".join(items)
 
-    def _print_SumTrailing(self, expr: sympy.Expr) -> str:
-        if row_sum(expr):
-            return f"rowsum({self._print(expr.args[0])})"
-        return f"Σ<SUB>pos</SUB>({self._print(expr.args[0])})"
+    def call(self, head: str, inner: str) -> str:
+        return f"{head}({inner})"
 
     def _print_along(self, expr: sympy.Expr) -> str:
         """cumsum, cummax, softmax along the units, and their adjoints."""
@@ -174,20 +170,8 @@ class HtmlPrinter(StrPrinter):
 
     _print_AlongBase = _print_along  # every operator of the table model.along
 
-    def _print_Conv(self, expr: sympy.Expr) -> str:
-        return f"{self._print(expr.args[0])} {CONV.html} {self._operand(expr.args[1])}"
-
-    def _print_ConvW(self, expr: sympy.Expr) -> str:
-        return f"{self._operand(expr.args[0])} ⋆ {self._operand(expr.args[1])}"
-
-    def _print_BlockOuter(self, expr: sympy.Expr) -> str:
-        return f"bdiag({self._print_Outer(expr)})"
-
     def _print_LossGrad(self, expr: sympy.Expr) -> str:
         return f"∂ℓ<SUB>{self.notation.time_label(self._settings['shift'])}</SUB>/∂{self._print(expr.args[0])}"
-
-    def _print_ConvT(self, expr: sympy.Expr) -> str:
-        return f"{self._print(expr.args[0])}<SUP>{TRANSPOSE.html}</SUP> {CONV.html} {self._operand(expr.args[1])}"
 
     def _print_Next(self, expr: sympy.Expr) -> str:
         self._settings["shift"] += 1

@@ -7,11 +7,12 @@ from sympy.printing.latex import LatexPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import Next, Transposed, operator_form, row_sum
+from ..model.vector_ops import Next, Transposed, operator_form
 from ..spec.naming import adjoint_base, incoming_base, parts
 from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
-from .marks import CONV, ODOT, TRANSPOSE
+from .operators import LayoutPrinter
+from .marks import ODOT, TRANSPOSE, Mark
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, print_sum
 
 LOSS = r"\ell"
@@ -36,7 +37,7 @@ def time_label(offset: int) -> str:
     return "t" if offset == 0 else f"t{offset:+d}"
 
 
-class CellLatexPrinter(LatexPrinter):
+class CellLatexPrinter(LayoutPrinter, LatexPrinter):
     """Prints per-unit expressions as vector equations: odot between vectors, sigma, h_{t-1}, W^T."""
 
     def _print(self, expr, **kwargs):
@@ -88,17 +89,8 @@ class CellLatexPrinter(LatexPrinter):
             return self.notation.latex_aliases[key]
         cell = self.notation.cell
         node = cell.node(key)
-        if isinstance(node, Operator) and len(node.args) == 1:
-            return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
-        if isinstance(node, Operator):
-            first, second = (self._print(sympy.Symbol(a)) for a in node.args)
-            if node.op == "matvec":
-                return f"{first} {second}"
-            if node.op == "tmatvec":
-                return superscript(first, TOP) + f" {second}"
-            if node.op == "outer":
-                return rf"{first} {second}^{{{TOP}}}"
-            return rf"{first} {CONV.latex} {second}"
+        if isinstance(node, Operator):  # by the operator table's layout, as in a derived equation
+            return self._print(operator_form(node.op, *[sympy.Symbol(a) for a in node.args]))
         if isinstance(node, MatrixExpr):
             text = self.matrix_tex(node.terms)
             simple = len(node.terms) == 1 and node.terms[0].coef == 1
@@ -192,35 +184,26 @@ class CellLatexPrinter(LatexPrinter):
         inner = self._print(expr)
         return rf"\left({inner}\right)" if expr.is_Add or expr.is_Mul else inner
 
-    def _print_MatVec(self, expr: sympy.Expr) -> str:
-        return rf"{self._operand(expr.args[0])} {self._operand(expr.args[1])}"
-
-    def _print_MatTVec(self, expr: sympy.Expr) -> str:
-        return superscript(self._operand(expr.args[0]), TOP) + " " + self._operand(expr.args[1])
-
     def _transposed(self, expr: sympy.Expr) -> str:
         """An operand under a transpose: bracketed unless one symbol, so (W u)^T never reads as W u^T."""
         inner = self._print(expr)
         return superscript(inner, TOP) if self.notation.one_name(expr) else rf"\left({inner}\right)^{{{TOP}}}"
 
-    def _print_Outer(self, expr: sympy.Expr) -> str:
-        return self._operand(expr.args[0]) + r"\, " + self._transposed(expr.args[1])
+    # -- the operator table's layouts (printing.operators) ------------------------------------------------------
+    def mark(self, mark: Mark, script: bool) -> str:
+        return mark.latex
 
-    def _print_BlockOuter(self, expr: sympy.Expr) -> str:
-        return r"\operatorname{bdiag}\left(" + self._operand(expr.args[0]) + r"\, " + self._transposed(expr.args[1]) + r"\right)"
+    def word(self, text: str, label: bool) -> str:
+        return rf"\mathrm{{{text}}}" if label else rf"\operatorname{{{text}}}"
 
-    def _print_SumUnits(self, expr: sympy.Expr) -> str:
-        return rf"\mathbf{{1}}^{{{TOP}}}\left({self._print(expr.args[0])}\right)"
+    def script(self, base: str, script: str, below: bool) -> str:
+        return f"{base}_{{{script}}}" if below else superscript(base, script)
 
-    def _print_SumTrailing(self, expr: sympy.Expr) -> str:
-        if row_sum(expr):
-            return rf"\operatorname{{rowsum}}\left({self._print(expr.args[0])}\right)"
-        return rf"\textstyle\sum_{{\mathrm{{pos}}}}\left({self._print(expr.args[0])}\right)"
+    def side_by_side(self, items: list[str], thin: bool) -> str:
+        return (r"\, " if thin else " ").join(items)
 
-    def _print_Transposed(self, expr: sympy.Expr) -> str:
-        inner = self._print(expr.args[0])
-        simple = expr.args[0].is_Symbol and not inner.startswith(r"\delta") and not inner.startswith(r"\left")
-        return superscript(inner, TOP) if simple else rf"\left({inner}\right)^{{{TOP}}}"
+    def call(self, head: str, inner: str) -> str:
+        return rf"{head}\left({inner}\right)"
 
     def _print_along(self, expr: sympy.Expr) -> str:
         """cumsum, cummax, softmax along the units, and their adjoints: an operator name and its arguments."""
@@ -229,15 +212,6 @@ class CellLatexPrinter(LatexPrinter):
         return rf"\operatorname{{{expr.along}}}\left({args}\right)"
 
     _print_AlongBase = _print_along  # every operator of the table model.along
-
-    def _print_Conv(self, expr: sympy.Expr) -> str:
-        return rf"{self._print(expr.args[0])} {CONV.latex} {self._operand(expr.args[1])}"
-
-    def _print_ConvT(self, expr: sympy.Expr) -> str:
-        return rf"{self._print(expr.args[0])}^{{{TOP}}} {CONV.latex} {self._operand(expr.args[1])}"
-
-    def _print_ConvW(self, expr: sympy.Expr) -> str:
-        return rf"{self._operand(expr.args[0])} \star {self._operand(expr.args[1])}"
 
     def _print_Next(self, expr: sympy.Expr) -> str:
         self._settings["shift"] += 1

@@ -1,5 +1,5 @@
 """The vector operators' marks in every notation, in one table: the transpose, the elementwise product, the
-convolution and correlation, the sum over units. The LaTeX, MathML and HTML printers, the diagrams' labels and the
+convolution and correlation, the sums over units. The LaTeX, MathML and HTML printers, the diagrams' labels and the
 layer boxes read them here (they were written inline in each)."""
 
 from __future__ import annotations
@@ -21,5 +21,7 @@ MARKS = {
     "conv": Mark(r"\ast", "∗", "∗"),
     "correlate": Mark(r"\star", "⋆", "⋆"),
     "sum": Mark(r"\sum", "∑", "Σ"),
+    "sum_inline": Mark(r"\textstyle\sum", "∑", "Σ"),
+    "total": Mark(r"\mathbf{1}^{\top}", "∑", "Σ"),
 }
 TRANSPOSE, ODOT, CONV, CORRELATE, SUM = (MARKS[k] for k in ("transpose", "odot", "conv", "correlate", "sum"))

@@ -8,17 +8,18 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import Transposed, operator_form, row_sum
+from ..model.vector_ops import Transposed, operator_form
 from ..spec.naming import adjoint_base, incoming_base
 from .strict import check_call
-from .marks import CONV, CORRELATE, ODOT, SUM, TRANSPOSE
+from .operators import LayoutPrinter
+from .marks import ODOT, TRANSPOSE, Mark
 from .mathml_lines import display
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Notation
 from .order import base_needs_brackets, factor_needs_brackets, odot_before, ordered_factors, ordered_terms
 
 
 
-class CellMathMLPrinter(MathMLPresentationPrinter):
+class CellMathMLPrinter(LayoutPrinter, MathMLPresentationPrinter):
     """Per-unit expressions as vector equations in MathML."""
 
     def _print(self, expr, **kwargs):
@@ -96,17 +97,8 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
     def expression(self, key: str):
         cell = self.notation.cell
         node = cell.node(key)
-        if isinstance(node, Operator) and len(node.args) == 1:
-            return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
-        if isinstance(node, Operator):
-            first, second = (self._print(sympy.Symbol(a)) for a in node.args)
-            if node.op == "matvec":
-                return self.row(first, second)
-            if node.op == "tmatvec":
-                return self.row(self.el("msup", first, self.mi(TRANSPOSE.mathml)), second)
-            if node.op == "outer":
-                return self.row(first, self.el("msup", second, self.mi(TRANSPOSE.mathml)))
-            return self.row(first, self.mo(CONV.mathml), second)
+        if isinstance(node, Operator):  # by the operator table's layout, as in a derived equation
+            return self._print(operator_form(node.op, *[sympy.Symbol(a) for a in node.args]))
         if isinstance(node, MatrixExpr):
             terms = [t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms]
             return self.bracketed(self._print(sympy.Add(*terms)))
@@ -208,30 +200,26 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         printed = self._print(expr)
         return self.bracketed(printed) if expr.is_Add or expr.is_Mul else printed
 
-    def _print_MatVec(self, expr):
-        return self.row(self._operand(expr.args[0]), self._operand(expr.args[1]))
+    def _transposed(self, expr):
+        """An operand under a transpose: bracketed unless one symbol, so (W u)^T never reads as W u^T."""
+        under = self._print(expr) if self.notation.one_name(expr) else self.bracketed(self._print(expr))
+        return self.el("msup", under, self.mi(TRANSPOSE.mathml))
 
-    def _print_MatTVec(self, expr):
-        return self.row(self.el("msup", self._operand(expr.args[0]), self.mi(TRANSPOSE.mathml)), self._operand(expr.args[1]))
+    # -- the operator table's layouts (printing.operators): a mark is an operator (<mo>), an identifier (<mi>) in a script
+    def mark(self, mark: Mark, script: bool):
+        return (self.mi if script else self.mo)(mark.mathml)
 
-    def _print_Outer(self, expr):
-        right = expr.args[1]
-        under = self._print(right) if self.notation.one_name(right) else self.bracketed(self._print(right))
-        return self.row(self._operand(expr.args[0]), self.el("msup", under, self.mi(TRANSPOSE.mathml)))
+    def word(self, text: str, label: bool):
+        return self.mi(text)
 
-    def _print_BlockOuter(self, expr):
-        return self.row(self.mi("bdiag"), self.bracketed(self._print_Outer(expr)))
+    def script(self, base, script, below: bool):
+        return self.el("msub" if below else "msup", base, script)
 
-    def _print_SumUnits(self, expr):
-        return self.row(self.mo(SUM.mathml), self.bracketed(self._print(expr.args[0])))
+    def side_by_side(self, items: list, thin: bool):
+        return self.row(*items)
 
-    def _print_SumTrailing(self, expr):
-        if row_sum(expr):
-            return self.row(self.mi("rowsum"), self.bracketed(self._print(expr.args[0])))
-        return self.row(self.el("msub", self.mo(SUM.mathml), self.mi("pos")), self.bracketed(self._print(expr.args[0])))
-
-    def _print_Transposed(self, expr):
-        return self.el("msup", self._operand(expr.args[0]), self.mi(TRANSPOSE.mathml))
+    def call(self, head, inner):
+        return self.row(head, self.bracketed(inner))
 
     def _print_along(self, expr):
         """cumsum, cummax, softmax along the units, and their adjoints: an operator name and its arguments."""
@@ -243,15 +231,6 @@ class CellMathMLPrinter(MathMLPresentationPrinter):
         return self.row(self.mi(expr.along), self.bracketed(args))
 
     _print_AlongBase = _print_along  # every operator of the table model.along
-
-    def _print_Conv(self, expr):
-        return self.row(self._print(expr.args[0]), self.mo(CONV.mathml), self._operand(expr.args[1]))
-
-    def _print_ConvT(self, expr):
-        return self.row(self.el("msup", self._print(expr.args[0]), self.mi(TRANSPOSE.mathml)), self.mo(CONV.mathml), self._operand(expr.args[1]))
-
-    def _print_ConvW(self, expr):
-        return self.row(self._operand(expr.args[0]), self.mo(CORRELATE.mathml), self._operand(expr.args[1]))
 
     def _print_Next(self, expr):
         self._settings["shift"] += 1

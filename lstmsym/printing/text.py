@@ -7,7 +7,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator, Reduction
-from ..model.vector_ops import operator_form, row_sum
+from ..model.vector_ops import entry_of, fill_text, operator_form
 from ..spec.naming import adjoint_base, parts
 from .strict import check_call
 from .notation import Notation
@@ -45,15 +45,8 @@ class CellTextPrinter(StrPrinter):
         """The text an expression-like key stands for (brackets around sums and products when `outer`)."""
         cell = self.notation.cell
         node = cell.node(key)
-        if isinstance(node, Operator) and len(node.args) == 1:
-            return self._print(operator_form(node.op, sympy.Symbol(node.args[0])))
-        if isinstance(node, Operator):
-            first, second = (self._print(sympy.Symbol(a)) for a in node.args)
-            if node.op == "matvec":
-                return f"{first} @ {second}"
-            if node.op == "tmatvec":
-                return f"{first}.T @ {second}"
-            return f"{node.op}({first}, {second})"
+        if isinstance(node, Operator):  # by the operator table's layout, as in a derived equation
+            return self._print(operator_form(node.op, *[sympy.Symbol(a) for a in node.args]))
         if isinstance(node, MatrixExpr):
             text = self.matrix_text(node.terms)
             simple = len(node.terms) == 1 and node.terms[0].coef == 1
@@ -129,50 +122,30 @@ class CellTextPrinter(StrPrinter):
         text = self._print(expr)
         return f"({text})" if expr.is_Add or expr.is_Mul else text
 
-    def _print_MatVec(self, expr: sympy.Expr) -> str:
-        return f"{self._operand(expr.args[0])} @ {self._operand(expr.args[1])}"
-
-    def _print_MatTVec(self, expr: sympy.Expr) -> str:
-        matrix, vector = expr.args
-        text = self._print(matrix)
-        return f"{text if matrix.is_Symbol else f'({text})'}.T @ {self._operand(vector)}"
-
     def bare(self, expr: sympy.Expr) -> str:
         """An argument of a call: an expression-like key without its own brackets."""
         if expr.is_Symbol and self.notation.is_expression(expr.name):
             return self.expression(expr.name, outer=False)
         return self._print(expr)
 
-    def _print_Outer(self, expr: sympy.Expr) -> str:
-        return f"outer({self.bare(expr.args[0])}, {self.bare(expr.args[1])})"
+    def slot(self, kind: str, expr: sympy.Expr) -> str:
+        """One argument of a spec-notation layout (model.vector_ops.TEXT_SLOT)."""
+        if kind == "o":
+            return self._operand(expr)
+        if kind == "b":
+            return self.bare(expr)
+        printed = self._print(expr)
+        return f"({printed})" if kind == "m" and not expr.is_Symbol else printed
 
-    def _print_BlockOuter(self, expr: sympy.Expr) -> str:
-        return f"blocks(outer({self.bare(expr.args[0])}, {self.bare(expr.args[1])}))"
-
-    def _print_SumUnits(self, expr: sympy.Expr) -> str:
-        return f"sum({self._print(expr.args[0])})"
-
-    def _print_SumTrailing(self, expr: sympy.Expr) -> str:
-        return f"{'rowsum' if row_sum(expr) else 'sum_positions'}({self._print(expr.args[0])})"
-
-    def _print_Transposed(self, expr: sympy.Expr) -> str:
-        inner = self._print(expr.args[0])
-        return f"{inner}.T" if expr.args[0].is_Symbol else f"({inner}).T"
-
-    def _print_Conv(self, expr: sympy.Expr) -> str:
-        return f"conv({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+    def _print_VectorOpBase(self, expr: sympy.Expr) -> str:
+        """Every operator of the table model.vector_ops, by its spec-notation layout."""
+        return fill_text(entry_of(expr).text_layout(expr), self.slot, expr)
 
     def _print_along(self, expr: sympy.Expr) -> str:
         """cumsum(v), cummax(v), softmax(v) as the spec writes them; revcumsum(g), cummaxgrad(g, v) for adjoints."""
         return f"{expr.along}({', '.join(self.bare(a) for a in expr.args)})"
 
     _print_AlongBase = _print_along  # every operator of the table model.along
-
-    def _print_ConvT(self, expr: sympy.Expr) -> str:
-        return f"conv_transpose({self._print(expr.args[0])}, {self._print(expr.args[1])})"
-
-    def _print_ConvW(self, expr: sympy.Expr) -> str:
-        return f"conv_weight({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Next(self, expr: sympy.Expr) -> str:
         return f"next({self._print(expr.args[0])})"

@@ -15,6 +15,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
+from ..model.vector_ops import entry_of, fill_text
 
 #: How an operand reference is written: the k-th incoming edge, or part j of what it carries.
 REF_PREFIX = "#"
@@ -89,6 +90,16 @@ class SemPrinter(StrPrinter):
 
     def _print_SumTrailing(self, expr: sympy.Expr) -> str:
         return self._call("sumtrail", expr)
+
+    def slot(self, kind: str, expr: sympy.Expr) -> str:
+        printed = self._print(expr)
+        if kind == "o":
+            return self._operand(expr)
+        return f"({printed})" if kind == "m" and not expr.is_Symbol else printed
+
+    def _print_VectorOpBase(self, expr: sympy.Expr) -> str:
+        """Any other operator of the table model.vector_ops: its spec-notation layout."""
+        return fill_text(entry_of(expr).text_layout(expr), self.slot, expr)
 
     def _print_Mean(self, expr: sympy.Expr) -> str:
         return self._call("mean", expr)

@@ -12,16 +12,17 @@ import sympy
 
 from ..derive.derived import Derived
 from ..model.cell import Cell
-from ..model.along import entry_of
+from ..model.along import entry_of as along_entry
 from ..model.functions import ElementwiseBase, FUNCTIONS, info_of
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import size_of_key
-from ..model.vector_ops import (ALONG_UNITS, BlockOuter, Conv, ConvT, ConvW, LossGrad, MatTVec,
-                                MatVec, Next, Outer, SumTrailing, SumUnits, Transposed, operator_form)
+from ..model.vector_ops import ALONG_UNITS, LossGrad, Next, VectorOpBase, entry_of, operator_form
 from ..base.errors import DomainError
 from .loader import load_source
 
 Value = Any
+#: The rank a vector operator's argument is evaluated at, by how its entry reads it.
+OPERAND_RANKS = {"vector": 1, "map": 3}
 
 
 @lru_cache(maxsize=1)
@@ -51,34 +52,6 @@ def block_dense(m: np.ndarray) -> np.ndarray:
     for b in range(k):
         dense[b * r:(b + 1) * r, b * c:(b + 1) * c] = m[b]
     return dense
-
-
-def conv2d(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Same-padded cross-correlation of x (C, H, W) with kernel (F, C, k, k), written out (works on objects)."""
-    f, c, k, _ = kernel.shape
-    p = k // 2
-    _, h, w = x.shape
-    padded = np.zeros((c, h + 2 * p, w + 2 * p), dtype=x.dtype)
-    padded[:, p:p + h, p:p + w] = x
-    out = np.empty((f, h, w), dtype=np.result_type(x, kernel))
-    for i in range(h):
-        for j in range(w):
-            window = padded[:, i:i + k, j:j + k]
-            out[:, i, j] = np.tensordot(kernel, window, axes=([1, 2, 3], [0, 1, 2]))
-    return out
-
-
-def conv2d_weight(d: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
-    """The gradient of conv2d(x, K) with respect to K: d (F, H, W), x (C, H, W)."""
-    p = k // 2
-    c, h, w = x.shape
-    padded = np.zeros((c, h + 2 * p, w + 2 * p), dtype=x.dtype)
-    padded[:, p:p + h, p:p + w] = x
-    out = np.empty((d.shape[0], c, k, k), dtype=np.result_type(d, x))
-    for i in range(k):
-        for j in range(k):
-            out[:, :, i, j] = np.tensordot(d, padded[:, i:i + h, j:j + w], axes=([1, 2], [1, 2]))
-    return out
 
 
 class Interpreter:
@@ -142,58 +115,42 @@ class Interpreter:
             return 0 if size_of_key(expr.name) is not None else np.ndim(env[expr.name])
         if expr.is_Number:
             return 0
-        fixed = {SumUnits: 0, MatVec: 1, MatTVec: 1, Outer: 2, BlockOuter: 2, Transposed: 2, Conv: 3, ConvT: 3, ConvW: 4}
-        fixed.update({kind: 1 for kind in ALONG_UNITS})
-        for kind, rank in fixed.items():
-            if isinstance(expr, kind):
-                return rank
-        if isinstance(expr, SumTrailing):
-            return self.rank(expr.args[0], env) - int(expr.args[1])
+        if isinstance(expr, ALONG_UNITS):
+            return 1
+        if isinstance(expr, VectorOpBase):
+            rank = entry_of(expr).rank
+            return rank if rank is not None else self.rank(expr.args[0], env) - int(expr.args[1])
         return max((self.rank(a, env) for a in expr.args), default=0)
 
     def vector_op(self, expr: sympy.Expr, env: dict[str, Value]) -> Value:
-        args = expr.args
         if isinstance(expr, ALONG_UNITS):
             return self.along_units(expr, env)
-        if isinstance(expr, (MatVec, MatTVec)):
-            matrix = self.matrix(args[0].name, env) if args[0].is_Symbol else np.asarray(self.evaluate(args[0], env))
-            vector = self.evaluate(args[1], env, 1)
-            self._need(matrix, 2, "a matrix")
-            self._need(vector, 1, "a vector")
-            return (matrix.T if isinstance(expr, MatTVec) else matrix) @ vector
-        if isinstance(expr, Outer):
-            left, right = self.evaluate(args[0], env, 1), self.evaluate(args[1], env, 1)
-            self._need(left, 1, "a vector")
-            self._need(right, 1, "a vector")
-            return np.multiply.outer(left, right)
-        if isinstance(expr, BlockOuter):
-            full = np.multiply.outer(self.evaluate(args[0], env, 1), self.evaluate(args[1], env, 1))
-            k = np.asarray(env[args[2].name]).shape[0]
-            r, c = full.shape[0] // k, full.shape[1] // k
-            return np.stack([full[b * r:(b + 1) * r, b * c:(b + 1) * c] for b in range(k)])
-        if isinstance(expr, SumUnits):
-            return np.sum(self.evaluate(args[0], env))
-        if isinstance(expr, SumTrailing):
-            value = self.evaluate(args[0], env)
-            k = int(args[1])
-            return np.sum(value, axis=tuple(range(value.ndim - k, value.ndim)))
-        if isinstance(expr, Transposed):
-            return np.asarray(self.evaluate(args[0], env)).T
-        if isinstance(expr, Conv):
-            return conv2d(self.evaluate(args[1], env, 3), np.asarray(env[args[0].name]))
-        if isinstance(expr, ConvT):
-            kernel = np.asarray(env[args[0].name])
-            return conv2d(self.evaluate(args[1], env, 3), np.flip(kernel, (-2, -1)).swapaxes(0, 1))
-        if isinstance(expr, ConvW):
-            return conv2d_weight(self.evaluate(args[0], env, 3), self.evaluate(args[1], env, 3), np.asarray(env[args[2].name]).shape[-1])
+        if isinstance(expr, VectorOpBase):
+            entry = entry_of(expr)
+            return entry.interpret(*[self.operand(kind, a, env) for kind, a in zip(entry.operands, expr.args)])
         raise ValueError(f"cannot evaluate {type(expr).__name__}")
+
+    def operand(self, kind: str, arg: sympy.Expr, env: dict[str, Value]) -> Value:
+        """One argument of a vector operator, read as its entry says (model.vector_ops.OPERAND_KINDS)."""
+        if kind == "count":
+            return int(arg)
+        if kind == "kernel":
+            return np.asarray(env[arg.name])
+        if kind == "matrix":
+            value = self.matrix(arg.name, env) if arg.is_Symbol else np.asarray(self.evaluate(arg, env))
+            self._need(value, 2, "a matrix")
+            return value
+        value = self.evaluate(arg, env, OPERAND_RANKS.get(kind))
+        if kind == "vector":
+            self._need(value, 1, "a vector")
+        return value
 
     def along_units(self, expr: sympy.Expr, env: dict[str, Value]) -> Value:
         """cumsum, cummax, softmax and their adjoints, along the units of one vector (floats or SymPy objects): the
         interpreter of the operator's entry in model.along."""
         vectors = [np.asarray(self.evaluate(a, env, 1)) for a in expr.args]
         self._need(vectors[0], 1, "a vector")
-        return entry_of(expr).interpret(self.functions, self.numeric, *vectors)
+        return along_entry(expr).interpret(self.functions, self.numeric, *vectors)
 
     @staticmethod
     def _need(value: Value, rank: int, what: str) -> None:

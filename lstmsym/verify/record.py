@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 CHECK_SOURCES = ("verify/suite.py", "verify/numeric.py", "verify/symbolic.py", "verify/direct.py",
                  "verify/interpret.py", "verify/sampling.py", "verify/domains.py", "verify/flow.py",
                  "verify/worked.py", "verify/loader.py", "verify/record.py", "model/functions.py",
-                 "model/vector_ops.py", "model/along.py", "model/sizes.py", "derive/flow.py", "derive/gates.py")
+                 "model/vector_ops.py", "model/arrays.py", "model/along.py", "model/sizes.py", "derive/flow.py", "derive/gates.py")
 #: What the record keeps of a suite run (the timing and the PyTorch part vary with the machine).
 KEPT = ("symbolic", "finite_differences")
 
