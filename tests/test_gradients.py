@@ -20,6 +20,7 @@ from lstmsym.derive import backward
 from lstmsym.derive.derived import Derived
 from lstmsym.model.functions import FUNCTIONS, SPEC_FUNCTIONS
 from lstmsym.model.ir import STRUCTURAL
+from lstmsym.model import vector_ops
 from lstmsym.model.loading import load_cell
 from lstmsym.verify.direct import DirectDerivative
 from lstmsym.verify.interpret import SymbolicInterpreter
@@ -142,8 +143,8 @@ def test_torch_cells_include_the_seed_ones():
 def test_a_wrong_matrix_rule_fails_verify(sympy_cache_cleared, monkeypatch):
     """The vector a matrix-vector product reads gets M v instead of M^T v: the statements `grad` prints
     change, and verify fails on the symbolic check and on finite differences."""
-    monkeypatch.setitem(backward.RULES, "matvec", lambda cell, op, index, up: backward.MatVec(sympy.Symbol(op.args[0]), up)
-                        if index == 1 else backward.Outer(up, sympy.Symbol(op.args[1])))
+    monkeypatch.setitem(backward.RULES, "matvec", lambda cell, op, index, up: vector_ops.MatVec(sympy.Symbol(op.args[0]), up)
+                        if index == 1 else vector_ops.Outer(up, sympy.Symbol(op.args[1])))
     row = run_suite(fresh("antisymmetricrnn"), use_torch=False)
     assert not row["symbolic"]["ok"] and not row["finite_differences"]["ok"]
 

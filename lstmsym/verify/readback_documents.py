@@ -220,10 +220,14 @@ def apply_transposed(chain: list[sympy.Expr], v: sympy.Expr, names: Names) -> sy
 def read_documents(derived: Derived) -> dict[str, DocumentReport]:
     """The write-up (LaTeX) and the site page (MathML) of a cell, rendered in memory and read back."""
     from ..render.documents import writeup_tex
-    from ..render.facts import notation
     from ..render.site import cell_page
 
+    return read_texts(derived, writeup_tex(derived, None, figures=False), cell_page(derived, None, {}, {}))
+
+
+def read_texts(derived: Derived, tex: str, page: str) -> dict[str, DocumentReport]:
+    """A write-up's LaTeX and a site page's HTML, read back to the cell (a built gallery's files, or rendered)."""
+    from ..render.facts import notation
+
     reader = DocumentReader(derived, notation(derived).time_letter)
-    tex = writeup_tex(derived, None, figures=False)
-    page = cell_page(derived, None, {}, {})
     return {"latex": reader.check(tex_formulas(tex), "latex"), "mathml": reader.check(html_formulas(page), "mathml")}
