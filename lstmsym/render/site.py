@@ -43,7 +43,22 @@ def inline_svg(data: bytes | None) -> Markup | None:
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
-    return Markup(svg.strip())
+    return Markup(keep_legible(svg.strip()))
+
+
+#: The smallest share of its own size a diagram is drawn at: below it the figure scrolls instead (14 pt labels stay
+#: 8 pt or more; in a 1280-px window 9 pages drew a diagram smaller, layernorm_lstm's at 0.39 of its size).
+LEAST_SCALE = 0.6
+
+
+def keep_legible(svg: str) -> str:
+    """The root <svg> with a least width of LEAST_SCALE of its own, so a wide diagram is not shrunk to fit the column
+    (the stylesheet lets its figure scroll)."""
+    match = re.match(r'<svg width="([0-9.]+)pt"', svg)
+    if not match:
+        return svg
+    least = float(match.group(1)) * LEAST_SCALE
+    return svg.replace("<svg ", f'<svg style="min-width: {least:.0f}pt" ', 1)
 
 
 def cell_page(derived: Derived, verification: dict[str, Any] | None, svgs: dict[str, bytes], links: dict[str, str]) -> str:
