@@ -84,6 +84,32 @@ def derived_cell(name: str):
     return derived(load_cell(name))
 
 
+def reference_gradients(derived, seed: int = 5):
+    """A sampled case of a cell (sizes 2 to 4, 3 steps, a batch of 2, random parameters, inputs and states), the
+    NumPy module's forward on it and its derived backward for a random output gradient `dys`: what a framework's
+    automatic differentiation of an exported module is held to."""
+    import random
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from lstmsym.verify.loader import numpy_module
+    from lstmsym.verify.sampling import random_inputs, random_params, random_states
+
+    cell = derived.cell
+    sizes = cell.size_rules.sample(random.Random(2), 2, 4)
+    rng = np.random.default_rng(seed)
+    params = random_params(cell, sizes, rng)
+    inputs = random_inputs(cell, sizes, 3, 2, rng)
+    state = random_states(cell, sizes, 2, rng)
+    xs = inputs.pop(cell.input)
+    ours = numpy_module(derived)
+    ys, state_T, cache = ours.forward(params, xs, state, inputs)
+    dys = rng.normal(size=ys.shape)
+    return SimpleNamespace(params=params, xs=xs, state=state, inputs=inputs, ys=ys, dys=dys,
+                           grads=ours.backward(params, cache, dys))
+
+
 @pytest.fixture
 def cli(capsys):
     """Run the CLI in-process: cli('show', 'lstm') -> (exit status, stdout, stderr)."""

@@ -14,7 +14,7 @@ import pytest
 import sympy
 
 import lstmsym
-from conftest import SPECS, derived_cell, need_module
+from conftest import SPECS, derived_cell, need_module, reference_gradients
 from lstmsym.verify.loader import numpy_module
 from lstmsym.verify.sampling import random_inputs, random_params, random_states
 
@@ -83,18 +83,9 @@ def test_jax_grad_equals_the_derived_backward(name, jax64):
     from lstmsym.verify.loader import load_source
 
     d = derived_cell(name)
-    cell = d.cell
     module = load_source(export_jax(d))
-    sizes = cell.size_rules.sample(random.Random(2), 2, 4)
-    rng = np.random.default_rng(5)
-    params = random_params(cell, sizes, rng)
-    inputs = random_inputs(cell, sizes, 3, 2, rng)
-    state = random_states(cell, sizes, 2, rng)
-    xs = inputs.pop(cell.input)
-    ours = numpy_module(d)
-    ys, state_T, cache = ours.forward(params, xs, state, inputs)
-    dys = rng.normal(size=ys.shape)
-    grads = ours.backward(params, cache, dys)
+    case = reference_gradients(d)
+    params, xs, state, inputs, ys, dys, grads = case.params, case.xs, case.state, case.inputs, case.ys, case.dys, case.grads
 
     def loss(p, x, s, side):
         out, _ = module.scan(p, x, s, side or None)

@@ -4,16 +4,11 @@ maximum (cummax): autograd.numpy has no np.maximum.accumulate, the NumPy column'
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import pytest
 
 import lstmsym
-from conftest import SPECS, derived_cell, need_module
-from lstmsym.verify.loader import numpy_module
-from lstmsym.verify.sampling import random_inputs, random_params, random_states
-
+from conftest import SPECS, derived_cell, need_module, reference_gradients
 
 
 def runs_a_maximum(name: str) -> bool:
@@ -34,20 +29,11 @@ def test_autograd_grad_equals_the_derived_backward(name):
     from lstmsym.verify.loader import load_source
 
     d = derived_cell(name)
-    cell = d.cell
     module = load_source(TARGETS["autograd"](d))
-    sizes = cell.size_rules.sample(random.Random(2), 2, 4)
-    rng = np.random.default_rng(5)
-    params = random_params(cell, sizes, rng)
-    inputs = random_inputs(cell, sizes, 3, 2, rng)
-    state = random_states(cell, sizes, 2, rng)
-    xs = inputs.pop(cell.input)
-    ours = numpy_module(d)
-    ys, state_T, cache = ours.forward(params, xs, state, inputs)
+    case = reference_gradients(d)
+    params, xs, state, inputs, dys, grads = case.params, case.xs, case.state, case.inputs, case.dys, case.grads
     out, _ = module.scan(params, xs, state, inputs or None)
-    np.testing.assert_allclose(out, ys, rtol=1e-10, atol=1e-12)
-    dys = rng.normal(size=ys.shape)
-    grads = ours.backward(params, cache, dys)
+    np.testing.assert_allclose(out, case.ys, rtol=1e-10, atol=1e-12)
     loss = lambda args: autograd.numpy.sum(module.scan(*args, inputs or None)[0] * dys)  # noqa: E731
     g_params, g_xs, g_state = autograd.grad(loss)((params, xs, state))
     for k in params:

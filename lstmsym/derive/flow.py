@@ -132,9 +132,8 @@ class Flow:
 
 def _drop_zero_operators(expr: sympy.Expr) -> sympy.Expr:
     """M @ 0 = 0 (and the same for every linear operator), which SymPy does not know of our classes."""
-    linear = LINEAR
     for _ in range(8):
-        new = expr.replace(lambda e: isinstance(e, linear) and any(a == 0 for a in e.args[:2]), lambda e: sympy.S.Zero)
+        new = expr.replace(lambda e: isinstance(e, LINEAR) and any(a == 0 for a in e.args[:2]), lambda e: sympy.S.Zero)
         if new == expr:
             return expr
         expr = new

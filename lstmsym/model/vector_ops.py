@@ -21,6 +21,7 @@ import sympy
 from sympy import Function
 
 from . import arrays
+from .ir import Operator
 from .along import CLASSES, SPEC_OPERATORS
 from .layouts import Arg, Call, Label, Mark, Name, Node, Operand, Sub, Sup, UnderT, row
 
@@ -194,6 +195,11 @@ ADJOINTS = {entry.spec_op: entry.adjoint for entry in TABLE if entry.spec_op}
 def operator_form(name: str, *operands: sympy.Expr) -> sympy.Expr:
     """The vector operation a graph operator computes, on its operands."""
     return OPERATOR_FORMS[name](*operands)
+
+
+def node_form(node: Operator) -> sympy.Expr:
+    """The vector operation an operator node of the graph computes, on the names it reads."""
+    return operator_form(node.op, *[sympy.Symbol(a) for a in node.args])
 
 
 def has_vector_ops(expr: sympy.Expr) -> bool:

@@ -10,7 +10,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import operator_form
+from ..model.vector_ops import node_form
 from ..spec.naming import adjoint_base, incoming_base
 from .escape import html_text
 from .operators import LayoutPrinter
@@ -79,7 +79,7 @@ class HtmlPrinter(LayoutPrinter, StrPrinter):
         cell = self.notation.cell
         node = cell.node(key)
         if isinstance(node, Operator):  # by the operator table's layout, as in a derived equation
-            return self._print(operator_form(node.op, *[sympy.Symbol(a) for a in node.args]))
+            return self._print(node_form(node))
         if isinstance(node, MatrixExpr):
             from ..model.vector_ops import Transposed
 

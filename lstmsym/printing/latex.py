@@ -7,7 +7,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import Next, Transposed, operator_form
+from ..model.vector_ops import Next, Transposed, node_form
 from ..spec.naming import adjoint_base, incoming_base, parts
 from .strict import check_call
 from .notation import ADJOINT_GLYPH, INCOMING_MARK, Glyph, Notation
@@ -90,7 +90,7 @@ class CellLatexPrinter(LayoutPrinter, LatexPrinter):
         cell = self.notation.cell
         node = cell.node(key)
         if isinstance(node, Operator):  # by the operator table's layout, as in a derived equation
-            return self._print(operator_form(node.op, *[sympy.Symbol(a) for a in node.args]))
+            return self._print(node_form(node))
         if isinstance(node, MatrixExpr):
             text = self.matrix_tex(node.terms)
             simple = len(node.terms) == 1 and node.terms[0].coef == 1

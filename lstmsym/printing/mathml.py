@@ -8,7 +8,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator
-from ..model.vector_ops import Transposed, operator_form
+from ..model.vector_ops import Transposed, node_form
 from ..spec.naming import adjoint_base, incoming_base
 from .strict import check_call
 from .operators import LayoutPrinter
@@ -98,7 +98,7 @@ class CellMathMLPrinter(LayoutPrinter, MathMLPresentationPrinter):
         cell = self.notation.cell
         node = cell.node(key)
         if isinstance(node, Operator):  # by the operator table's layout, as in a derived equation
-            return self._print(operator_form(node.op, *[sympy.Symbol(a) for a in node.args]))
+            return self._print(node_form(node))
         if isinstance(node, MatrixExpr):
             terms = [t.coef * (Transposed(sympy.Symbol(t.source)) if t.transposed else sympy.Symbol(t.source)) for t in node.terms]
             return self.bracketed(self._print(sympy.Add(*terms)))

@@ -7,7 +7,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.functions import ElementwiseBase, info_of
 from ..model.ir import MatrixExpr, Operator, Reduction
-from ..model.vector_ops import entry_of, fill_text, operator_form
+from ..model.vector_ops import entry_of, fill_text, node_form
 from ..spec.naming import adjoint_base, parts
 from .strict import check_call
 from .notation import Notation
@@ -46,7 +46,7 @@ class CellTextPrinter(StrPrinter):
         cell = self.notation.cell
         node = cell.node(key)
         if isinstance(node, Operator):  # by the operator table's layout, as in a derived equation
-            return self._print(operator_form(node.op, *[sympy.Symbol(a) for a in node.args]))
+            return self._print(node_form(node))
         if isinstance(node, MatrixExpr):
             text = self.matrix_text(node.terms)
             simple = len(node.terms) == 1 and node.terms[0].coef == 1

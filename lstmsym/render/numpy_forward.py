@@ -8,7 +8,7 @@ import sympy
 from ..derive.derived import Derived
 from ..derive.plan import Group
 from ..model.ir import Elementwise, MatrixExpr, Operator, Reduction
-from ..model.vector_ops import SumUnits, operator_form
+from ..model.vector_ops import SumUnits, node_form
 from ..printing.numpy_code import CodeContext, pycode, pyname, sizename
 from ..spec.naming import adjoint_base, incoming_base, value_key
 from ..spec.matrices import table_code
@@ -147,7 +147,7 @@ class NumpyForward:
                 expr = expr / sympy.Mul(*[S(f"size:{s}") for s in node.over])
             return self.code(expr, names)
         assert isinstance(node, Operator)
-        return self.code(operator_form(node.op, *(S(a) for a in node.args)), names)
+        return self.code(node_form(node), names)
 
     # -- groups ----------------------------------------------------------------------------------
     def offsets(self, group: Group) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from ..model.along import entry_of as along_entry
 from ..model.functions import ElementwiseBase, FUNCTIONS, info_of
 from ..model.ir import Elementwise, Operator, Reduction
 from ..model.sizes import size_of_key
-from ..model.vector_ops import ALONG_UNITS, LossGrad, Next, VectorOpBase, entry_of, operator_form
+from ..model.vector_ops import ALONG_UNITS, LossGrad, Next, VectorOpBase, entry_of, node_form
 from ..base.errors import DomainError
 from .loader import load_source
 
@@ -191,7 +191,7 @@ class Interpreter:
             total = np.sum(inner)
             return total / int(np.prod(over)) if node.mean else total
         assert isinstance(node, Operator)
-        return self.vector_op(operator_form(node.op, *(sympy.Symbol(a) for a in node.args)), env)
+        return self.vector_op(node_form(node), env)
 
     def run_forward(self, params, xs: list[dict[str, Value]], initial: dict[str, Value]) -> list[dict[str, Value]]:
         """One environment per step; xs[t] maps every input's name to its value at step t."""
