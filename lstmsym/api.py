@@ -17,7 +17,7 @@ from .model.loading import cell_from_text, load_cell
 from .model.sizes import at_sizes
 from .printing.matrix_form import MatrixForm
 from .printing.text import text as to_text
-from .render import documents, tools
+from .render import documents, figures, tools
 from .render.embed import SIZE_OPTIONS, Shown, latex_display
 from .render.facts import notation
 
@@ -136,7 +136,7 @@ class Cell:
         return documents.cell_json(self.derived, verification)
 
     def dot(self, kind: str = "cell") -> str:
-        return documents.diagram_dot(self.derived, kind)
+        return figures.diagram_dot(self.derived, kind)
 
     def svg(self, kind: str = "cell") -> str:
         return tools.render_dot(self.dot(kind), "svg").decode()

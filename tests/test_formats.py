@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, need
 from lstmsym.gallery.build import FORMAT_OF_SUFFIX
 from lstmsym.gallery.files import FORMATS, build_cell, planned_files
-from lstmsym.render import documents, tools
+from lstmsym.render import figures
 from lstmsym.derive.derived import derived
 from lstmsym.model.loading import load_cell
 
@@ -30,8 +30,8 @@ def test_one_format_writes_its_planned_files_and_only_its_own(fmt):
     out = build_cell("rnn", (fmt,), RECORD, committed=str(ROOT / "output"))
     assert not out.problems, out.problems
     written = {rel.removeprefix("rnn/") for rel in out.files if rel.startswith("rnn/")}
-    kinds = documents.diagram_kinds(derived(load_cell("rnn")))
-    assert written == set(planned_files("rnn", (fmt,), tools.dot_available(), tools.tex_available(), kinds))
+    kinds = figures.diagram_kinds(derived(load_cell("rnn")))
+    assert written == set(planned_files("rnn", (fmt,), figures.available(), kinds))
     assert {format_of(rel) for rel in out.files} <= {fmt, "any"}, sorted(out.files)
     assert {rel for rel in out.files if format_of(rel) == fmt}, f"{fmt} wrote nothing of its own"
     assert {rel for rel in out.files if rel.startswith("site/")} == ({"site/rnn.html"} if fmt == "html" else set())

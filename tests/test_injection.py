@@ -55,7 +55,7 @@ def test_hostile_text_is_escaped_and_compiles(tmp_path):
 
 
 def _compile_and_read_log(tmp_path, tex, folder) -> str:
-    from lstmsym.render.documents import diagram_dot
+    from lstmsym.render.figures import diagram_dot
     from lstmsym.render.tools import render_dot
 
     work = tmp_path / "tex"

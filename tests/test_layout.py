@@ -132,7 +132,7 @@ def test_operator_boxes_name_their_matrix_or_kernel():
     """A lone product's box reads W·/U· (ATR) or K∗ for a convolution, its TikZ label from the glyph table, with
     nothing but printable text in it."""
     from lstmsym.render.diagram_forward import ForwardBuilder
-    from lstmsym.render.documents import notation
+    from lstmsym.render.facts import notation
 
     glyphs = {}
     for spec in ("atr", str(ROOT / "tests" / "specs" / "construct_conv.toml")):

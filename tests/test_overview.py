@@ -29,10 +29,10 @@ def expected_reads(data: dict) -> dict[str, set[str]]:
 
 
 def overview_graph(name: str):
-    from lstmsym.render import documents
+    from lstmsym.render import figures
     from lstmsym.render.diagram import to_dot
 
-    return parse_dot(to_dot(documents.diagram(derived_cell(name), "overview")))
+    return parse_dot(to_dot(figures.diagram(derived_cell(name), "overview")))
 
 
 @pytest.mark.parametrize("name", LARGE)
@@ -57,7 +57,7 @@ def test_the_overview_reads_back_to_the_spec(name):
 
 
 def test_the_large_cells_get_an_overview_and_the_small_ones_do_not():
-    from lstmsym.render.documents import diagram_kinds
+    from lstmsym.render.figures import diagram_kinds
 
     assert diagram_kinds(derived_cell("lstm"))[0] == "cell"
     assert all(diagram_kinds(derived_cell(name))[0] == "overview" for name in LARGE)
@@ -96,9 +96,9 @@ def test_builtins_over_thirty_operations_name_their_blocks():
 def test_the_legends_time_arrow_uses_the_cells_step_index():
     """Phased LSTM reads an input named t, so its step index is j: every legend's time arrow says j−1 ⟶ j (it said
     t−1 ⟶ t beside h_{j−1}); LSTM's says t."""
-    from lstmsym.render import documents
+    from lstmsym.render import figures
 
     for kind in ("overview", "cell", "backward", "unrolled", "unrolled_backward"):
-        legend = documents.diagram(derived_cell("phased_lstm"), kind).legend
+        legend = figures.diagram(derived_cell("phased_lstm"), kind).legend
         assert "j−1" in legend[0] and "t−1" not in legend[0] and "j{-}1" in legend[1], kind
-    assert "t−1 ⟶ t" in documents.diagram(derived_cell("lstm"), "cell").legend[0]
+    assert "t−1 ⟶ t" in figures.diagram(derived_cell("lstm"), "cell").legend[0]

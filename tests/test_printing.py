@@ -102,7 +102,7 @@ h = "a + b + c + z + h_prev"
 
 def test_gradient_flow_labels_keep_brackets(cli):
     """The issue's example: ⊙ (1 − g²), not ⊙ 1 − g²."""
-    from lstmsym.render.documents import diagram_dot
+    from lstmsym.render.figures import diagram_dot
 
     dot = diagram_dot(derived_cell("lstm"), "backward")
     assert "⊙ (1 − g<SUB>t</SUB><SUP>2</SUP>)" in dot and "⊙ 1 −" not in dot
@@ -183,7 +183,7 @@ def test_gradient_flow_labels_multiply_by_a_scalar_without_odot():
     dot = cell.dot("backward")
     assert "label=<−γ>" in dot and "⊙ (−γ)" not in dot
     assert "label=<⊙ ε (1 − tanh(h̄<SUB>t</SUB>)<SUP>2</SUP>)>" in dot
-    from lstmsym.render.documents import diagram
+    from lstmsym.render.figures import diagram
 
     tex = [e.tex for e in diagram(cell.derived, "backward").edges]
     assert r"-\gamma" in tex and not any(r"\odot" in t and r"\gamma" in t for t in tex), tex

@@ -19,10 +19,10 @@ CELLS = ("lstm", "gru", "xlstm_mlstm")
 
 def _diagram_sources(name: str, kind: str) -> tuple[str, dict, str]:
     """(DOT source, dot's JSON layout of it, SVG as written) of one diagram."""
-    from lstmsym.render import documents, tools
+    from lstmsym.render import figures, tools
 
     need("dot")
-    source = documents.diagram_dot(derived_cell(name), kind)
+    source = figures.diagram_dot(derived_cell(name), kind)
     return source, json.loads(tools.render_dot(source, "json")), tools.render_dot(source, "svg").decode()
 
 

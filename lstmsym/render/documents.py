@@ -1,5 +1,5 @@
 """A cell's documents as text: the LaTeX write-up, the Markdown page, cell.json, and the gallery's index
-and handbook. Diagrams are in diagram.py; external tools in tools.py."""
+and handbook. Diagrams and the files drawn from them are in figures.py; external tools in tools.py."""
 
 from __future__ import annotations
 
@@ -9,95 +9,61 @@ from ..base.jsonio import dumps, tagged
 from ..base.version import __version__
 from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
-from ..derive.frameworks import mapping
-from .context import cell_context, sizes_text
-from .diagram import to_dot
-from .diagram_backward import backward_diagram
-from .diagram_forward import forward_diagram
-from .diagram_overview import has_overview, overview_diagram
-from .diagram_unrolled import unrolled_diagram
-from .facts import notation
+from .checked import verification_context
+from .context import cell_context
 from .gradview import gradient_view
 from .templating import environment
 from .views import cell_view, formula_latex
-from .worked import draws_phrase, worked_context
 
-#: The diagrams every cell gets (a large cell also gets an overview: diagram_kinds).
-DIAGRAM_KINDS = ("cell", "backward", "unrolled", "unrolled_backward")
-#: The sequence lengths the documents tabulate from the gradient-survival profile.
-FLOW_STEPS_SHOWN = (1, 10, 50, 200)
 #: What a Markdown page may link to, by build format: file name patterns ({name} is the cell's name).
 PAGE_FILES = {"svg": ("overview.svg", "cell.svg", "backward.svg", "flow.svg", "unrolled.svg", "unrolled_backward.svg"), "pdf": ("{name}.pdf",), "tex": ("{name}.tex",), "json": ("cell.json",),
               "dot": ("cell.dot", "backward.dot")}
 
 
-def verification_context(derived: Derived, entry: dict[str, Any] | None) -> dict[str, Any]:
-    """The verification entry of the record, with the phrases the documents print (None: not verified)."""
-    if not entry:
-        return {"available": False}
-    symbolic = dict(entry["symbolic"])
-    symbolic["sizes_text"] = sizes_text(symbolic["sizes"])
-    torch_map = mapping(derived.cell, "pytorch")
-    out = {"available": True, "symbolic": symbolic, "finite_differences": dict(entry["finite_differences"]),
-           "pytorch": f"torch.nn.{torch_map.cls}" if torch_map is not None else ""}
-    if entry.get("worked"):
-        out["worked"] = worked_context(derived, entry["worked"], notation(derived))
-    if entry.get("flow"):
-        flow = entry["flow"]
-        shown = [k for k, t in enumerate(flow["steps"]) if t in FLOW_STEPS_SHOWN]
-        out["flow"] = dict(flow, sizes_text=sizes_text(flow["sizes"]), draws_text=draws_phrase(derived, "text"),
-                           draws_latex=draws_phrase(derived, "latex"),
-                           rows=[{"steps": flow["steps"][k], "median": _g(flow["median"][k]), "low": _g(flow["low"][k]),
-                                  "high": _g(flow["high"][k])} for k in shown])
+def cell_documents(derived: Derived, verification: dict[str, Any] | None, formats: tuple[str, ...],
+                   present: tuple[str, ...], figures: bool, flow_figure: bool, tikz: bool) -> dict[str, str]:
+    """A gallery entry's text documents, by file name: the write-up always (its PDF compiles from it), the
+    Markdown page and cell.json where the formats ask. Each reads the one verification view."""
+    view = verification_context(derived, verification)
+    cell = cell_context(derived)
+    out = {f"{cell['name']}.tex": _writeup(cell, view, figures, flow_figure, "../references", tikz)}
+    if "md" in formats:
+        out["README.md"] = _readme(cell, view, present)
+    if "json" in formats:
+        out["cell.json"] = _cell_json(derived, view)
     return out
-
-
-def _g(value: float) -> str:
-    """3 significant digits, as a page prints a measured norm."""
-    return f"{value:.3g}"
-
-
-def diagram(derived: Derived, kind: str = "cell"):
-    """The forward diagram ('cell'), the gradient-flow diagram ('backward'), or three steps of either
-    ('unrolled', 'unrolled_backward')."""
-    n = notation(derived)
-    if kind == "overview":
-        return overview_diagram(derived, n)
-    if kind.startswith("unrolled"):
-        return unrolled_diagram(derived, n, backward=kind.endswith("backward"))
-    return (forward_diagram if kind == "cell" else backward_diagram)(derived, n)
-
-
-def diagram_kinds(derived: Derived) -> tuple[str, ...]:
-    """The diagrams a cell gets: the overview first where it has one (diagram_overview.has_overview)."""
-    return (("overview",) if has_overview(derived, notation(derived)) else ()) + DIAGRAM_KINDS
-
-
-def diagram_dot(derived: Derived, kind: str = "cell") -> str:
-    """DOT source of the forward diagram ('cell') or the gradient-flow diagram ('backward')."""
-    return to_dot(diagram(derived, kind))
 
 
 def writeup_tex(derived: Derived, verification: dict[str, Any] | None = None, figures: bool = True,
                 flow_figure: bool = False, bibliography: str = "../references", tikz: bool = False) -> str:
     """The LaTeX write-up; `figures` includes the diagrams (cell.pdf, backward.pdf), `flow_figure` flow.pdf;
     citations come from `bibliography`.bib (the gallery's references.bib, one folder up)."""
-    return environment("latex").get_template("writeup.tex.j2").render(
-        cell=cell_context(derived), verification=verification_context(derived, verification), figures=figures,
-        flow_figure=flow_figure, bibliography=bibliography, tikz=tikz)
+    return _writeup(cell_context(derived), verification_context(derived, verification), figures, flow_figure, bibliography, tikz)
 
 
 def readme_md(derived: Derived, verification: dict[str, Any] | None = None, files: tuple[str, ...] = ()) -> str:
     """The Markdown page; it links and embeds only the files in `files` (those the build writes)."""
-    ctx = cell_context(derived)
-    present = set(files)
-    return environment("markdown").get_template("readme.md.j2").render(
-        cell=ctx, verification=verification_context(derived, verification),
-        has=lambda rel: rel.format(name=ctx["name"]) in present)
+    return _readme(cell_context(derived), verification_context(derived, verification), files)
 
 
 def cell_json(derived: Derived, verification: dict[str, Any] | None = None) -> str:
     """cell.json: the lstmsym.cell/1 view with the gradients and the verification record."""
+    return _cell_json(derived, verification_context(derived, verification))
+
+
+def _writeup(cell: dict[str, Any], view: dict[str, Any], figures: bool, flow_figure: bool, bibliography: str,
+             tikz: bool) -> str:
+    return environment("latex").get_template("writeup.tex.j2").render(
+        cell=cell, verification=view, figures=figures, flow_figure=flow_figure, bibliography=bibliography, tikz=tikz)
+
+
+def _readme(cell: dict[str, Any], view: dict[str, Any], files: tuple[str, ...]) -> str:
+    present = set(files)
+    return environment("markdown").get_template("readme.md.j2").render(cell=cell, verification=view,
+                                                                       has=lambda rel: rel.format(name=cell["name"]) in present)
+
+
+def _cell_json(derived: Derived, view: dict[str, Any]) -> str:
     data = cell_view(derived)
     grads = gradient_view(derived)
     data["gradients"] = {
@@ -107,7 +73,7 @@ def cell_json(derived: Derived, verification: dict[str, Any] | None = None) -> s
         "bptt": [{"target": r["target"], "text": r["text"], "latex": r["latex"]} for r in grads["recurrences"]],
     }
     data["reference_sizes"] = derived.cell.size_rules.reference_sizes()
-    data["verification"] = verification_context(derived, verification)
+    data["verification"] = view
     data["lstmsym"] = __version__
     return dumps(tagged("cell", data))
 

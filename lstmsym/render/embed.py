@@ -16,7 +16,7 @@ from ..derive.counts import evaluate, factored
 from ..derive.derived import Derived
 from ..spec.catalogue import aliases, builtin_paths
 from .context import cell_context
-from .documents import diagram_dot
+from .figures import diagram_dot
 from .facts import notation
 from .site import count_mathml, equations_html, gradient_sections, inline_svg, names_mathml, parameters_mathml
 from .templating import environment
@@ -30,7 +30,7 @@ SHOW = {
     "diagram": "the data-flow diagram of one step (SVG)",
     "gradient-diagram": "the gradient-flow diagram of one step (SVG)",
 }
-#: The diagram items, by the kind documents.diagram draws.
+#: The diagram items, by the kind figures.diagram draws.
 DIAGRAMS = {"diagram": "cell", "gradient-diagram": "backward"}
 #: How math reaches an HTML page: MathML (browsers draw it, no JavaScript) or LaTeX for MathJax/KaTeX.
 MATH = ("mathml", "latex")

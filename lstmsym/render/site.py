@@ -16,6 +16,7 @@ from ..derive.scan import ScanForm
 from ..model.sizes import SIZE_PREFIX
 from ..printing.mathml import adjoint_form, equation, jacobian, mathml
 from ..printing.text import text
+from .checked import verification_context
 from .context import cell_context
 from .facts import notation
 from .gradview import gradient_view
@@ -61,10 +62,14 @@ def keep_legible(svg: str) -> str:
     return svg.replace("<svg ", f'<svg style="min-width: {least:.0f}pt" ', 1)
 
 
+def file_links(name: str, present: tuple[str, ...]) -> dict[str, str]:
+    """A cell page's links to the cell's other files, by label: those the build writes (`present`)."""
+    return {label: f"../{name}/{rel}" for label, rel in (("write-up (PDF)", f"{name}.pdf"), ("LaTeX", f"{name}.tex"),
+                                                         ("Markdown", "README.md"), ("cell.json", "cell.json")) if rel in present}
+
+
 def cell_page(derived: Derived, verification: dict[str, Any] | None, svgs: dict[str, bytes], links: dict[str, str]) -> str:
     """One cell's page. `svgs`: cell, backward, flow (SVG bytes); `links`: other files of the cell, by label."""
-    from .documents import verification_context
-
     n = notation(derived)
     ctx = cell_context(derived)
     sections = gradient_sections(derived)
@@ -192,4 +197,4 @@ def index_pages(cells: list[Derived], plots: dict[str, bytes]) -> dict[str, str]
     return out
 
 
-__all__ = ["cell_page", "equations_html", "gradient_sections", "index_pages", "inline_svg", "text"]
+__all__ = ["cell_page", "file_links", "equations_html", "gradient_sections", "index_pages", "inline_svg", "text"]

@@ -110,8 +110,21 @@ def tikz_context(diagram: Diagram, layout: dict[str, Any]) -> dict[str, Any]:
 
 def diagram_tikz(diagram: Diagram) -> str:
     """The tikzpicture of a diagram (to \\input into a document)."""
-    layout = json.loads(tools.render_dot(to_dot(diagram), "json"))
-    return environment("latex").get_template("diagram.tikz.j2").render(**tikz_context(diagram, layout))
+    return _picture(diagram, tools.render_dot(to_dot(diagram), "json"))
+
+
+def figure_files(diagrams: dict[str, Diagram], layouts: dict[str, bytes]) -> dict[str, str]:
+    """Each diagram's TikZ files, by file name: NAME.tikz (its tikzpicture, from dot's JSON layout of it by the
+    same name) and NAME-tikz.tex (a document that compiles it alone)."""
+    files = {}
+    for name, diagram in diagrams.items():
+        files[f"{name}.tikz"] = _picture(diagram, layouts[name])
+        files[f"{name}-tikz.tex"] = standalone_tex(f"{name}.tikz")
+    return files
+
+
+def _picture(diagram: Diagram, layout: bytes) -> str:
+    return environment("latex").get_template("diagram.tikz.j2").render(**tikz_context(diagram, json.loads(layout)))
 
 
 def standalone_tex(tikz_file: str) -> str:

@@ -4,13 +4,13 @@ Each call is deterministic: fixed dates for PDFs, no timestamps in SVG."""
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import LstmsymError, ToolMissingError
@@ -37,6 +37,25 @@ def tikz_available() -> bool:
         return False
     found = subprocess.run(["kpsewhich", "tikz.sty"], capture_output=True, text=True)
     return bool(found.stdout.strip())
+
+
+@dataclass(frozen=True)
+class Tools:
+    """Which optional tools this machine has (dot, latexmk with pdflatex, TikZ for pdfLaTeX, matplotlib): what a
+    build can make, asked once per cell (render.figures.available)."""
+
+    dot: bool
+    tex: bool
+    tikz: bool
+    matplotlib: bool
+
+
+def render_all(sources: dict[str, str], formats: list[str]) -> dict[str, dict[str, bytes]]:
+    """dot's output of every DOT source (by name) in every format, by format then name: one call for all of a
+    cell's pictures."""
+    if not dot_available():
+        raise ToolMissingError(DOT_HINT)
+    return {fmt: {name: _render_dot(source, fmt) for name, source in sources.items()} for fmt in formats}
 
 
 def render_dot(source: str, fmt: str) -> bytes:
