@@ -110,6 +110,55 @@ def test_check_reads_each_pdfs_source_digest_instead_of_compiling(tmp_path, cli,
 
 
 @pytest.mark.dot
+def test_check_reads_each_pictures_source_digest_instead_of_drawing(tmp_path, cli, monkeypatch):
+    """`build --check` does not run dot or matplotlib again for a picture (a third of its time): a diagram's SVG or
+    PNG carries the digest of its DOT source (compared byte for byte), a flow plot the digest of its data and code;
+    a committed picture whose digest matches stands in, any other is drawn again and compared, so it is stale. The
+    tools themselves are held to the committed bytes end to end on one cell (test_byte_identical_...)."""
+    from lstmsym.render import plots, tools
+
+    need("dot")
+    fmt = ("--format", "svg,png", "--jobs", "1")
+    assert cli("build", "rnn", "--out", tmp_path, *fmt)[0] == 0
+    drawn, render = [], tools._render_dot
+    monkeypatch.setattr(tools, "_render_dot", lambda source, f: drawn.append(f) or render.__wrapped__(source, f))
+    monkeypatch.setattr(plots, "flow_figure", lambda *args: pytest.fail("--check drew a flow plot again"))
+    assert cli("build", "rnn", "--out", tmp_path, *fmt, "--check")[0] == 0
+    assert not {"svg", "png"} & set(drawn), drawn
+    monkeypatch.undo()
+    for picture in (tmp_path / "rnn" / "cell.png", tmp_path / "rnn" / "backward.svg", tmp_path / "rnn" / "flow.svg"):
+        data = picture.read_bytes()
+        at = data.index(b"LstmsymSource ") + len(b"LstmsymSource ")
+        picture.write_bytes(data[:at] + (b"1" if data[at:at + 1] == b"0" else b"0") + data[at + 1:])
+        code, text, _ = cli("build", "rnn", "--out", tmp_path, *fmt, "--check")
+        assert code == 1 and f"stale: {picture}" in text, text
+        picture.write_bytes(data)
+
+
+@pytest.mark.dot
+def test_a_stamped_png_keeps_valid_chunks():
+    """The digest goes in a tEXt chunk right after IHDR, and every chunk's CRC still holds (read here chunk by
+    chunk, not by the writer)."""
+    import struct
+    import zlib
+
+    from lstmsym.render import tools
+
+    need("dot")
+    data = tools.render_dot('digraph g { a -> b }', "png")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at, kinds = 8, []
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        assert struct.unpack(">I", data[at + 8 + length:at + 12 + length])[0] == zlib.crc32(kind + body), kind
+        kinds.append((kind, body))
+        at += 12 + length
+    assert kinds[0][0] == b"IHDR" and kinds[1] == (b"tEXt", b"Comment\0LstmsymSource " + tools.picture_digest('digraph g { a -> b }', "png").encode())
+    assert kinds[-1][0] == b"IEND"
+
+
+@pytest.mark.dot
 def test_a_users_cell_joins_the_gallery_folder(tmp_path, cli):
     need("dot")
     out = tmp_path / "gallery"

@@ -55,15 +55,16 @@ def build_cell(spec: str, formats: tuple[str, ...], record: dict[str, Any], pdf_
                committed: str | None = None) -> CellOutput:
     """All files of one cell, stage after stage: derive, verify, draw, write, compile. `pdf_figures` also renders
     the PDF diagrams the handbook includes. With `committed` (a gallery folder, for `build --check`) the write-up
-    is not compiled: the committed PDF stands in for it when it was compiled from the same sources
-    (tools.committed_pdf)."""
+    is not compiled and the pictures are not drawn again where the committed ones were made from the same sources
+    (tools.committed_pdf, tools.committed_picture): a committed PDF, SVG or PNG carries the digest of its sources."""
     d = derived(load_cell(spec))
     name, cited = d.cell.name, bool(d.cell.references)
     result = CellOutput(name)
     result.verification = records.status(d, record)
     have = figures.available()
     kinds = figures.diagram_kinds(d)
-    pictures = figures.cell_pictures(d, kinds, formats, have, result.verification.get("flow"), pdf_figures)
+    pictures = figures.cell_pictures(d, kinds, formats, have, result.verification.get("flow"), pdf_figures,
+                                     Path(committed) / name if committed else None)
     present = planned_files(name, formats, have, kinds)
     texts = documents.cell_documents(d, result.verification, formats, present, figures=have.dot,
                                      flow_figure="flow.pdf" in pictures.figures, tikz="cell.tikz" in pictures.figures)

@@ -8,6 +8,7 @@ build_cell receives the files."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..derive.derived import Derived
@@ -61,22 +62,23 @@ class Pictures:
 
 
 def cell_pictures(derived: Derived, kinds: tuple[str, ...], formats: tuple[str, ...], have: tools.Tools,
-                  flow: dict[str, Any] | None, pdf_figures: bool) -> Pictures:
+                  flow: dict[str, Any] | None, pdf_figures: bool, committed: Path | None = None) -> Pictures:
     """Every picture of a cell a build with these formats and tools makes; `flow` is the verification record's
     gradient-flow profile (plotted where matplotlib is), `pdf_figures` asks for the PDF figures the write-up
-    includes whatever the formats."""
+    includes whatever the formats. With `committed` (the cell's folder, for `build --check`) a committed picture
+    that carries the digest of what it is drawn from stands in for drawing it (tools.STAMPED)."""
     out = Pictures()
     diagrams = {kind: diagram(derived, kind) for kind in kinds}
     dots = {kind: to_dot(d) for kind, d in diagrams.items()}
     use_tikz = "tikz" in formats and have.dot and have.tikz
     wanted = [fmt for fmt in ("svg", "png") if fmt in formats] + ["svg"] * ("html" in formats and "svg" not in formats) \
         + ["json"] * use_tikz + ["pdf"] * (not use_tikz and ("pdf" in formats or pdf_figures))
-    rendered = tools.render_all(dots, wanted) if have.dot else {}
+    rendered = tools.render_all(dots, wanted, committed) if have.dot else {}
     tikz_files = tikz.figure_files(diagrams, rendered["json"]) if use_tikz else {}
     if not have.dot and any(f in formats for f in ("svg", "png", "pdf", "tikz")):
         out.skipped.append("dot")
     if flow:
-        _flow_plot(derived, formats, have, flow, pdf_figures, out)
+        _flow_plot(derived, formats, have, flow, pdf_figures, out, committed)
     for kind in kinds:  # each kind's DOT, pictures and TikZ, as a reader lists them
         out.files[f"{kind}.dot"] = dots[kind].encode()
         for fmt in ("svg", "png"):
@@ -93,14 +95,18 @@ def cell_pictures(derived: Derived, kinds: tuple[str, ...], formats: tuple[str, 
 
 
 def _flow_plot(derived: Derived, formats: tuple[str, ...], have: tools.Tools, flow: dict[str, Any], pdf_figures: bool,
-               out: Pictures) -> None:
-    """The gradient-flow plot, drawn once for SVG (the page, the svg format) and PDF (the write-up)."""
+               out: Pictures, committed: Path | None) -> None:
+    """The gradient-flow plot, drawn once for SVG (the page, the svg format) and PDF (the write-up), or the
+    committed files that carry its digest."""
     if not have.matplotlib:
         if any(f in formats for f in ("svg", "pdf", "html")):
             out.skipped.append("matplotlib")
         return
     wanted = tuple(f for f, wants in (("svg", "svg" in formats or "html" in formats), ("pdf", "pdf" in formats or pdf_figures)) if wants)
-    drawn = plots.flow_figure(derived.cell.name, derived.cell.family, flow, wanted) if wanted else {}
+    cell = derived.cell
+    digest = plots.flow_digest(cell.name, cell.family, flow) if committed else ""
+    kept = {fmt: tools.committed_picture(committed / f"flow.{fmt}", digest) for fmt in wanted} if committed else {}
+    drawn = kept if kept and all(kept.values()) else plots.flow_figure(cell.name, cell.family, flow, wanted) if wanted else {}
     if "svg" in drawn:
         out.svgs["flow"] = drawn["svg"]
         if "svg" in formats:

@@ -3,17 +3,19 @@ matplotlib as deterministic SVG and PDF. matplotlib is an optional extra; the co
 
 from __future__ import annotations
 
-import math
-
+import hashlib
 import io
+import json
+import math
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
-
 
 from ..derive.compare import measure
 from ..derive.counts import CountQuery
 from ..derive.derived import Derived
 from ..model.sizes import at_sizes
+from . import tools
 
 HIDDEN = [16, 32, 64, 128, 256, 512, 1024, 2048]
 FAMILY_COLORS = {"lstm": "#c0392b", "gru": "#2471a3", "rnn": "#239b56", "other": "#7d3c98"}
@@ -45,16 +47,19 @@ def series(derived: Derived, kind: str) -> tuple[float, ...]:
     return tuple(values)
 
 
-def _save(fig, formats: str | tuple[str, ...]) -> bytes | dict[str, bytes]:
-    """The figure in each format, drawn once and written as each (a single format: its bytes)."""
+def _save(fig, formats: str | tuple[str, ...], digest: str = "") -> bytes | dict[str, bytes]:
+    """The figure in each format, drawn once and written as each (a single format: its bytes); with `digest`, each
+    file carries it (tools.STAMPED: an SVG as dot's do, a PDF in its Info's Keywords)."""
     import matplotlib.pyplot as plt
 
     out = {}
     for fmt in (formats,) if isinstance(formats, str) else formats:
         buffer = io.BytesIO()
         metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"CreationDate": None, "ModDate": None}
+        if digest and fmt == "pdf":
+            metadata["Keywords"] = f"{tools.PICTURE_KEY} {digest}"
         fig.savefig(buffer, format=fmt, metadata=metadata)
-        out[fmt] = buffer.getvalue()
+        out[fmt] = tools.stamp(buffer.getvalue(), fmt, digest) if digest and fmt == "svg" else buffer.getvalue()
     plt.close(fig)
     return out[formats] if isinstance(formats, str) else out
 
@@ -64,9 +69,21 @@ RC = {"svg.hashsalt": "lstmsym", "svg.fonttype": "none", "font.size": 9, "pdf.co
       "xtick.labelsize": 9, "ytick.labelsize": 9, "legend.fontsize": 8, "legend.title_fontsize": 8}
 
 
+#: This module's code: a cell's flow plot carries a digest of it, of matplotlib's version and of the plotted data.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def flow_digest(name: str, family: str, flow: dict[str, Any]) -> str:
+    """The digest a cell's flow plot carries (`build --check` takes a committed plot that carries it)."""
+    from importlib.metadata import version
+
+    data = json.dumps([name, family, flow], sort_keys=True)
+    return hashlib.sha256(f"{_CODE}\0{version('matplotlib')}\0{data}".encode()).hexdigest()[:32]
+
+
 def flow_figure(name: str, family: str, flow: dict[str, Any], fmt: str | tuple[str, ...]) -> bytes | dict[str, bytes]:
     """One cell's gradient-survival profile: the median norm against T, the quartiles shaded; in one format, or
-    several drawn from one figure."""
+    several drawn from one figure. Each file carries flow_digest."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -81,7 +98,7 @@ def flow_figure(name: str, family: str, flow: dict[str, Any], fmt: str | tuple[s
         _flow_axes(ax, f"{name}: gradient surviving T steps")
         ax.legend(loc="lower left", fontsize=8)
         fig.tight_layout()
-        return _save(fig, fmt)
+        return _save(fig, fmt, flow_digest(name, family, flow))
 
 
 def flow_comparison(rows: list[tuple[str, str, dict[str, Any]]], fmt: str) -> bytes:

@@ -8,8 +8,10 @@ import hashlib
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +52,18 @@ class Tools:
     matplotlib: bool
 
 
-def render_all(sources: dict[str, str], formats: list[str]) -> dict[str, dict[str, bytes]]:
+def render_all(sources: dict[str, str], formats: list[str], committed: Path | None = None) -> dict[str, dict[str, bytes]]:
     """dot's output of every DOT source (by name) in every format, by format then name: one call for all of a
-    cell's pictures."""
+    cell's pictures. With `committed` (a cell's folder of the gallery, for `build --check`), a committed NAME.svg or
+    NAME.png that carries the digest of this source (picture_digest) stands in for running dot again."""
     if not dot_available():
         raise ToolMissingError(DOT_HINT)
-    return {fmt: {name: _render_dot(source, fmt) for name, source in sources.items()} for fmt in formats}
+    out: dict[str, dict[str, bytes]] = {fmt: {} for fmt in formats}
+    for fmt in formats:
+        for name, source in sources.items():
+            kept = committed_picture(committed / f"{name}.{fmt}", picture_digest(source, fmt)) if committed else None
+            out[fmt][name] = kept or _render_dot(source, fmt)
+    return out
 
 
 def render_dot(source: str, fmt: str) -> bytes:
@@ -68,13 +76,15 @@ def render_dot(source: str, fmt: str) -> bytes:
 @functools.lru_cache(maxsize=128)
 def _render_dot(source: str, fmt: str) -> bytes:
     """dot's output, kept for the same source: the layout search scores a variant on its JSON layout and the TikZ
-    figure reads the chosen one's again (13 % of a build's dot runs)."""
+    figure reads the chosen one's again (13 % of a build's dot runs). An SVG or PNG carries its source's digest."""
     import graphviz
 
     try:
         data = graphviz.Source(source).pipe(format=fmt, engine="dot", quiet=True)  # dot's spline warnings are not the reader's
         if fmt == "svg":
             data = shrink_scripts(data)  # scripts at full size collide in browsers: see svg_scripts
+        if fmt in STAMPED:
+            data = stamp(data, fmt, picture_digest(source, fmt))
         if fmt == "pdf":  # cairo stamps the time and ignores SOURCE_DATE_EPOCH: fix it (same length, offsets kept)
             data = re.sub(rb"/CreationDate \(D:\d{14}Z\)", b"/CreationDate (D:19800101000000Z)", data)
         return data
@@ -82,6 +92,42 @@ def _render_dot(source: str, fmt: str) -> bytes:
         raise ToolMissingError(DOT_HINT) from None
     except graphviz.CalledProcessError as exc:
         raise LstmsymError(f"dot failed: {exc.stderr.decode(errors='replace')[:300]}") from None
+
+
+#: The pictures that carry the digest of what they were drawn from (a DOT source; a plot's data), as a compiled
+#: PDF carries SOURCE_KEY: `build --check` takes a committed picture whose digest matches instead of drawing it again.
+#: The tools themselves are held to their committed bytes end to end on one cell (tests/test_build.py,
+#: test_byte_identical_across_folders_and_hash_seeds): a new dot or matplotlib that draws differently fails there.
+STAMPED = ("svg", "png")
+PICTURE_KEY = "LstmsymSource"
+#: The code that shapes an SVG of dot after dot (a change to it changes every SVG, so it is part of the digest).
+_SVG_CODE = hashlib.sha256((Path(__file__).parent / "svg_scripts.py").read_bytes()).hexdigest()
+
+
+def picture_digest(source: str, fmt: str) -> str:
+    """The digest a picture of this DOT source in this format carries."""
+    extra = _SVG_CODE if fmt == "svg" else ""
+    return hashlib.sha256(f"{fmt}\0{extra}\0{source}".encode()).hexdigest()[:32]
+
+
+def stamp(data: bytes, fmt: str, digest: str) -> bytes:
+    """The picture with the digest written into it where no reader shows it: an XML comment after an SVG's XML
+    declaration, a tEXt chunk after a PNG's header."""
+    marker = f"{PICTURE_KEY} {digest}".encode()
+    if fmt == "svg":
+        end = data.index(b"\n") + 1
+        return data[:end] + b"<!-- " + marker + b" -->\n" + data[end:]
+    if fmt == "png":
+        end = 8 + 25  # the signature, then IHDR: length, type, 13 bytes of data, CRC
+        body = b"tEXt" + b"Comment\0" + marker
+        return data[:end] + struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body)) + data[end:]
+    raise ValueError(f"no stamp for {fmt}: one of {', '.join(STAMPED)}")
+
+
+def committed_picture(path: Path, digest: str) -> bytes | None:
+    """The committed picture at `path` when it carries `digest`, else None (it is drawn again)."""
+    data = path.read_bytes() if path.exists() else b""
+    return data if f"{PICTURE_KEY} {digest}".encode() in data else None
 
 
 #: The PDF Info key that carries the digest of the sources a PDF was compiled from: `build --check` reads it from
