@@ -100,13 +100,19 @@ def test_check_reads_each_pdfs_source_digest_instead_of_compiling(tmp_path, cli,
     assert cli("build", "rnn", "--out", tmp_path, *fmt)[0] == 0
     monkeypatch.setattr(tools, "compile_pdf", lambda *args, **kwargs: pytest.fail("--check compiled LaTeX"))
     assert cli("build", "rnn", "--out", tmp_path, *fmt, "--check")[0] == 0
-    for pdf in (tmp_path / "rnn" / "rnn.pdf", tmp_path / "handbook.pdf"):
-        data = pdf.read_bytes()
-        at = data.index(b"/LstmsymSource (") + len(b"/LstmsymSource (")
-        pdf.write_bytes(data[:at] + (b"1" if data[at:at + 1] == b"0" else b"0") + data[at + 1:])
-        code, text, _ = cli("build", "rnn", "--out", tmp_path, *fmt, "--check")
-        assert code == 1 and f"stale: {pdf}" in text, text
-        pdf.write_bytes(data)
+    assert_stale_when_digest_changes(cli, (tmp_path / "rnn" / "rnn.pdf", tmp_path / "handbook.pdf"), b"/LstmsymSource (",
+                                     "build", "rnn", "--out", tmp_path, *fmt, "--check")
+
+
+def assert_stale_when_digest_changes(cli, files, key: bytes, *check: str) -> None:
+    """Each file, its digest's first digit changed after `key`, is named stale by the check; then put back."""
+    for path in files:
+        data = path.read_bytes()
+        at = data.index(key) + len(key)
+        path.write_bytes(data[:at] + (b"1" if data[at:at + 1] == b"0" else b"0") + data[at + 1:])
+        code, text, _ = cli(*check)
+        assert code == 1 and f"stale: {path}" in text, text
+        path.write_bytes(data)
 
 
 @pytest.mark.dot
@@ -126,13 +132,8 @@ def test_check_reads_each_pictures_source_digest_instead_of_drawing(tmp_path, cl
     assert cli("build", "rnn", "--out", tmp_path, *fmt, "--check")[0] == 0
     assert not {"svg", "png"} & set(drawn), drawn
     monkeypatch.undo()
-    for picture in (tmp_path / "rnn" / "cell.png", tmp_path / "rnn" / "backward.svg", tmp_path / "rnn" / "flow.svg"):
-        data = picture.read_bytes()
-        at = data.index(b"LstmsymSource ") + len(b"LstmsymSource ")
-        picture.write_bytes(data[:at] + (b"1" if data[at:at + 1] == b"0" else b"0") + data[at + 1:])
-        code, text, _ = cli("build", "rnn", "--out", tmp_path, *fmt, "--check")
-        assert code == 1 and f"stale: {picture}" in text, text
-        picture.write_bytes(data)
+    pictures = (tmp_path / "rnn" / "cell.png", tmp_path / "rnn" / "backward.svg", tmp_path / "rnn" / "flow.svg")
+    assert_stale_when_digest_changes(cli, pictures, b"LstmsymSource ", "build", "rnn", "--out", tmp_path, *fmt, "--check")
 
 
 @pytest.mark.dot
