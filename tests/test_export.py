@@ -120,3 +120,20 @@ def test_named_constants_are_printed_as_numbers_and_non_real_values_refused():
     assert math.isclose(eval(code, {"x": 2.0}), 2 * math.pi + math.e)  # noqa: S307 (our own generated code)
     with pytest.raises(CodeError, match="cannot hold I"):
         pycode(sympy.I * x, ctx)
+
+
+def test_an_export_is_written_once_per_derived_cell(monkeypatch):
+    """Each export target keeps a Derived object's source (render/once.py): asked again, the same text without
+    writing it again; a cell derived afresh (a new Derived object, as after a patched rule) is written afresh."""
+    from lstmsym.derive.derived import Derived
+    from lstmsym.model.loading import load_cell
+    from lstmsym.render import numpy_module, torch_module
+
+    for module, cls, export in ((numpy_module, numpy_module.NumpyModule, numpy_module.export_numpy),
+                                (torch_module, torch_module.TorchModule, torch_module.export_torch)):
+        calls, render = [], cls.render
+        monkeypatch.setattr(cls, "render", lambda self, render=render: calls.append(1) or render(self))
+        d = Derived(load_cell("rnn"))
+        first = export(d)
+        assert export(d) is first and len(calls) == 1, module.__name__
+        assert export(Derived(load_cell("rnn"))) == first and len(calls) == 2, module.__name__

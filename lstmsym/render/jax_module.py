@@ -13,6 +13,7 @@ from . import inits
 from .functional import Functional
 from .numpy_forward import NumpyForward
 from .helpers import helper_rows
+from .once import per_cell
 from .templating import environment
 
 
@@ -92,6 +93,7 @@ def _tuple(names: list[str]) -> str:
     return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
 
 
+@per_cell
 def export_jax(derived: Derived) -> str:
     """Source of a standalone JAX file implementing the cell (imports only jax)."""
     return keep_called(JaxModule(derived).render())

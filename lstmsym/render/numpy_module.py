@@ -4,12 +4,11 @@ NumPy is needed to run it."""
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from .prune import keep_called
 from ..base.version import __version__
 from ..derive.derived import Derived
 from . import inits
+from .once import per_cell
 from .backward_lines import BackwardLines
 from .helpers import helper_rows
 from .functional import Functional
@@ -54,15 +53,7 @@ class NumpyModule:
 
 
 
-#: Each derived cell's module, written once: the checks, the verification record's digest and the tests ask for
-#: the same cell's module again and again (1,634 times in four test files, two thirds of their time). Keyed by the
-#: Derived object itself, so a cell derived afresh (under a patched rule, say) is written afresh.
-_WRITTEN: WeakKeyDictionary[Derived, str] = WeakKeyDictionary()
-
-
+@per_cell
 def export_numpy(derived: Derived) -> str:
     """Source of a standalone module implementing the cell (imports only numpy)."""
-    source = _WRITTEN.get(derived)
-    if source is None:
-        source = _WRITTEN[derived] = keep_called(NumpyModule(derived).render())
-    return source
+    return keep_called(NumpyModule(derived).render())

@@ -13,6 +13,7 @@ from .backward_lines import BackwardLines
 from .functional import Functional
 from .helpers import helper_rows
 from .numpy_forward import NumpyForward
+from .once import per_cell
 from .templating import environment
 
 #: torch.nn's recurrent classes and the torch._VF function that runs each (oneDNN on the CPU, cuDNN on the GPU).
@@ -94,6 +95,7 @@ class TorchModule:
         )
 
 
+@per_cell
 def export_torch(derived: Derived) -> str:
     """Source of a standalone PyTorch file implementing the cell (imports only torch)."""
     return keep_called(TorchModule(derived).render())

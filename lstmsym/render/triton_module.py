@@ -9,6 +9,7 @@ import textwrap
 from ..base.version import __version__
 from ..derive.derived import Derived
 from ..model.functions import FUNCTIONS
+from .once import per_cell
 from .templating import environment
 from .torch_module import TorchModule
 from .triton_kernels import KernelWriter
@@ -69,6 +70,7 @@ def wrapped(items: list[str], indent: int) -> str:
     return ("\n" + " " * indent).join(lines)
 
 
+@per_cell
 def export_triton(derived: Derived) -> str:
     """Source of a Python file with the cell's fused Triton kernels and layer (imports torch and triton)."""
     return TritonModule(derived).render()
