@@ -18,7 +18,7 @@ from ..base.version import __version__
 from ..base.writing import write_bytes_atomic
 from ..derive.derived import derived
 from ..model.loading import load_cell
-from ..render import documents, plots, references, site, tools
+from ..render import documents, figures, plots, references, site, tools
 from ..spec.catalogue import builtin_names, resolve
 from ..spec.files import spec_inputs
 from ..verify import record as records
@@ -183,18 +183,18 @@ class Gallery:
                                                    flow_plot="plots/flow.svg" in plot_files).encode()
         bib = references.bib_text(cells).encode()
         files["references.bib"] = bib
-        use_tikz = "tikz" in self.formats and tools.dot_available() and tools.tikz_available()
+        use_tikz = "tikz" in self.formats and figures.available().tikz
         tex = documents.handbook_tex(cells, record, with_plots=any(rel.endswith(".pdf") for rel in plot_files),
                                      flow_plot="plots/flow.pdf" in plot_files, tikz=use_tikz)
         if "tex" in self.formats:
             files["handbook.tex"] = tex.encode()
         if "pdf" in self.formats and not [tool for tool in skipped if tool != "matplotlib"]:  # without plots, if need be
-            figures = {f"{o.name}/{rel}": data for o in outputs for rel, data in o.figures.items()}
-            figures.update({rel: data for rel, data in plot_files.items() if rel.endswith(".pdf")})
+            included = {f"{o.name}/{rel}": data for o in outputs for rel, data in o.figures.items()}
+            included.update({rel: data for rel, data in plot_files.items() if rel.endswith(".pdf")})
             try:
                 bib_files = {"references.bib": bib}
-                files["handbook.pdf"] = tools.committed_pdf(self.out / "handbook.pdf", tex, figures, bib_files) if check \
-                    else tools.compile_pdf(tex, figures, "handbook", "", bib_files)
+                files["handbook.pdf"] = tools.committed_pdf(self.out / "handbook.pdf", tex, included, bib_files) if check \
+                    else tools.compile_pdf(tex, included, "handbook", "", bib_files)
             except LstmsymError as exc:
                 self.problems.append(str(exc))
         files[RECORD] = records.record_text({c.cell.name: record[c.cell.name] for c in cells if c.cell.name in record}).encode()

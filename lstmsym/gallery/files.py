@@ -42,7 +42,7 @@ def planned_files(name: str, formats: tuple[str, ...], have: tools.Tools,
     files += [f"{name}.tex"] * ("tex" in formats) + ["README.md"] * ("md" in formats) + ["cell.json"] * ("json" in formats)
     if "pdf" in formats and have.dot and have.tex:
         files.append(f"{name}.pdf")
-    if "tikz" in formats and have.dot and have.tikz:
+    if "tikz" in formats and have.tikz:
         files += [f"{kind}{suffix}" for kind in kinds for suffix in (".tikz", "-tikz.tex")]
     elif "pdf" in formats and have.dot:
         files += [f"{kind}.pdf" for kind in kinds]

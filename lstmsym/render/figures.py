@@ -26,7 +26,8 @@ DIAGRAM_KINDS = ("cell", "backward", "unrolled", "unrolled_backward")
 
 def available() -> tools.Tools:
     """The optional tools present now."""
-    return tools.Tools(tools.dot_available(), tools.tex_available(), tools.tikz_available(), plots.matplotlib_available())
+    dot = tools.dot_available()
+    return tools.Tools(dot, tools.tex_available(), dot and tools.tikz_available(), plots.matplotlib_available())
 
 
 def diagram(derived: Derived, kind: str = "cell") -> Diagram:
@@ -70,7 +71,7 @@ def cell_pictures(derived: Derived, kinds: tuple[str, ...], formats: tuple[str, 
     out = Pictures()
     diagrams = {kind: diagram(derived, kind) for kind in kinds}
     dots = {kind: to_dot(d) for kind, d in diagrams.items()}
-    use_tikz = "tikz" in formats and have.dot and have.tikz
+    use_tikz = "tikz" in formats and have.tikz
     wanted = [fmt for fmt in ("svg", "png") if fmt in formats] + ["svg"] * ("html" in formats and "svg" not in formats) \
         + ["json"] * use_tikz + ["pdf"] * (not use_tikz and ("pdf" in formats or pdf_figures))
     rendered = tools.render_all(dots, wanted, committed) if have.dot else {}

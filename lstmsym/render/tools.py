@@ -48,6 +48,8 @@ class Tools:
 
     dot: bool
     tex: bool
+    #: TikZ figures can be drawn: dot lays them out and pdfLaTeX loads TikZ (the write-ups then include them
+    #: instead of dot's PDF figures, where the tikz format is asked for).
     tikz: bool
     matplotlib: bool
 
