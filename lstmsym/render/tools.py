@@ -63,7 +63,8 @@ def render_all(sources: dict[str, str], formats: list[str], committed: Path | No
     out: dict[str, dict[str, bytes]] = {fmt: {} for fmt in formats}
     for fmt in formats:
         for name, source in sources.items():
-            kept = committed_picture(committed / f"{name}.{fmt}", picture_digest(source, fmt)) if committed else None
+            kept = committed_picture(committed / f"{name}.{fmt}", picture_digest(source, fmt)) \
+                if committed and fmt in STAMPED else None
             out[fmt][name] = kept or _render_dot(source, fmt)
     return out
 
@@ -96,12 +97,16 @@ def _render_dot(source: str, fmt: str) -> bytes:
         raise LstmsymError(f"dot failed: {exc.stderr.decode(errors='replace')[:300]}") from None
 
 
-#: The pictures that carry the digest of what they were drawn from (a DOT source; a plot's data), as a compiled
-#: PDF carries SOURCE_KEY: `build --check` takes a committed picture whose digest matches instead of drawing it again.
+#: The PDF Info key that carries the digest of the sources a PDF was compiled from: `build --check` reads it from
+#: a committed PDF instead of compiling the document again (the .tex is compared byte for byte, and a PDF whose
+#: digest matches was compiled from exactly these sources).
+SOURCE_KEY = "LstmsymSource"
+#: The pictures that carry the digest of what they were drawn from (a DOT source; a plot's data) under the same key,
+#: as a compiled PDF does: `build --check` takes a committed picture whose digest matches instead of drawing it again.
 #: The tools themselves are held to their committed bytes end to end on one cell (tests/test_build.py,
 #: test_byte_identical_across_folders_and_hash_seeds): a new dot or matplotlib that draws differently fails there.
 STAMPED = ("svg", "png")
-PICTURE_KEY = "LstmsymSource"
+PICTURE_KEY = SOURCE_KEY  # the name plots.py reads (an edit to plots.py changes every flow plot's digest)
 #: The code that shapes an SVG of dot after dot (a change to it changes every SVG, so it is part of the digest).
 _SVG_CODE = hashlib.sha256((Path(__file__).parent / "svg_scripts.py").read_bytes()).hexdigest()
 
@@ -115,7 +120,7 @@ def picture_digest(source: str, fmt: str) -> str:
 def stamp(data: bytes, fmt: str, digest: str) -> bytes:
     """The picture with the digest written into it where no reader shows it: an XML comment after an SVG's XML
     declaration, a tEXt chunk after a PNG's header."""
-    marker = f"{PICTURE_KEY} {digest}".encode()
+    marker = picture_marker(digest)
     if fmt == "svg":
         end = data.index(b"\n") + 1
         return data[:end] + b"<!-- " + marker + b" -->\n" + data[end:]
@@ -126,16 +131,20 @@ def stamp(data: bytes, fmt: str, digest: str) -> bytes:
     raise ValueError(f"no stamp for {fmt}: one of {', '.join(STAMPED)}")
 
 
+def picture_marker(digest: str) -> bytes:
+    """What a picture carrying `digest` holds: an SVG or PNG through stamp; a flow plot's PDF, the same text in its Keywords."""
+    return f"{SOURCE_KEY} {digest}".encode()
+
+
 def committed_picture(path: Path, digest: str) -> bytes | None:
     """The committed picture at `path` when it carries `digest`, else None (it is drawn again)."""
+    return _carrying(path, picture_marker(digest))
+
+
+def _carrying(path: Path, marker: bytes) -> bytes | None:
+    """The committed file at `path` when it holds `marker` (the digest of the sources it was made from), else None."""
     data = path.read_bytes() if path.exists() else b""
-    return data if f"{PICTURE_KEY} {digest}".encode() in data else None
-
-
-#: The PDF Info key that carries the digest of the sources a PDF was compiled from: `build --check` reads it from
-#: a committed PDF instead of compiling the document again (the .tex is compared byte for byte, and a PDF whose
-#: digest matches was compiled from exactly these sources).
-SOURCE_KEY = "LstmsymSource"
+    return data if marker in data else None
 
 
 def source_digest(tex: str, figures: dict[str, bytes], root_files: dict[str, bytes] | None = None) -> str:
@@ -154,10 +163,8 @@ def source_stamp(digest: str) -> str:
 def committed_pdf(path: Path, tex: str, figures: dict[str, bytes], root_files: dict[str, bytes] | None = None) -> bytes:
     """The committed PDF at `path` when it was compiled from these sources (its Info carries their digest), else
     a one-line stand-in that differs from it, so `build --check` reports the PDF stale."""
-    data = path.read_bytes() if path.exists() else b""
-    if source_stamp(source_digest(tex, figures, root_files)).encode() in data:
-        return data
-    return b"%PDF stale: not compiled from the current sources\n"
+    kept = _carrying(path, source_stamp(source_digest(tex, figures, root_files)).encode())
+    return kept or b"%PDF stale: not compiled from the current sources\n"
 
 
 def compile_pdf(tex: str, figures: dict[str, bytes], name: str = "doc", folder: str = "",
